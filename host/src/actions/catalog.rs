@@ -1,0 +1,227 @@
+//! Every action, in one table: name, output, permission, scope and the domain function it runs.
+//! Adding an operation means adding its line here; REST, WebSocket and MCP pick it up from the
+//! registry this builds.
+
+use std::future::Future;
+
+use super::registry::{Action, Registry, Scope};
+use crate::domain::permissions::Permission::{self, *};
+use crate::domain::*;
+use crate::error::Result;
+
+macro_rules! actions {
+    ($(
+        $ty:path => $name:literal -> $out:ty {
+            $desc:literal,
+            permission: $perm:expr,
+            scope: |$p:ident| $scope:expr,
+            run: $run:path $(,)?
+        }
+    )*) => {
+        $(
+            impl Action for $ty {
+                const NAME: &'static str = $name;
+                const DESCRIPTION: &'static str = $desc;
+                const PERMISSION: Option<Permission> = $perm;
+                type Output = $out;
+                #[allow(unused_variables)]
+                fn scope(&self) -> Scope<'_> {
+                    let $p = self;
+                    $scope
+                }
+                fn run(self, cx: &Cx<'_>) -> impl Future<Output = Result<$out>> + Send {
+                    $run(cx, self)
+                }
+            }
+        )*
+
+        /// The registry of every action Stint offers.
+        pub fn build_registry() -> Registry {
+            let mut registry = Registry::default();
+            $( registry.add::<$ty>(); )*
+            registry
+        }
+    };
+}
+
+actions! {
+    // Organizations
+    organizations::ListOrganizations => "organizations.list" -> Vec<organizations::Organization> {
+        "List the caller's organizations", permission: None, scope: |p| Scope::User, run: organizations::list }
+    organizations::GetOrganization => "organizations.get" -> organizations::Organization {
+        "Get an organization", permission: None, scope: |p| Scope::entity(&p.id, &None), run: organizations::get }
+    organizations::CreateOrganization => "organizations.create" -> organizations::Organization {
+        "Create an organization (the caller becomes its owner)", permission: None, scope: |p| Scope::User,
+        run: organizations::create }
+    organizations::UpdateOrganization => "organizations.update" -> organizations::Organization {
+        "Update an organization's name, slug or settings", permission: Some(ManageOrg),
+        scope: |p| Scope::entity(&p.id, &None), run: organizations::update }
+    organizations::DeleteOrganization => "organizations.delete" -> () {
+        "Delete an organization and everything in it (owners only)", permission: Some(ManageOrg),
+        scope: |p| Scope::entity(&p.id, &None), run: organizations::delete }
+
+    // Members
+    members::ListMembers => "members.list" -> Page<members::Member> {
+        "List members, optionally by role", permission: None, scope: |p| Scope::org(&p.org_id), run: members::list }
+    members::InviteMember => "members.invite" -> members::InviteOutcome {
+        "Invite a member by e-mail", permission: Some(ManageMembers), scope: |p| Scope::org(&p.org_id),
+        run: members::invite }
+    members::UpdateMember => "members.update" -> members::Member {
+        "Change a member's role or permission overrides", permission: Some(ManageMembers),
+        scope: |p| Scope::org(&p.org_id), run: members::update }
+    members::RemoveMember => "members.remove" -> () {
+        "Remove a member (or leave)", permission: None, scope: |p| Scope::org(&p.org_id), run: members::remove }
+
+    // Projects
+    projects::ListProjects => "projects.list" -> Page<projects::Project> {
+        "List projects, by status or a search term", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: projects::list }
+    projects::GetProject => "projects.get" -> projects::Project {
+        "Get a project", permission: None, scope: |p| Scope::entity(&p.id, &p.org_id), run: projects::get }
+    projects::CreateProject => "projects.create" -> projects::Project {
+        "Create a project", permission: Some(ManageProjects), scope: |p| Scope::org(&p.org_id),
+        run: projects::create }
+    projects::UpdateProject => "projects.update" -> projects::Project {
+        "Update a project", permission: Some(ManageProjects), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: projects::update }
+    projects::DeleteProject => "projects.delete" -> () {
+        "Delete a project with its tasks", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: projects::delete }
+
+    // Task groups
+    task_groups::ListTaskGroups => "task_groups.list" -> Vec<task_groups::ListedTaskGroup> {
+        "List a project's task groups", permission: None, scope: |p| Scope::entity(&p.project_id, &p.org_id),
+        run: task_groups::list }
+    task_groups::CreateTaskGroup => "task_groups.create" -> task_groups::TaskGroup {
+        "Create a task group", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.project_id, &p.org_id), run: task_groups::create }
+    task_groups::UpdateTaskGroup => "task_groups.update" -> task_groups::TaskGroup {
+        "Rename a task group", permission: Some(ManageProjects), scope: |p| Scope::entity(&p.group_id, &p.org_id),
+        run: task_groups::update }
+    task_groups::DeleteTaskGroup => "task_groups.delete" -> () {
+        "Delete a task group (its tasks stay, ungrouped)", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.group_id, &p.org_id), run: task_groups::delete }
+    task_groups::ReorderTaskGroups => "task_groups.reorder" -> Vec<task_groups::TaskGroup> {
+        "Reorder a project's task groups", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.project_id, &p.org_id), run: task_groups::reorder }
+    task_groups::ToggleTaskGroupCollapsed => "task_groups.toggle_collapsed" -> sidebar::CollapsedState {
+        "Toggle a task group's collapsed state for the caller", permission: None,
+        scope: |p| Scope::entity(&p.group_id, &p.org_id), run: task_groups::toggle_collapsed }
+
+    // Task statuses
+    task_statuses::ListTaskStatuses => "task_statuses.list" -> Vec<task_statuses::TaskStatus> {
+        "List the organization's task statuses", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: task_statuses::list }
+    task_statuses::CreateTaskStatus => "task_statuses.create" -> task_statuses::TaskStatus {
+        "Create a custom task status", permission: Some(ManageProjects), scope: |p| Scope::org(&p.org_id),
+        run: task_statuses::create }
+    task_statuses::UpdateTaskStatus => "task_statuses.update" -> task_statuses::TaskStatus {
+        "Update a task status", permission: Some(ManageProjects), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: task_statuses::update }
+    task_statuses::DeleteTaskStatus => "task_statuses.delete" -> () {
+        "Delete a task status no task uses", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: task_statuses::delete }
+
+    // Tasks
+    tasks::ListTasks => "tasks.list" -> Page<tasks::Task> {
+        "List tasks with filters and pagination", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: tasks::list }
+    tasks::GetTask => "tasks.get" -> tasks::Task {
+        "Get a task", permission: None, scope: |p| Scope::entity(&p.id, &p.org_id), run: tasks::get }
+    tasks::CreateTask => "tasks.create" -> tasks::Task {
+        "Create a task", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.0.project_id, &p.0.org_id),
+        run: tasks::create }
+    tasks::CreateTasksBulk => "tasks.create_bulk" -> Vec<tasks::Task> {
+        "Create several tasks in one call", permission: Some(ManageTasks), scope: |p| p.scope(),
+        run: tasks::create_bulk }
+    tasks::UpdateTask => "tasks.update" -> tasks::Task {
+        "Update a task", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: tasks::update }
+    tasks::UpdateTaskStatus => "tasks.update_status" -> tasks::Task {
+        "Change a task's status (notifies reporter and assignees)", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: tasks::update_status }
+    tasks::DeleteTask => "tasks.delete" -> () {
+        "Delete a task", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: tasks::delete }
+    tasks::ReorderTask => "tasks.reorder" -> tasks::Task {
+        "Move a task to a position within its group (or another group)", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.task_id, &p.org_id), run: tasks::reorder }
+
+    // Comments
+    comments::ListComments => "tasks.list_comments" -> Vec<comments::Comment> {
+        "List a task's comments", permission: None, scope: |p| Scope::entity(&p.task_id, &p.org_id),
+        run: comments::list }
+    comments::AddComment => "tasks.add_comment" -> comments::Comment {
+        "Comment on a task", permission: None, scope: |p| Scope::entity(&p.task_id, &p.org_id), run: comments::add }
+    comments::DeleteComment => "tasks.delete_comment" -> () {
+        "Delete a comment (one's own, or with manage_tasks)", permission: None,
+        scope: |p| Scope::entity(&p.comment_id, &p.org_id), run: comments::delete }
+
+    // Checklists
+    checklist::ListChecklist => "tasks.checklist.list" -> Vec<checklist::ChecklistItem> {
+        "List a task's checklist", permission: None, scope: |p| Scope::entity(&p.task_id, &p.org_id),
+        run: checklist::list }
+    checklist::CreateChecklistItem => "tasks.checklist.create" -> checklist::ChecklistItem {
+        "Add a checklist item", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.task_id, &p.org_id),
+        run: checklist::create }
+    checklist::ToggleChecklistItem => "tasks.checklist.toggle" -> checklist::ChecklistItem {
+        "Tick or untick a checklist item (any member)", permission: None,
+        scope: |p| Scope::entity(&p.item_id, &p.org_id), run: checklist::toggle }
+    checklist::DeleteChecklistItem => "tasks.checklist.delete" -> () {
+        "Delete a checklist item", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.item_id, &p.org_id),
+        run: checklist::delete }
+
+    // Dependencies
+    dependencies::ListDependencies => "tasks.dependency.list" -> dependencies::TaskDependencies {
+        "List what blocks a task and what it blocks", permission: None,
+        scope: |p| Scope::entity(&p.task_id, &p.org_id), run: dependencies::list }
+    dependencies::AddDependency => "tasks.dependency.add" -> dependencies::Dependency {
+        "Add a blocks/blocked_by link (cycles are refused)", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.task_id, &p.org_id), run: dependencies::add }
+    dependencies::RemoveDependency => "tasks.dependency.remove" -> () {
+        "Remove a dependency link", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.dependency_id, &p.org_id), run: dependencies::remove }
+    dependencies::ListAllDependencies => "tasks.dependencies.list_all" -> Vec<dependencies::Dependency> {
+        "List every dependency in the organization", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: dependencies::list_all }
+
+    // Labels
+    labels::ListLabels => "labels.list" -> Vec<labels::Label> {
+        "List labels", permission: None, scope: |p| Scope::org(&p.org_id), run: labels::list }
+    labels::CreateLabel => "labels.create" -> labels::Label {
+        "Create a label", permission: Some(ManageProjects), scope: |p| Scope::org(&p.org_id), run: labels::create }
+    labels::UpdateLabel => "labels.update" -> labels::Label {
+        "Update a label", permission: Some(ManageProjects), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: labels::update }
+    labels::DeleteLabel => "labels.delete" -> () {
+        "Delete a label (it is removed from tasks)", permission: Some(ManageProjects),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: labels::delete }
+
+    // Milestones
+    milestones::ListMilestones => "milestones.list" -> Vec<milestones::Milestone> {
+        "List a project's milestones by target date", permission: None,
+        scope: |p| Scope::entity(&p.project_id, &p.org_id), run: milestones::list }
+    milestones::CreateMilestone => "milestones.create" -> milestones::Milestone {
+        "Create a milestone", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.project_id, &p.org_id),
+        run: milestones::create }
+    milestones::UpdateMilestone => "milestones.update" -> milestones::Milestone {
+        "Update a milestone (description: null clears it)", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.milestone_id, &p.org_id), run: milestones::update }
+    milestones::DeleteMilestone => "milestones.delete" -> () {
+        "Delete a milestone", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.milestone_id, &p.org_id),
+        run: milestones::delete }
+
+    // Sidebar, dashboard, audit
+    sidebar::GetCollapsed => "sidebar.get_collapsed" -> Vec<String> {
+        "The caller's collapsed sidebar nodes", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: sidebar::get_collapsed }
+    sidebar::ToggleCollapsed => "sidebar.toggle_collapsed" -> sidebar::CollapsedState {
+        "Toggle a sidebar node's collapsed state", permission: None,
+        scope: |p| Scope::entity(&p.project_id, &p.org_id), run: sidebar::toggle_collapsed }
+    dashboard::Summary => "dashboard.summary" -> dashboard::DashboardSummary {
+        "Task totals: all, done, overdue, by status and priority", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: dashboard::summary }
+    audit::ListAudit => "audit.list" -> Page<audit::AuditEntry> {
+        "The organization's audit log (admins)", permission: Some(ManageOrg), scope: |p| Scope::org(&p.org_id),
+        run: audit::list }
+}

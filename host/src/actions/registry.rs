@@ -1,0 +1,241 @@
+//! The [`Action`] trait, the type-erased [`Registry`] and [`dispatch`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::app::App;
+use crate::auth::{Caller, Principal};
+use crate::domain::page::{Page, Pagination};
+use crate::domain::permissions::{Permission, PermissionSet, Role};
+use crate::domain::{Cx, Membership, members};
+use crate::error::{Error, Result};
+use crate::store;
+
+/// Where an action runs, which decides the membership that is checked.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Only the caller's own account is involved.
+    User,
+    /// An organization: the one named, else the caller's current one.
+    Org(Option<&'a str>),
+    /// The organization that owns the entity with this id. When the payload also names an
+    /// organization, the two must agree.
+    Entity {
+        /// Entity id (its prefix tells the table).
+        id: &'a str,
+        /// The organization the payload names, if any.
+        org_id: Option<&'a str>,
+    },
+}
+
+impl<'a> Scope<'a> {
+    /// [`Scope::Org`] from an optional `org_id` field.
+    pub fn org(org_id: &'a Option<String>) -> Self {
+        Scope::Org(org_id.as_deref())
+    }
+
+    /// [`Scope::Entity`] from an id and an optional `org_id` field.
+    pub fn entity(id: &'a str, org_id: &'a Option<String>) -> Self {
+        Scope::Entity { id, org_id: org_id.as_deref() }
+    }
+}
+
+/// One operation.
+pub trait Action: DeserializeOwned + JsonSchema + Send + Sized + 'static {
+    /// The canonical name, e.g. `tasks.create`.
+    const NAME: &'static str;
+    /// One line for tool listings.
+    const DESCRIPTION: &'static str;
+    /// The permission required in the scoped organization, if any. Finer rules (e.g. "own comment
+    /// or `manage_tasks`") are checked by the domain function.
+    const PERMISSION: Option<Permission>;
+    /// What the action returns.
+    type Output: IntoReply;
+    /// The organization scope of this call.
+    fn scope(&self) -> Scope<'_>;
+    /// Runs the domain function.
+    fn run(self, cx: &Cx<'_>) -> impl Future<Output = Result<Self::Output>> + Send;
+}
+
+/// An action's result, ready for any interface: the data plus, for lists, the pagination.
+#[derive(Debug)]
+pub struct Reply {
+    /// The result.
+    pub data: Value,
+    /// Present for paginated lists.
+    pub pagination: Option<Pagination>,
+}
+
+/// Converts action outputs into a [`Reply`].
+pub trait IntoReply: Send {
+    /// The conversion.
+    fn into_reply(self) -> Result<Reply>;
+}
+
+impl<T: Serialize + Send> IntoReply for T {
+    fn into_reply(self) -> Result<Reply> {
+        Ok(Reply { data: serde_json::to_value(self).map_err(anyhow::Error::from)?, pagination: None })
+    }
+}
+
+impl<T: Serialize + Send> IntoReply for Page<T> {
+    fn into_reply(self) -> Result<Reply> {
+        let pagination = Some(self.pagination());
+        Ok(Reply { data: serde_json::to_value(self.items).map_err(anyhow::Error::from)?, pagination })
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type Invoke = for<'a> fn(&'a App, &'a Caller, Value) -> BoxFuture<'a, Result<Reply>>;
+
+/// A registered action, type-erased.
+pub struct Entry {
+    /// Canonical name.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// Required permission.
+    pub permission: Option<Permission>,
+    /// JSON Schema of the payload.
+    pub schema: fn() -> schemars::Schema,
+    invoke: Invoke,
+}
+
+impl Entry {
+    /// Runs the action with a JSON payload.
+    pub fn invoke<'a>(&self, app: &'a App, caller: &'a Caller, payload: Value) -> BoxFuture<'a, Result<Reply>> {
+        (self.invoke)(app, caller, payload)
+    }
+}
+
+/// Every action by name.
+#[derive(Default)]
+pub struct Registry {
+    entries: BTreeMap<&'static str, Entry>,
+}
+
+impl Registry {
+    /// Adds an action; a name registered twice is a programming error caught by the tests.
+    pub fn add<A: Action>(&mut self) -> &mut Self {
+        let previous = self.entries.insert(
+            A::NAME,
+            Entry {
+                name: A::NAME,
+                description: A::DESCRIPTION,
+                permission: A::PERMISSION,
+                schema: || schemars::schema_for!(A),
+                invoke: |app, caller, payload| Box::pin(dispatch::<A>(app, caller, payload)),
+            },
+        );
+        debug_assert!(previous.is_none(), "action {} registered twice", A::NAME);
+        self
+    }
+
+    /// The action called `name`.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    /// All actions, by name.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+}
+
+/// Decodes the payload, resolves the scope and checks membership and permission, then runs the
+/// action. The one path every interface takes.
+pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> Result<Reply> {
+    let action: A = decode(payload)?;
+    let member = resolve(app, &caller.principal, action.scope()).await?;
+    if let (Some(perm), Some(m)) = (A::PERMISSION, &member)
+        && !m.permissions.contains(perm)
+    {
+        return Err(Error::missing_permission(perm.as_str()));
+    }
+    let span = tracing::info_span!(
+        "action",
+        name = A::NAME,
+        user_id = %caller.principal.user_id,
+        org_id = member.as_ref().map(|m| m.org_id.as_str()).unwrap_or(""),
+    );
+    async {
+        let cx = Cx::new(app, caller, member);
+        action.run(&cx).await?.into_reply()
+    }
+    .instrument(span)
+    .await
+}
+
+/// Decodes a payload, naming the offending field on failure.
+pub fn decode<T: DeserializeOwned>(payload: Value) -> Result<T> {
+    serde_path_to_error::deserialize(payload).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        if path == "." {
+            Error::invalid(format!("invalid payload: {message}"))
+        } else {
+            Error::invalid_field(&path, format!("invalid {path}: {message}"))
+        }
+    })
+}
+
+fn kind_of(id: &str) -> &'static str {
+    match crate::ids::prefix(id) {
+        Some("org") => "organization",
+        Some("prj") => "project",
+        Some("grp") => "task group",
+        Some("sts") => "task status",
+        Some("tsk") => "task",
+        Some("cmt") => "comment",
+        Some("chk") => "checklist item",
+        Some("dep") => "dependency",
+        Some("lbl") => "label",
+        Some("ms") => "milestone",
+        _ => "resource",
+    }
+}
+
+async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<Option<Membership>> {
+    let (row, what) = match scope {
+        Scope::User => return Ok(None),
+        Scope::Org(explicit) => {
+            let org_id = match explicit {
+                Some(o) => o.to_owned(),
+                None => default_org(app, principal).await?,
+            };
+            (store::access::membership(&mut &app.db, &org_id, &principal.user_id).await?, "organization")
+        }
+        Scope::Entity { id, org_id } => {
+            let row = store::access::membership_of_entity(&mut &app.db, id, &principal.user_id).await?;
+            (row.filter(|r| org_id.is_none_or(|o| o == r.org_id)), kind_of(id))
+        }
+    };
+    let row = row
+        .filter(|r| principal.bound_org().is_none_or(|b| b == r.org_id))
+        .ok_or_else(|| Error::not_found(what))?;
+    let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
+    let overrides = members::parse_overrides(&row.permission_overrides);
+    Ok(Some(Membership { org_id: row.org_id, role, permissions: PermissionSet::effective(role, &overrides) }))
+}
+
+async fn default_org(app: &App, principal: &Principal) -> Result<String> {
+    if let Some(org) = principal.bound_org() {
+        return Ok(org.to_owned());
+    }
+    store::accounts::user(&mut &app.db, &principal.user_id)
+        .await?
+        .and_then(|u| u.current_org_id)
+        .ok_or_else(|| {
+            Error::invalid_field(
+                "org_id",
+                "no organization selected: pass org_id or set current_org_id with PATCH /api/v1/auth/me",
+            )
+        })
+}

@@ -1,0 +1,36 @@
+//! REST under `/api/v1`: JSON in and out, `{"data": …}` envelopes, errors as
+//! `{"error": {"code", "message", "details"?}}`.
+
+mod auth;
+mod extract;
+mod invoke;
+pub mod routes;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub use extract::{Body, BodyLimit, CallerExt};
+
+/// The extension that tells extractors the configured body cap.
+pub fn extract_body_limit(limit: usize) -> BodyLimit {
+    BodyLimit(limit)
+}
+pub use routes::{RouteInfo, router};
+
+use crate::error::Error;
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if let Error::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(self.envelope())).into_response();
+        if let Error::RateLimited { retry_after_secs } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}

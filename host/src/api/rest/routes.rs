@@ -1,0 +1,152 @@
+//! The REST map of `API.md`, in one table. Each action route is recorded in [`RouteInfo`] so the
+//! test suite can walk every route (`stint routes` prints them).
+
+use axum::Router;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use serde::Serialize;
+
+use super::{auth, invoke::call};
+use crate::actions::Action;
+use crate::app::App;
+use crate::domain::{
+    audit, checklist, comments, dashboard, dependencies, labels, members, milestones, organizations, projects,
+    sidebar, task_groups, task_statuses, tasks,
+};
+
+/// One route of the REST API.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteInfo {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path under `/api/v1`, with `{param}` placeholders.
+    pub path: &'static str,
+    /// The action it calls, or `None` for account endpoints.
+    pub action: Option<&'static str>,
+    /// Whether the route needs a bearer token.
+    pub authenticated: bool,
+}
+
+struct Routes {
+    router: Router<App>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn raw(mut self, method: &'static str, path: &'static str, authenticated: bool, route: MethodRouter<App>) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo { method, path, action: None, authenticated });
+        self
+    }
+
+    fn action<A: Action>(mut self, method: &'static str, path: &'static str, route: MethodRouter<App>) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo { method, path, action: Some(A::NAME), authenticated: true });
+        self
+    }
+
+    /// `GET`, 200.
+    fn get<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("GET", path, get(call::<A, 200>))
+    }
+    /// `POST` that performs an operation, 200.
+    fn post<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("POST", path, post(call::<A, 200>))
+    }
+    /// `POST` that creates a resource, 201.
+    fn create<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("POST", path, post(call::<A, 201>))
+    }
+    /// `PATCH`, 200.
+    fn patch<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("PATCH", path, patch(call::<A, 200>))
+    }
+    /// `PUT`, 200.
+    #[allow(dead_code)]
+    fn put<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("PUT", path, put(call::<A, 200>))
+    }
+    /// `DELETE`, 204.
+    fn delete<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("DELETE", path, delete(call::<A, 204>))
+    }
+}
+
+/// The `/api/v1` router and its route table.
+pub fn router() -> (Router<App>, Vec<RouteInfo>) {
+    let r = Routes { router: Router::new(), table: Vec::new() }
+        // Accounts and credentials.
+        .raw("POST", "/auth/register", false, post(auth::register))
+        .raw("POST", "/auth/login", false, post(auth::login))
+        .raw("POST", "/auth/refresh", false, post(auth::refresh))
+        .raw("POST", "/auth/logout", true, post(auth::logout))
+        .raw("POST", "/auth/forgot-password", false, post(auth::forgot_password))
+        .raw("POST", "/auth/reset-password", false, post(auth::reset_password))
+        .raw("POST", "/auth/change-password", true, post(auth::change_password))
+        .raw("GET", "/auth/me", true, get(auth::me))
+        .raw("PATCH", "/auth/me", true, patch(auth::update_me))
+        .raw("POST", "/auth/ws-ticket", true, post(auth::ws_ticket))
+        .raw("GET", "/auth/tokens", true, get(auth::list_tokens))
+        .raw("POST", "/auth/tokens", true, post(auth::create_token))
+        .raw("DELETE", "/auth/tokens/{id}", true, delete(auth::revoke_token))
+        // Organizations and members.
+        .get::<organizations::ListOrganizations>("/organizations")
+        .create::<organizations::CreateOrganization>("/organizations")
+        .get::<organizations::GetOrganization>("/organizations/{id}")
+        .patch::<organizations::UpdateOrganization>("/organizations/{id}")
+        .delete::<organizations::DeleteOrganization>("/organizations/{id}")
+        .get::<members::ListMembers>("/organizations/{org_id}/members")
+        .create::<members::InviteMember>("/organizations/{org_id}/members")
+        .patch::<members::UpdateMember>("/organizations/{org_id}/members/{user_id}")
+        .delete::<members::RemoveMember>("/organizations/{org_id}/members/{user_id}")
+        // Projects and their structure.
+        .get::<projects::ListProjects>("/projects")
+        .create::<projects::CreateProject>("/projects")
+        .get::<projects::GetProject>("/projects/{id}")
+        .patch::<projects::UpdateProject>("/projects/{id}")
+        .delete::<projects::DeleteProject>("/projects/{id}")
+        .get::<task_groups::ListTaskGroups>("/projects/{project_id}/task-groups")
+        .create::<task_groups::CreateTaskGroup>("/projects/{project_id}/task-groups")
+        .post::<task_groups::ReorderTaskGroups>("/projects/{project_id}/task-groups/reorder")
+        .patch::<task_groups::UpdateTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
+        .delete::<task_groups::DeleteTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
+        .post::<task_groups::ToggleTaskGroupCollapsed>("/projects/{project_id}/task-groups/{group_id}/toggle-collapsed")
+        .get::<task_statuses::ListTaskStatuses>("/task-statuses")
+        .create::<task_statuses::CreateTaskStatus>("/task-statuses")
+        .patch::<task_statuses::UpdateTaskStatus>("/task-statuses/{id}")
+        .delete::<task_statuses::DeleteTaskStatus>("/task-statuses/{id}")
+        // Tasks.
+        .get::<tasks::ListTasks>("/tasks")
+        .create::<tasks::CreateTask>("/tasks")
+        .create::<tasks::CreateTasksBulk>("/tasks/bulk")
+        .get::<tasks::GetTask>("/tasks/{id}")
+        .patch::<tasks::UpdateTask>("/tasks/{id}")
+        .delete::<tasks::DeleteTask>("/tasks/{id}")
+        .post::<tasks::UpdateTaskStatus>("/tasks/{id}/status")
+        .post::<tasks::ReorderTask>("/tasks/{task_id}/reorder")
+        .get::<comments::ListComments>("/tasks/{task_id}/comments")
+        .create::<comments::AddComment>("/tasks/{task_id}/comments")
+        .delete::<comments::DeleteComment>("/tasks/{task_id}/comments/{comment_id}")
+        .get::<checklist::ListChecklist>("/tasks/{task_id}/checklist")
+        .create::<checklist::CreateChecklistItem>("/tasks/{task_id}/checklist")
+        .post::<checklist::ToggleChecklistItem>("/checklist-items/{item_id}/toggle")
+        .delete::<checklist::DeleteChecklistItem>("/checklist-items/{item_id}")
+        .get::<dependencies::ListDependencies>("/tasks/{task_id}/dependencies")
+        .create::<dependencies::AddDependency>("/tasks/{task_id}/dependencies")
+        .delete::<dependencies::RemoveDependency>("/tasks/{task_id}/dependencies/{dependency_id}")
+        .get::<dependencies::ListAllDependencies>("/task-dependencies")
+        // Labels and milestones.
+        .get::<labels::ListLabels>("/labels")
+        .create::<labels::CreateLabel>("/labels")
+        .patch::<labels::UpdateLabel>("/labels/{id}")
+        .delete::<labels::DeleteLabel>("/labels/{id}")
+        .get::<milestones::ListMilestones>("/milestones")
+        .create::<milestones::CreateMilestone>("/milestones")
+        .patch::<milestones::UpdateMilestone>("/milestones/{milestone_id}")
+        .delete::<milestones::DeleteMilestone>("/milestones/{milestone_id}")
+        // Per-user state, overview, audit.
+        .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
+        .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")
+        .get::<dashboard::Summary>("/dashboard/summary")
+        .get::<audit::ListAudit>("/audit");
+    (r.router, r.table)
+}

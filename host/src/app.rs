@@ -1,0 +1,65 @@
+//! The application state shared by every interface.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::actions::Registry;
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::rate_limit::RateLimiter;
+use crate::store::Db;
+
+/// Cheap-to-clone handle to the application.
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+/// What the application holds.
+pub struct AppInner {
+    /// The resolved configuration.
+    pub config: Config,
+    /// The database.
+    pub db: Db,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// Outgoing mail.
+    pub mailer: Mailer,
+    /// Every action by name.
+    pub registry: Registry,
+    /// Per-user (and per-IP for anonymous routes) request limits.
+    pub rate_limiter: RateLimiter,
+}
+
+impl Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Connects to the database, applies migrations and assembles the state.
+    pub async fn start(config: Config) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = Db::connect(
+            &config.database_url,
+            &crate::store::db::PoolSettings {
+                max_connections: config.db_max_connections,
+                acquire_timeout: std::time::Duration::from_secs(10),
+            },
+        )
+        .await?;
+        db.migrate().await?;
+        let jwt = JwtKeys::new(config.resolve_jwt_secret()?.as_bytes(), config.access_token_ttl);
+        let mailer = Mailer::new(config.smtp.as_ref())?;
+        let rate_limiter = RateLimiter::new(config.rate_limit_per_minute);
+        Ok(App(Arc::new(AppInner {
+            registry: crate::actions::build_registry(),
+            config,
+            db,
+            jwt,
+            mailer,
+            rate_limiter,
+        })))
+    }
+}

@@ -1,0 +1,142 @@
+//! The `stint` command line: `serve`, `migrate`, `routes`, `actions`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigArgs, LogFormat};
+
+/// Stint: time tracking, projects, invoicing and team chat.
+#[derive(Debug, Parser)]
+#[command(name = "stint", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default). Applies pending migrations first.
+    Serve(ConfigArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(ConfigArgs),
+    /// Print the REST route table as JSON.
+    Routes,
+    /// Print the action registry (names, permissions, payload schemas) as JSON.
+    Actions,
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("stint: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or_else(|| Command::Serve(ConfigArgs::parse_env())) {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => migrate(args).await,
+            Command::Routes => print_json(&crate::route_table()),
+            Command::Actions => print_json(&actions_json()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stint: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl ConfigArgs {
+    /// Settings from the environment and defaults only (for a bare `stint`).
+    fn parse_env() -> ConfigArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ConfigArgs,
+        }
+        Only::parse_from(["stint"]).args
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("STINT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    init_tracing(config.log_format);
+    let listen = config.listen;
+    let backend = if config.database_url.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+    let app = crate::app::App::start(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, backend, "stint listening");
+    crate::serve(app, listener, shutdown_signal()).await
+}
+
+async fn migrate(args: ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    init_tracing(config.log_format);
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = crate::store::Db::connect(
+        &config.database_url,
+        &crate::store::db::PoolSettings { max_connections: 2, acquire_timeout: std::time::Duration::from_secs(10) },
+    )
+    .await?;
+    db.migrate().await?;
+    db.close().await;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn actions_json() -> serde_json::Value {
+    let registry = crate::actions::build_registry();
+    serde_json::Value::Array(
+        registry
+            .entries()
+            .map(|e| {
+                serde_json::json!({
+                    "name": e.name,
+                    "description": e.description,
+                    "permission": e.permission,
+                    "payload_schema": (e.schema)(),
+                })
+            })
+            .collect(),
+    )
+}

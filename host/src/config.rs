@@ -1,0 +1,252 @@
+//! Configuration: command-line flags, `STINT_*` environment variables and an optional `stint.yaml`.
+//!
+//! Precedence, highest first: flag, environment variable, `stint.yaml`, built-in default. With none
+//! of them the server listens on 127.0.0.1:8080 and keeps everything under `./stint-data/`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Deserialize;
+
+/// Settings shared by `serve` and `migrate`, as flags and environment variables.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ConfigArgs {
+    /// YAML file with any of the settings below (snake_case keys). Optional.
+    #[arg(long, env = "STINT_CONFIG", default_value = "stint.yaml")]
+    pub config: PathBuf,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "STINT_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite file, uploads, plugin cache and the generated JWT secret
+    /// [default: ./stint-data].
+    #[arg(long, env = "STINT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite:PATH` or `postgres://USER@HOST/DB` [default: sqlite:DATA_DIR/stint.db].
+    #[arg(long, env = "STINT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Redis URL for multi-process deployments (`redis://127.0.0.1:6379`). Optional.
+    #[arg(long, env = "STINT_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// HS256 secret for access tokens; generated and kept in DATA_DIR/jwt-secret when unset.
+    #[arg(long, env = "STINT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Public base URL used in e-mailed links [default: http://LISTEN].
+    #[arg(long, env = "STINT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// SMTP server for outgoing mail, e.g. `smtps://user:pass@mail.example.com`. Without it, mail
+    /// (password-reset links, invitations) is written to the log instead.
+    #[arg(long, env = "STINT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address for outgoing mail [default: stint@localhost].
+    #[arg(long, env = "STINT_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// REST requests per minute per user (and per IP for unauthenticated routes); 0 disables
+    /// [default: 100].
+    #[arg(long, env = "STINT_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+    /// Largest accepted request body in bytes [default: 1048576].
+    #[arg(long, env = "STINT_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Database connections per process [default: 16].
+    #[arg(long, env = "STINT_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "STINT_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The keys `stint.yaml` accepts; every one is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    redis_url: Option<String>,
+    jwt_secret: Option<String>,
+    public_url: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    rate_limit_per_minute: Option<u32>,
+    max_body_bytes: Option<usize>,
+    db_max_connections: Option<u32>,
+    log_format: Option<LogFormat>,
+}
+
+/// Outgoing mail settings.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// Server URL in lettre's format (`smtp://`, `smtps://`, with optional credentials).
+    pub url: String,
+    /// Sender address.
+    pub from: String,
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Socket address to bind.
+    pub listen: SocketAddr,
+    /// Directory for local state.
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite:` or `postgres://`).
+    pub database_url: String,
+    /// Redis URL, when several processes serve one deployment.
+    pub redis_url: Option<String>,
+    /// Secret for signing access tokens (resolved at start-up, see [`Config::resolve_jwt_secret`]).
+    pub jwt_secret: Option<String>,
+    /// Base URL for links in e-mails.
+    pub public_url: String,
+    /// SMTP settings, when mail should really be sent.
+    pub smtp: Option<SmtpConfig>,
+    /// Requests per minute per user; 0 disables the limit.
+    pub rate_limit_per_minute: u32,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Database pool size.
+    pub db_max_connections: u32,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of WebSocket tickets.
+    pub ws_ticket_ttl: Duration,
+    /// Lifetime of password-reset links.
+    pub password_reset_ttl: Duration,
+}
+
+impl Config {
+    /// Merges flags and environment (already parsed by clap) with `stint.yaml` and the defaults.
+    pub fn load(args: &ConfigArgs) -> anyhow::Result<Config> {
+        let file = read_file(&args.config)?;
+        let listen = args.listen.or(file.listen).unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("stint-data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("stint.db").display()));
+        let smtp_url = args.smtp_url.clone().or(file.smtp_url);
+        let smtp_from = args
+            .smtp_from
+            .clone()
+            .or(file.smtp_from)
+            .unwrap_or_else(|| "stint@localhost".to_owned());
+        Ok(Config {
+            listen,
+            database_url,
+            redis_url: args.redis_url.clone().or(file.redis_url),
+            jwt_secret: args.jwt_secret.clone().or(file.jwt_secret),
+            public_url: args
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}")),
+            smtp: smtp_url.map(|url| SmtpConfig { url, from: smtp_from }),
+            rate_limit_per_minute: args
+                .rate_limit_per_minute
+                .or(file.rate_limit_per_minute)
+                .unwrap_or(100),
+            max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(1024 * 1024),
+            db_max_connections: args
+                .db_max_connections
+                .or(file.db_max_connections)
+                .unwrap_or(16)
+                .max(1),
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            data_dir,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            ws_ticket_ttl: Duration::from_secs(30),
+            password_reset_ttl: Duration::from_secs(3600),
+        })
+    }
+
+    /// The JWT secret: configured, or read from (and on first start written to) `DATA_DIR/jwt-secret`.
+    pub fn resolve_jwt_secret(&self) -> anyhow::Result<String> {
+        if let Some(secret) = &self.jwt_secret {
+            anyhow::ensure!(secret.len() >= 32, "STINT_JWT_SECRET must be at least 32 characters");
+            return Ok(secret.clone());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        match std::fs::read_to_string(&path) {
+            Ok(secret) if !secret.trim().is_empty() => Ok(secret.trim().to_owned()),
+            _ => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                let secret = crate::ids::secret(48);
+                write_private(&path, &secret)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                Ok(secret)
+            }
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_saphyr::from_str(&text)
+            .with_context(|| format!("reading configuration file {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_nothing() {
+        let args = ConfigArgs { config: "/nonexistent/stint.yaml".into(), ..Default::default() };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite:stint-data/stint.db");
+        assert_eq!(config.rate_limit_per_minute, 100);
+    }
+
+    #[test]
+    fn yaml_fills_what_flags_leave_open_and_rejects_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stint.yaml");
+        std::fs::write(&path, "listen: 127.0.0.1:9999\nrate_limit_per_minute: 7\n").unwrap();
+        let args = ConfigArgs { config: path.clone(), rate_limit_per_minute: Some(3), ..Default::default() };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.listen.port(), 9999);
+        assert_eq!(config.rate_limit_per_minute, 3);
+
+        std::fs::write(&path, "lisen: 127.0.0.1:9999\n").unwrap();
+        assert!(Config::load(&args).is_err());
+    }
+}

@@ -1,0 +1,29 @@
+//! Business rules, one module per aggregate. Nothing here knows about HTTP or SQL text: operations
+//! take a [`Cx`] (who is calling, in which organization) and typed inputs, enforce the rules, and
+//! call [`crate::store`] inside a transaction that also records the change ([`events`]).
+
+pub mod accounts;
+pub mod audit;
+pub mod checklist;
+pub mod comments;
+pub mod context;
+pub mod dashboard;
+pub mod dependencies;
+pub mod events;
+pub mod labels;
+pub mod members;
+pub mod milestones;
+pub mod organizations;
+pub mod page;
+pub mod permissions;
+pub mod projects;
+pub mod sidebar;
+pub mod task_groups;
+pub mod task_statuses;
+pub mod tasks;
+pub mod validate;
+pub mod wire;
+
+pub use context::{Cx, Membership};
+pub use page::{Page, PageQuery};
+pub use permissions::{Permission, Role};

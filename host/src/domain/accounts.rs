@@ -1,0 +1,466 @@
+//! Accounts: registration, login, token rotation, password reset, personal access tokens, tickets.
+//!
+//! Refresh tokens rotate on every use. Each login starts a *family*; exchanging a token marks it
+//! used and issues the next one in the same family. Presenting a token that was already used means
+//! it was copied, so the whole family is revoked and the session must log in again.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::auth::{AuthVia, Principal, password};
+use crate::domain::validate;
+use crate::error::{Error, OnConstraint, Result};
+use crate::ids;
+use crate::store;
+
+/// Personal access tokens start with this, so they are recognisable in logs and secret scanners.
+pub const PAT_PREFIX: &str = "stint_pat_";
+/// WebSocket tickets start with this.
+pub const TICKET_PREFIX: &str = "wst_";
+
+/// A user account as clients see it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    /// `usr_…`
+    pub id: String,
+    /// Lower-cased e-mail address.
+    pub email: String,
+    /// Full name.
+    pub name: String,
+    /// `super_admin`, `admin` or `user`.
+    pub instance_role: String,
+    /// The organization used when a request names none.
+    pub current_org_id: Option<String>,
+    /// Avatar image URL.
+    pub avatar_url: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The user summary embedded in auth responses.
+#[derive(Debug, Serialize)]
+pub struct UserSummary {
+    /// `usr_…`
+    pub id: String,
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The flat auth response (TRCR's shape).
+#[derive(Debug, Serialize)]
+pub struct Tokens {
+    /// JWT access token.
+    pub access_token: String,
+    /// Opaque refresh token.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The user (register and login only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserSummary>,
+}
+
+/// `POST /auth/register`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    /// E-mail address.
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    /// Full name.
+    pub name: String,
+}
+
+/// `POST /auth/login`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Login {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RefreshToken {
+    /// The refresh token.
+    pub refresh_token: String,
+}
+
+/// Registers an account and logs it in. The first account of an instance becomes `super_admin`;
+/// pending invitations for the address turn into memberships.
+pub async fn register(app: &App, input: Register) -> Result<Tokens> {
+    let email = validate::email(&input.email)?;
+    let name = validate::name("name", &input.name, 200)?;
+    password::validate("password", &input.password)?;
+    let hash = password::hash(input.password).await?;
+    let now = crate::clock::now();
+    let mut tx = app.db.begin().await?;
+    let role = if store::accounts::any_user(&mut tx).await? { "user" } else { "super_admin" };
+    let mut user = User {
+        id: ids::new_id("usr"),
+        email,
+        name,
+        instance_role: role.to_owned(),
+        current_org_id: None,
+        avatar_url: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store::accounts::insert_user(&mut tx, &user, &hash)
+        .await
+        .on_unique("an account with this email already exists")?;
+    let joined = store::organizations::accept_invitations(&mut tx, &user.email, &user.id, now).await?;
+    if let Some(first) = joined.first() {
+        user.current_org_id = Some(first.clone());
+        store::accounts::update_user(&mut tx, &user).await?;
+    }
+    let tokens = start_session(app, &mut tx, &user).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, role, "account registered");
+    Ok(tokens)
+}
+
+/// Logs in with email and password.
+pub async fn login(app: &App, input: Login) -> Result<Tokens> {
+    let email = input.email.trim().to_lowercase();
+    let user = store::accounts::user_by_email(&mut &app.db, &email).await?;
+    let stored = match &user {
+        Some(u) => store::accounts::password_hash(&mut &app.db, &u.id).await?,
+        None => None,
+    };
+    let ok = password::verify(input.password, stored).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(Error::Unauthorized("invalid email or password".into()));
+    };
+    let mut tx = app.db.begin().await?;
+    let tokens = start_session(app, &mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<Tokens> {
+    let family = ids::new_id("rtf");
+    let refresh_token = issue_refresh_token(app, tx, &user.id, &family).await?;
+    Ok(Tokens {
+        access_token: app.jwt.issue(&user.id)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: app.jwt.ttl_secs(),
+        user: Some(UserSummary { id: user.id.clone(), email: user.email.clone(), name: user.name.clone() }),
+    })
+}
+
+async fn issue_refresh_token(app: &App, tx: &mut store::Tx, user_id: &str, family: &str) -> Result<String> {
+    let token = format!("rt_{}", ids::secret(32));
+    let expires = crate::clock::now() + app.config.refresh_token_ttl;
+    store::accounts::insert_refresh_token(tx, user_id, family, &ids::hash_secret(&token), expires).await?;
+    Ok(token)
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token. A token presented a
+/// second time revokes its whole family.
+pub async fn refresh(app: &App, input: RefreshToken) -> Result<Tokens> {
+    let hash = ids::hash_secret(input.refresh_token.trim());
+    let now = crate::clock::now();
+    let mut tx = app.db.begin().await?;
+    let Some(row) = store::accounts::consume_refresh_token(&mut tx, &hash, now).await? else {
+        let reused = store::accounts::refresh_token(&mut tx, &hash).await?;
+        if let Some(old) = reused.filter(|t| t.used_at.is_some() && t.revoked_at.is_none()) {
+            store::accounts::revoke_family(&mut tx, &old.family_id).await?;
+            tx.commit().await?;
+            tracing::warn!(user_id = %old.user_id, family = %old.family_id, "refresh token reused; session revoked");
+            return Err(Error::Unauthorized("refresh token was already used; the session is revoked".into()));
+        }
+        return Err(Error::Unauthorized("invalid or expired refresh token".into()));
+    };
+    let refresh_token = issue_refresh_token(app, &mut tx, &row.user_id, &row.family_id).await?;
+    tx.commit().await?;
+    Ok(Tokens {
+        access_token: app.jwt.issue(&row.user_id)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: app.jwt.ttl_secs(),
+        user: None,
+    })
+}
+
+/// Ends the session the refresh token belongs to. Only the caller's own tokens can be revoked;
+/// an unknown token is accepted silently (logging out twice is not an error).
+pub async fn logout(app: &App, principal: &Principal, input: RefreshToken) -> Result<()> {
+    let hash = ids::hash_secret(input.refresh_token.trim());
+    let mut tx = app.db.begin().await?;
+    if let Some(row) = store::accounts::refresh_token(&mut tx, &hash).await?
+        && row.user_id == principal.user_id
+    {
+        store::accounts::revoke_family(&mut tx, &row.family_id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /auth/forgot-password`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ForgotPassword {
+    /// The account's e-mail.
+    pub email: String,
+}
+
+/// Sends a reset link if the account exists. Always succeeds, so it does not reveal which
+/// addresses have accounts.
+pub async fn forgot_password(app: &App, input: ForgotPassword) -> Result<()> {
+    let email = input.email.trim().to_lowercase();
+    let Some(user) = store::accounts::user_by_email(&mut &app.db, &email).await? else {
+        return Ok(());
+    };
+    let token = ids::secret(32);
+    let expires = crate::clock::now() + app.config.password_reset_ttl;
+    store::accounts::insert_password_reset(&mut app.db.auto_commit(), &ids::hash_secret(&token), &user.id, expires)
+        .await?;
+    let link = format!("{}/reset-password?token={token}", app.config.public_url.trim_end_matches('/'));
+    app.mailer.send(
+        &user.email,
+        "Reset your Stint password",
+        format!("Someone asked to reset the password of your Stint account.\n\nOpen this link within an hour to choose a new one:\n{link}\n\nIf it was not you, ignore this message."),
+    );
+    Ok(())
+}
+
+/// `POST /auth/reset-password`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ResetPassword {
+    /// The token from the e-mailed link.
+    pub token: String,
+    /// The new password.
+    pub password: String,
+}
+
+/// Sets a new password with a reset token (once) and ends every session of the account.
+pub async fn reset_password(app: &App, input: ResetPassword) -> Result<()> {
+    password::validate("password", &input.password)?;
+    let hash = password::hash(input.password).await?;
+    let mut tx = app.db.begin().await?;
+    let Some(user_id) =
+        store::accounts::consume_password_reset(&mut tx, &ids::hash_secret(input.token.trim()), crate::clock::now())
+            .await?
+    else {
+        return Err(Error::invalid_field("token", "the reset link is invalid or has expired"));
+    };
+    store::accounts::set_password_hash(&mut tx, &user_id, &hash).await?;
+    store::accounts::revoke_all_refresh_tokens(&mut tx, &user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /auth/change-password`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ChangePassword {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// Changes the caller's password after checking the current one.
+pub async fn change_password(app: &App, principal: &Principal, input: ChangePassword) -> Result<()> {
+    password::validate("new_password", &input.new_password)?;
+    let stored = store::accounts::password_hash(&mut &app.db, &principal.user_id).await?;
+    if !password::verify(input.current_password, stored).await? {
+        return Err(Error::invalid_field("current_password", "current_password is not correct"));
+    }
+    let hash = password::hash(input.new_password).await?;
+    store::accounts::set_password_hash(&mut app.db.auto_commit(), &principal.user_id, &hash).await?;
+    Ok(())
+}
+
+/// The caller's account.
+pub async fn me(app: &App, principal: &Principal) -> Result<User> {
+    let mut user = store::accounts::user(&mut &app.db, &principal.user_id)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("the account no longer exists".into()))?;
+    if let Some(org) = principal.bound_org() {
+        user.current_org_id = Some(org.to_owned());
+    }
+    Ok(user)
+}
+
+/// `PATCH /auth/me`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// New name.
+    pub name: Option<String>,
+    /// The organization to use when a request names none; must be one of the caller's.
+    pub current_org_id: Option<String>,
+    /// Avatar URL; `null` clears it.
+    #[serde(default, deserialize_with = "crate::domain::wire::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub avatar_url: Option<Option<String>>,
+}
+
+/// Updates the caller's profile and current organization.
+pub async fn update_me(app: &App, principal: &Principal, input: UpdateMe) -> Result<User> {
+    let mut user = me(app, principal).await?;
+    if let Some(name) = input.name {
+        user.name = validate::name("name", &name, 200)?;
+    }
+    if let Some(org_id) = input.current_org_id {
+        let member = store::access::membership(&mut &app.db, &org_id, &user.id).await?;
+        if member.is_none() || principal.bound_org().is_some_and(|b| b != org_id) {
+            return Err(Error::not_found("organization"));
+        }
+        user.current_org_id = Some(org_id);
+    }
+    if let Some(avatar) = input.avatar_url {
+        user.avatar_url = validate::text("avatar_url", avatar.as_deref(), 2000)?;
+    }
+    user.updated_at = crate::clock::now();
+    store::accounts::update_user(&mut app.db.auto_commit(), &user).await?;
+    Ok(user)
+}
+
+/// A WebSocket ticket.
+#[derive(Debug, Serialize)]
+pub struct Ticket {
+    /// `wst_…`, valid for 30 seconds, once.
+    pub ticket: String,
+}
+
+/// Issues a single-use WebSocket ticket.
+pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
+    let ticket = format!("{TICKET_PREFIX}{}", ids::secret(32));
+    let expires = crate::clock::now() + app.config.ws_ticket_ttl;
+    store::accounts::insert_ws_ticket(&mut app.db.auto_commit(), &ids::hash_secret(&ticket), &principal.user_id, expires)
+        .await?;
+    Ok(Ticket { ticket })
+}
+
+/// Redeems a WebSocket ticket: the user it was issued to, once, within its lifetime.
+pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<String> {
+    store::accounts::consume_ws_ticket(&mut app.db.auto_commit(), &ids::hash_secret(ticket), crate::clock::now())
+        .await?
+        .ok_or_else(|| Error::Unauthorized("invalid, expired or already used ticket".into()))
+}
+
+/// A personal access token as listed (never with its secret).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PersonalToken {
+    /// `pat_…`
+    pub id: String,
+    /// Owner.
+    #[serde(skip)]
+    pub user_id: String,
+    /// The organization the token is bound to.
+    pub org_id: String,
+    /// A label chosen by the user.
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub token_prefix: String,
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last use (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A newly created token, the only time its secret is shown.
+#[derive(Debug, Serialize)]
+pub struct CreatedToken {
+    /// The token's listing.
+    #[serde(flatten)]
+    pub token: PersonalToken,
+    /// The secret `stint_pat_…`; store it now, it cannot be shown again.
+    #[serde(rename = "token")]
+    pub secret: String,
+}
+
+/// `POST /auth/tokens`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// A label, e.g. "Claude Code".
+    pub name: String,
+    /// The organization to bind to (default: the current one).
+    pub org_id: Option<String>,
+    /// Optional expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a personal access token bound to one of the caller's organizations.
+pub async fn create_token(app: &App, principal: &Principal, input: CreateToken) -> Result<CreatedToken> {
+    if principal.bound_org().is_some() {
+        return Err(Error::Forbidden("personal access tokens cannot create other tokens".into()));
+    }
+    let name = validate::name("name", &input.name, 100)?;
+    let org_id = match input.org_id {
+        Some(o) => o,
+        None => me(app, principal).await?.current_org_id.ok_or_else(|| {
+            Error::invalid_field("org_id", "no current organization: pass org_id")
+        })?,
+    };
+    if store::access::membership(&mut &app.db, &org_id, &principal.user_id).await?.is_none() {
+        return Err(Error::not_found("organization"));
+    }
+    let now = crate::clock::now();
+    if input.expires_at.is_some_and(|e| e <= now) {
+        return Err(Error::rule("expires_at", "expires_at must be in the future"));
+    }
+    let secret = format!("{PAT_PREFIX}{}", ids::secret(32));
+    let token = PersonalToken {
+        id: ids::new_id("pat"),
+        user_id: principal.user_id.clone(),
+        org_id,
+        name,
+        token_prefix: secret[..PAT_PREFIX.len() + 6].to_owned(),
+        expires_at: input.expires_at,
+        last_used_at: None,
+        created_at: now,
+    };
+    store::accounts::insert_personal_token(&mut app.db.auto_commit(), &token, &ids::hash_secret(&secret)).await?;
+    Ok(CreatedToken { token, secret })
+}
+
+/// The caller's live tokens.
+pub async fn list_tokens(app: &App, principal: &Principal) -> Result<Vec<PersonalToken>> {
+    Ok(store::accounts::personal_tokens(&mut &app.db, &principal.user_id).await?)
+}
+
+/// Revokes one of the caller's tokens.
+pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<()> {
+    if store::accounts::revoke_personal_token(&mut app.db.auto_commit(), &principal.user_id, id).await? {
+        Ok(())
+    } else {
+        Err(Error::not_found("token"))
+    }
+}
+
+/// Resolves a bearer credential (JWT or personal access token) to a principal.
+pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
+    if bearer.starts_with(PAT_PREFIX) {
+        let now = crate::clock::now();
+        let Some(t) = store::accounts::personal_token_auth(&mut &app.db, &ids::hash_secret(bearer), now).await? else {
+            return Err(Error::Unauthorized("invalid, expired or revoked personal access token".into()));
+        };
+        if t.last_used_at.is_none_or(|at| now - at > chrono::TimeDelta::minutes(1)) {
+            store::accounts::touch_personal_token(&mut app.db.auto_commit(), &t.id, now).await?;
+        }
+        return Ok(Principal { user_id: t.user_id, via: AuthVia::PersonalToken { token_id: t.id, org_id: t.org_id } });
+    }
+    let claims = app.jwt.verify(bearer)?;
+    Ok(Principal { user_id: claims.sub, via: AuthVia::AccessToken })
+}
+
+/// Removes expired tickets, reset links and refresh tokens.
+pub async fn purge_expired(app: &App) -> Result<()> {
+    Ok(store::accounts::purge_expired(&mut app.db.auto_commit(), crate::clock::now()).await?)
+}

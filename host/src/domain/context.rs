@@ -1,0 +1,73 @@
+//! The context every operation runs in: the application, the caller, and — for operations inside
+//! an organization — the caller's membership there, resolved and checked before the operation runs.
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::domain::permissions::{Permission, PermissionSet, Role};
+use crate::error::{Error, Result};
+use crate::store::db::Db;
+
+/// The caller's membership in the organization an operation touches.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// The organization.
+    pub org_id: String,
+    /// The caller's role there.
+    pub role: Role,
+    /// Effective permissions (role plus overrides).
+    pub permissions: PermissionSet,
+}
+
+/// Who is calling, and where.
+pub struct Cx<'a> {
+    /// The application (database, configuration, mailer).
+    pub app: &'a App,
+    /// The authenticated caller.
+    pub caller: &'a Caller,
+    member: Option<Membership>,
+}
+
+impl<'a> Cx<'a> {
+    /// A context, optionally inside an organization the caller is known to belong to.
+    pub fn new(app: &'a App, caller: &'a Caller, member: Option<Membership>) -> Self {
+        Cx { app, caller, member }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.app.db
+    }
+
+    /// The calling user's id.
+    pub fn user_id(&self) -> &str {
+        &self.caller.principal.user_id
+    }
+
+    /// The caller's membership in the organization the operation is scoped to.
+    pub fn member(&self) -> Result<&Membership> {
+        self.member.as_ref().ok_or_else(|| {
+            Error::Internal(anyhow::anyhow!("operation ran without an organization scope"))
+        })
+    }
+
+    /// The organization the operation is scoped to.
+    pub fn org_id(&self) -> Result<&str> {
+        Ok(&self.member()?.org_id)
+    }
+
+    /// Whether the caller holds `perm` in the organization.
+    pub fn can(&self, perm: Permission) -> bool {
+        self.member.as_ref().is_some_and(|m| m.permissions.contains(perm))
+    }
+
+    /// Fails with `FORBIDDEN` unless the caller holds `perm`.
+    pub fn require(&self, perm: Permission) -> Result<()> {
+        if self.can(perm) { Ok(()) } else { Err(Error::missing_permission(perm.as_str())) }
+    }
+
+    /// Fails with `NOT_FOUND` unless `org_id` is the organization in scope: an id that exists in
+    /// another organization must look exactly like one that does not exist.
+    pub fn same_org(&self, org_id: &str, what: &str) -> Result<()> {
+        if self.org_id()? == org_id { Ok(()) } else { Err(Error::not_found(what)) }
+    }
+}

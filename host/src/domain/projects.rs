@@ -1,0 +1,240 @@
+//! Projects: the containers of tasks, groups and milestones (TRCR's "Spaces").
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::events::{self, Entity};
+use crate::domain::page::{Page, PageQuery};
+use crate::domain::{Cx, validate, wire};
+use crate::error::{Error, Result};
+use crate::{ids, store};
+
+/// Lifecycle states of a project.
+pub const STATUSES: [&str; 4] = ["active", "on_hold", "completed", "archived"];
+
+/// A project.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Project {
+    /// `prj_…`
+    pub id: String,
+    /// Owning organization.
+    pub org_id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Display colour.
+    pub color: Option<String>,
+    /// `active`, `on_hold`, `completed` or `archived`.
+    pub status: String,
+    /// Whether time on it is billable by default.
+    pub billable: bool,
+    /// Default client rate, minor units per hour.
+    pub hourly_rate: Option<i64>,
+    /// Creator.
+    pub created_by: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Entity for Project {
+    const TYPE: &'static str = "project";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// `projects.list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListProjects {
+    /// Organization (default: current).
+    pub org_id: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub search: Option<String>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// `projects.get`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetProject {
+    /// Organization the project must belong to (optional).
+    pub org_id: Option<String>,
+    /// `prj_…`
+    pub id: String,
+}
+
+/// `projects.create`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    /// Organization (default: current).
+    pub org_id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Colour like `#6366f1`.
+    pub color: Option<String>,
+    /// Initial status (default `active`).
+    pub status: Option<String>,
+    /// Billable by default (default true).
+    pub billable: Option<bool>,
+    /// Default client rate, minor units per hour.
+    pub hourly_rate: Option<i64>,
+}
+
+/// `projects.update`; omitted fields stay, `null` clears the nullable ones.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    /// Organization the project must belong to (optional).
+    pub org_id: Option<String>,
+    /// `prj_…`
+    pub id: String,
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Option<String>>,
+    /// New colour.
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub color: Option<Option<String>>,
+    /// New status.
+    pub status: Option<String>,
+    /// New billable default.
+    pub billable: Option<bool>,
+    /// New default rate.
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<i64>")]
+    pub hourly_rate: Option<Option<i64>>,
+}
+
+/// `projects.delete`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteProject {
+    /// Organization the project must belong to (optional).
+    pub org_id: Option<String>,
+    /// `prj_…`
+    pub id: String,
+}
+
+fn status(value: &str) -> Result<String> {
+    if STATUSES.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        Err(Error::invalid_field("status", format!("status must be one of {}", STATUSES.join(", "))))
+    }
+}
+
+fn rate(value: Option<i64>) -> Result<Option<i64>> {
+    match value {
+        Some(r) if r < 0 => Err(Error::invalid_field("hourly_rate", "hourly_rate must not be negative")),
+        other => Ok(other),
+    }
+}
+
+fn color(value: Option<&str>) -> Result<Option<String>> {
+    value.map(|c| validate::color("color", c)).transpose()
+}
+
+/// Loads a project of the scoped organization.
+pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Project> {
+    let project = store::projects::get(ex, id).await?.ok_or_else(|| Error::not_found("project"))?;
+    cx.same_org(&project.org_id, "project")?;
+    Ok(project)
+}
+
+/// Projects of the organization.
+pub async fn list(cx: &Cx<'_>, input: ListProjects) -> Result<Page<Project>> {
+    let request = input.page.resolve()?;
+    if let Some(s) = &input.status {
+        status(s)?;
+    }
+    let (items, total) = store::projects::list(
+        &mut cx.db(),
+        cx.org_id()?,
+        input.status.as_deref(),
+        input.search.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        request.limit(),
+        request.offset(),
+    )
+    .await?;
+    Ok(Page { items, request, total })
+}
+
+/// One project.
+pub async fn get(cx: &Cx<'_>, input: GetProject) -> Result<Project> {
+    load(cx, &mut cx.db(), &input.id).await
+}
+
+/// Creates a project.
+pub async fn create(cx: &Cx<'_>, input: CreateProject) -> Result<Project> {
+    let now = crate::clock::now();
+    let project = Project {
+        id: ids::new_id("prj"),
+        org_id: cx.org_id()?.to_owned(),
+        name: validate::name("name", &input.name, 200)?,
+        description: validate::text("description", input.description.as_deref(), 10_000)?,
+        color: color(input.color.as_deref())?,
+        status: status(input.status.as_deref().unwrap_or("active"))?,
+        billable: input.billable.unwrap_or(true),
+        hourly_rate: rate(input.hourly_rate)?,
+        created_by: cx.user_id().to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = cx.db().begin().await?;
+    store::projects::insert(&mut tx, &project).await?;
+    events::created(&mut tx, cx, &project).await?;
+    tx.commit().await?;
+    Ok(project)
+}
+
+/// Updates a project.
+pub async fn update(cx: &Cx<'_>, input: UpdateProject) -> Result<Project> {
+    let mut tx = cx.db().begin().await?;
+    let before = load(cx, &mut tx, &input.id).await?;
+    let mut p = before.clone();
+    if let Some(name) = &input.name {
+        p.name = validate::name("name", name, 200)?;
+    }
+    if let Some(d) = &input.description {
+        p.description = validate::text("description", d.as_deref(), 10_000)?;
+    }
+    if let Some(c) = &input.color {
+        p.color = color(c.as_deref())?;
+    }
+    if let Some(s) = &input.status {
+        p.status = status(s)?;
+    }
+    if let Some(b) = input.billable {
+        p.billable = b;
+    }
+    if let Some(r) = input.hourly_rate {
+        p.hourly_rate = rate(r)?;
+    }
+    p.updated_at = crate::clock::now();
+    store::projects::update(&mut tx, &p).await?;
+    events::updated(&mut tx, cx, &before, &p).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Deletes a project and everything in it.
+pub async fn delete(cx: &Cx<'_>, input: DeleteProject) -> Result<()> {
+    let mut tx = cx.db().begin().await?;
+    let project = load(cx, &mut tx, &input.id).await?;
+    store::projects::delete(&mut tx, &project.id).await?;
+    events::deleted(&mut tx, cx, &project).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Stint's server: time tracking, projects and tasks, invoicing and team chat, behind REST,
+//! WebSocket, GraphQL and MCP, on SQLite or PostgreSQL.
+//!
+//! The crate is laid out by responsibility: [`domain`] holds the rules and knows nothing of HTTP,
+//! [`store`] the SQL for both engines, [`actions`] the registry every interface calls through, and
+//! [`api`] the thin protocol adapters. [`app`] builds the router; [`serve`] runs it.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let config = stint_host::config::Config::load(&Default::default())?;
+//! let app = stint_host::app::App::start(config).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! stint_host::serve(app, listener, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod actions;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod mail;
+pub mod rate_limit;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::rest::{self, routes::RouteInfo};
+use crate::app::App;
+use crate::error::Error;
+
+/// The whole HTTP surface for `app`.
+pub fn router(app: App) -> Router {
+    let (api_v1, _) = rest::router();
+    let limit = app.config.max_body_bytes;
+    Router::new()
+        .route("/api/health", get(health))
+        .nest("/api/v1", api_v1.route("/health", get(health)))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::Extension(rest::extract_body_limit(limit)))
+        .layer(CatchPanicLayer::custom(|_| Error::Internal(anyhow::anyhow!("handler panicked")).into_response()))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The REST route table (what `stint routes` prints).
+pub fn route_table() -> Vec<RouteInfo> {
+    rest::router().1
+}
+
+async fn health() -> Response {
+    axum::Json(json!({ "data": { "status": "ok" } })).into_response()
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> Response {
+    let body = json!({ "error": { "code": "METHOD_NOT_ALLOWED", "message": "this path does not accept that method" } });
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, with background housekeeping.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let db = app.db.clone();
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    housekeeping.abort();
+    db.close().await;
+    Ok(())
+}
+
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        app.rate_limiter.prune();
+        if let Err(e) = crate::domain::accounts::purge_expired(&app).await {
+            tracing::warn!(error = %e, "purging expired credentials failed");
+        }
+    }
+}

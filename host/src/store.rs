@@ -1,0 +1,18 @@
+//! Persistence: plain async functions per table, grouped by aggregate, over the portable layer in
+//! [`db`]. Migrations for both engines are embedded from `migrations/`.
+
+pub mod access;
+pub mod accounts;
+pub mod db;
+pub mod events;
+pub mod organizations;
+pub mod projects;
+pub mod task_groups;
+pub mod task_statuses;
+pub mod tasks;
+pub mod task_extras;
+pub mod labels;
+pub mod milestones;
+pub mod sidebar;
+
+pub use db::{Db, Exec, Tx};

@@ -1,0 +1,453 @@
+//! Portable access to SQLite and PostgreSQL.
+//!
+//! Stint keeps one SQL text per query wherever the two dialects agree (sqlx binds `$1, $2…` on both)
+//! and a [`Sql::split`] pair where they do not. Arguments are typed ([`Arg`]) so that a `NULL` is bound
+//! with the column's type on PostgreSQL, and row types derive `sqlx::FromRow` for both drivers.
+//! The domain never sees which database is in use.
+//!
+//! ```ignore
+//! let task: Option<TaskRow> = db.fetch_optional(q!("SELECT * FROM tasks WHERE id = $1", id)).await?;
+//! ```
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, SqlStr, Transaction};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file in WAL mode; the embedded default.
+    Sqlite,
+    /// A PostgreSQL server, for deployments of several processes.
+    Postgres,
+}
+
+/// A handle to the database: cheap to clone, shared by the whole process.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite: readers share a pool, writes go through a single connection so that writers queue
+    /// in-process instead of failing with `SQLITE_BUSY`.
+    Sqlite {
+        /// Connections for reads outside transactions.
+        read: SqlitePool,
+        /// The one connection that opens write transactions.
+        write: SqlitePool,
+    },
+    /// PostgreSQL: one pool for everything.
+    Postgres(PgPool),
+}
+
+/// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+pub enum Tx {
+    /// SQLite transaction on the write connection.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// SQL text for one query: shared by both dialects, split per dialect, or built at run time from
+/// static fragments (filters), which the caller vouches for.
+#[derive(Debug, Clone)]
+pub enum Sql {
+    /// The same text runs on both engines.
+    Both(&'static str),
+    /// Dialect-specific texts.
+    Split {
+        /// Text for SQLite.
+        sqlite: &'static str,
+        /// Text for PostgreSQL.
+        postgres: &'static str,
+    },
+    /// Built at run time from static fragments and placeholders only — never from user input.
+    Built(String),
+}
+
+impl Sql {
+    /// A query whose text differs between the dialects.
+    pub const fn split(sqlite: &'static str, postgres: &'static str) -> Self {
+        Sql::Split { sqlite, postgres }
+    }
+
+    fn for_backend(self, backend: Backend) -> SqlStr {
+        use sqlx::SqlSafeStr;
+        match (self, backend) {
+            (Sql::Both(s), _) => s.into_sql_str(),
+            (Sql::Split { sqlite, .. }, Backend::Sqlite) => sqlite.into_sql_str(),
+            (Sql::Split { postgres, .. }, Backend::Postgres) => postgres.into_sql_str(),
+            (Sql::Built(s), _) => AssertSqlSafe(s).into_sql_str(),
+        }
+    }
+}
+
+impl From<&'static str> for Sql {
+    fn from(s: &'static str) -> Self {
+        Sql::Both(s)
+    }
+}
+
+/// A bound argument, typed so that `NULL`s carry their column type.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// `TEXT`.
+    Text(Option<String>),
+    /// `BIGINT` / `INTEGER`.
+    Int(Option<i64>),
+    /// `BOOLEAN`.
+    Bool(Option<bool>),
+    /// `TIMESTAMPTZ` / RFC 3339 text.
+    Time(Option<DateTime<Utc>>),
+    /// `DATE` / `YYYY-MM-DD` text.
+    Date(Option<NaiveDate>),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => $variant:ident $(, $conv:expr)?);* $(;)?) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Self { Arg::$variant(Some(arg_from!(@conv v $(, $conv)?))) }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(v: Option<$t>) -> Self { Arg::$variant(v.map(|v| arg_from!(@conv v $(, $conv)?))) }
+        }
+    )*};
+    (@conv $v:ident) => { $v };
+    (@conv $v:ident, $conv:expr) => { ($conv)($v) };
+}
+
+arg_from! {
+    String => Text;
+    &str => Text, |s: &str| s.to_owned();
+    &String => Text, |s: &String| s.clone();
+    i64 => Int;
+    i32 => Int, i64::from;
+    u32 => Int, i64::from;
+    bool => Bool;
+    DateTime<Utc> => Time;
+    NaiveDate => Date;
+}
+
+
+/// A query ready to run: SQL text plus its arguments. Build it with [`q!`](crate::q).
+#[derive(Debug, Clone)]
+pub struct Query {
+    sql: Sql,
+    args: Vec<Arg>,
+}
+
+impl Query {
+    /// A query without arguments yet.
+    pub fn new(sql: impl Into<Sql>) -> Self {
+        Query { sql: sql.into(), args: Vec::new() }
+    }
+
+    /// Appends the next positional argument (`$n`).
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Replaces the whole argument list (used by the dynamic filter builder).
+    pub fn with_args(mut self, args: Vec<Arg>) -> Self {
+        self.args = args;
+        self
+    }
+}
+
+/// Builds a [`Query`]: `q!("SELECT … WHERE id = $1", id)`.
+#[macro_export]
+macro_rules! q {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::store::db::Query::new($sql) $(.bind($arg))*
+    };
+}
+
+/// A row type that decodes from both drivers.
+pub trait DbRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> DbRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(v) => query.bind(v),
+                Arg::Int(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+                Arg::Time(v) => query.bind(v),
+                Arg::Date(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// The connection or transaction a query runs on.
+#[doc(hidden)]
+pub enum Executor<'a> {
+    SqliteRead(&'a SqlitePool),
+    SqliteWrite(&'a SqlitePool),
+    Postgres(&'a PgPool),
+    SqliteTx(&'a mut Transaction<'static, Sqlite>),
+    PostgresTx(&'a mut Transaction<'static, Postgres>),
+}
+
+impl Executor<'_> {
+    async fn fetch_all<T: DbRow>(self, q: Query) -> sqlx::Result<Vec<T>> {
+        match self {
+            Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_all(p).await
+            }
+            Executor::SqliteTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_all(&mut **tx).await
+            }
+            Executor::Postgres(p) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_all(p).await
+            }
+            Executor::PostgresTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_all(&mut **tx).await
+            }
+        }
+    }
+
+    async fn fetch_optional<T: DbRow>(self, q: Query) -> sqlx::Result<Option<T>> {
+        match self {
+            Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_optional(p).await
+            }
+            Executor::SqliteTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            Executor::Postgres(p) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_optional(p).await
+            }
+            Executor::PostgresTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    async fn execute(self, q: Query) -> sqlx::Result<u64> {
+        match self {
+            Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                Ok(bind_args!(sqlx::query::<Sqlite>(sql), q.args).execute(p).await?.rows_affected())
+            }
+            Executor::SqliteTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Sqlite);
+                Ok(bind_args!(sqlx::query::<Sqlite>(sql), q.args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected())
+            }
+            Executor::Postgres(p) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                Ok(bind_args!(sqlx::query::<Postgres>(sql), q.args).execute(p).await?.rows_affected())
+            }
+            Executor::PostgresTx(tx) => {
+                let sql = q.sql.for_backend(Backend::Postgres);
+                Ok(bind_args!(sqlx::query::<Postgres>(sql), q.args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected())
+            }
+        }
+    }
+}
+
+/// The operations shared by [`Db`] (auto-commit) and [`Tx`] (inside a transaction).
+#[allow(async_fn_in_trait)]
+pub trait Exec {
+    /// The engine behind this executor.
+    fn backend(&self) -> Backend;
+    #[doc(hidden)]
+    fn executor(&mut self) -> Executor<'_>;
+
+    /// All rows.
+    async fn fetch_all<T: DbRow>(&mut self, q: Query) -> sqlx::Result<Vec<T>> {
+        self.executor().fetch_all(q).await
+    }
+    /// The first row, if any.
+    async fn fetch_optional<T: DbRow>(&mut self, q: Query) -> sqlx::Result<Option<T>> {
+        self.executor().fetch_optional(q).await
+    }
+    /// Exactly one row; `RowNotFound` otherwise.
+    async fn fetch_one<T: DbRow>(&mut self, q: Query) -> sqlx::Result<T> {
+        self.executor().fetch_optional(q).await?.ok_or(sqlx::Error::RowNotFound)
+    }
+    /// Runs a statement and returns the number of rows it touched.
+    async fn execute(&mut self, q: Query) -> sqlx::Result<u64> {
+        self.executor().execute(q).await
+    }
+}
+
+/// A [`Db`] used as an executor runs reads on the read pool and statements on the writer.
+pub struct AutoCommit<'a>(&'a Db);
+
+impl Exec for AutoCommit<'_> {
+    fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+    fn executor(&mut self) -> Executor<'_> {
+        match self.0 {
+            Db::Sqlite { write, .. } => Executor::SqliteWrite(write),
+            Db::Postgres(pool) => Executor::Postgres(pool),
+        }
+    }
+}
+
+impl Exec for &Db {
+    fn backend(&self) -> Backend {
+        Db::backend(self)
+    }
+    fn executor(&mut self) -> Executor<'_> {
+        match *self {
+            Db::Sqlite { read, .. } => Executor::SqliteRead(read),
+            Db::Postgres(pool) => Executor::Postgres(pool),
+        }
+    }
+}
+
+impl Exec for Tx {
+    fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+    fn executor(&mut self) -> Executor<'_> {
+        match self {
+            Tx::Sqlite(tx) => Executor::SqliteTx(tx),
+            Tx::Postgres(tx) => Executor::PostgresTx(tx),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// How many connections to open and how long to wait for one.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Upper bound on open connections (readers for SQLite).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:path` or `postgres://…`), creating the SQLite file if needed.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options: PgConnectOptions = url.parse()?;
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let options: SqliteConnectOptions = url.parse::<SqliteConnectOptions>()?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-16000")
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(settings.acquire_timeout.max(Duration::from_secs(30)))
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options.read_only(true))
+                .await?;
+            Ok(Db::Sqlite { read, write })
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite:PATH or postgres://…")
+        }
+    }
+
+    /// The engine behind this handle.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// An executor that writes without an explicit transaction (single statements).
+    pub fn auto_commit(&self) -> AutoCommit<'_> {
+        AutoCommit(self)
+    }
+
+    /// Opens a write transaction.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        match self {
+            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(write.begin().await?)),
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
+        }
+    }
+
+    /// Applies the embedded migrations for this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite").run(write).await?,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes every connection (used at shutdown so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation (either engine).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// True when `err` is a foreign-key violation (either engine).
+pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_foreign_key_violation())
+}

@@ -1,0 +1,147 @@
+//! The outbox and the audit log.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+use crate::q;
+use crate::store::db::{Arg, Exec, Query, Sql};
+
+/// An event about to be written.
+pub struct NewEvent<'a> {
+    /// Organization the entity belongs to.
+    pub org_id: &'a str,
+    /// `task`, `project`, …
+    pub entity_type: &'a str,
+    /// The entity's id.
+    pub entity_id: &'a str,
+    /// `created`, `updated` or `deleted`.
+    pub action: &'a str,
+    /// Who made the change.
+    pub user_id: Option<&'a str>,
+    /// The `EntityChanged` data.
+    pub payload: &'a Value,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Appends to the outbox.
+pub async fn insert_outbox(ex: &mut impl Exec, e: &NewEvent<'_>) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO outbox (org_id, entity_type, entity_id, action, user_id, payload, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        e.org_id, e.entity_type, e.entity_id, e.action, e.user_id, e.payload.to_string(), e.at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Appends to the audit log.
+pub async fn insert_audit(
+    ex: &mut impl Exec,
+    e: &NewEvent<'_>,
+    action: &str,
+    ip: Option<String>,
+    details: &Value,
+) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO audit_log (id, org_id, user_id, action, entity_type, entity_id, ip, details, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        crate::ids::new_id("aud"), e.org_id, e.user_id, action, e.entity_type, e.entity_id, ip,
+        details.to_string(), e.at
+    ))
+    .await
+    .map(drop)
+}
+
+/// One row of the audit log.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Entry id.
+    pub id: String,
+    /// Acting user.
+    pub user_id: Option<String>,
+    /// `task.updated`, …
+    pub action: String,
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// Client address.
+    pub ip: Option<String>,
+    /// JSON details (the changes).
+    pub details: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters for [`list_audit`].
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    /// Only this user's actions.
+    pub user_id: Option<String>,
+    /// Only this action (`task.updated`) or action prefix ending in `.` (`task.`).
+    pub action: Option<String>,
+    /// Only this entity type.
+    pub entity_type: Option<String>,
+    /// From this date (inclusive, UTC).
+    pub from: Option<NaiveDate>,
+    /// Up to this date (inclusive, UTC).
+    pub to: Option<NaiveDate>,
+}
+
+/// Audit entries of an organization, newest first, with the total count.
+pub async fn list_audit(
+    ex: &mut impl Exec,
+    org_id: &str,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<AuditRow>, i64)> {
+    let mut wh = String::from("org_id = $1");
+    let mut args: Vec<Arg> = vec![org_id.into()];
+    let mut push = |clause: &str, arg: Arg| {
+        args.push(arg);
+        wh.push_str(&format!(" AND {clause} ${}", args.len()));
+    };
+    if let Some(u) = &f.user_id {
+        push("user_id =", u.into());
+    }
+    if let Some(a) = &f.action {
+        if a.ends_with('.') {
+            push("action LIKE", format!("{a}%").into());
+        } else {
+            push("action =", a.into());
+        }
+    }
+    if let Some(t) = &f.entity_type {
+        push("entity_type =", t.into());
+    }
+    if let Some(from) = f.from {
+        push("created_at >=", from.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into());
+    }
+    if let Some(to) = f.to {
+        let next = to.succ_opt().unwrap_or(to);
+        push("created_at <", next.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into());
+    }
+    let (total,): (i64,) = ex
+        .fetch_one(
+            Query::new(Sql::Built(format!("SELECT COUNT(*) FROM audit_log WHERE {wh}")))
+                .with_args(args.clone()),
+        )
+        .await?;
+    let n = args.len();
+    args.push(limit.into());
+    args.push(offset.into());
+    let rows = ex
+        .fetch_all(
+            Query::new(Sql::Built(format!(
+                "SELECT id, user_id, action, entity_type, entity_id, ip, details, created_at
+                 FROM audit_log WHERE {wh} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            )))
+            .with_args(args),
+        )
+        .await?;
+    Ok((rows, total))
+}

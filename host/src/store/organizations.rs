@@ -1,0 +1,196 @@
+//! Organizations, their members and pending invitations.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::members::{Invitation, Member, MemberRecord};
+use crate::domain::organizations::Organization;
+use crate::q;
+use crate::store::db::{Arg, Exec, Query, Sql};
+
+/// Inserts an organization.
+pub async fn insert(ex: &mut impl Exec, org: &Organization, created_by: &str) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO organizations (id, name, slug, timezone, currency, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &org.id, &org.name, &org.slug, &org.settings.timezone, &org.settings.currency, created_by,
+        org.created_at, org.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+const ORG_SELECT: &str = "SELECT o.id, o.name, o.slug, o.timezone, o.currency, o.created_at, o.updated_at, m.role
+     FROM organizations o JOIN org_members m ON m.org_id = o.id AND m.user_id = $1";
+
+/// One organization, with the caller's role.
+pub async fn get(ex: &mut impl Exec, user_id: &str, id: &str) -> sqlx::Result<Option<Organization>> {
+    ex.fetch_optional(Query::new(Sql::Built(format!("{ORG_SELECT} WHERE o.id = $2"))).bind(user_id).bind(id))
+        .await
+}
+
+/// The organizations a user belongs to (only `only` when given), by name.
+pub async fn list_for_user(ex: &mut impl Exec, user_id: &str, only: Option<&str>) -> sqlx::Result<Vec<Organization>> {
+    let mut sql = ORG_SELECT.to_owned();
+    let mut args: Vec<Arg> = vec![user_id.into()];
+    if let Some(o) = only {
+        sql.push_str(" WHERE o.id = $2");
+        args.push(o.into());
+    }
+    sql.push_str(" ORDER BY o.name, o.id");
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args)).await
+}
+
+/// Writes name, slug and settings.
+pub async fn update(ex: &mut impl Exec, org: &Organization) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "UPDATE organizations SET name = $2, slug = $3, timezone = $4, currency = $5, updated_at = $6 WHERE id = $1",
+        &org.id, &org.name, &org.slug, &org.settings.timezone, &org.settings.currency, org.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Deletes an organization and, by cascade, everything in it; clears it as anyone's current one.
+pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("UPDATE users SET current_org_id = NULL WHERE current_org_id = $1", id)).await?;
+    ex.execute(q!("DELETE FROM organizations WHERE id = $1", id)).await.map(drop)
+}
+
+/// Takes the next per-organization task number.
+pub async fn next_task_number(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = ex
+        .fetch_one(q!(
+            "UPDATE organizations SET next_task_number = next_task_number + 1 WHERE id = $1
+             RETURNING next_task_number - 1",
+            org_id
+        ))
+        .await?;
+    Ok(n)
+}
+
+/// Adds a member.
+pub async fn insert_member(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+    role: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO org_members (org_id, user_id, role, permission_overrides, created_at) VALUES ($1, $2, $3, '{}', $4)",
+        org_id,
+        user_id,
+        role,
+        at
+    ))
+    .await
+    .map(drop)
+}
+
+const MEMBER_SELECT: &str = "SELECT m.user_id, u.name, u.email, m.role, m.permission_overrides, m.created_at
+     FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1";
+
+/// One member.
+pub async fn member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> sqlx::Result<Option<Member>> {
+    let row: Option<MemberRecord> = ex
+        .fetch_optional(
+            Query::new(Sql::Built(format!("{MEMBER_SELECT} AND m.user_id = $2"))).bind(org_id).bind(user_id),
+        )
+        .await?;
+    Ok(row.map(Member::from))
+}
+
+/// Members of an organization, optionally of one role, by name; with the total.
+pub async fn members(
+    ex: &mut impl Exec,
+    org_id: &str,
+    role: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Member>, i64)> {
+    let (filter, args): (&str, Vec<Arg>) = match role {
+        Some(r) => (" AND m.role = $2", vec![org_id.into(), r.into()]),
+        None => ("", vec![org_id.into()]),
+    };
+    let (total,): (i64,) = ex
+        .fetch_one(
+            Query::new(Sql::Built(format!("SELECT COUNT(*) FROM org_members m WHERE m.org_id = $1{filter}")))
+                .with_args(args.clone()),
+        )
+        .await?;
+    let n = args.len();
+    let rows: Vec<MemberRecord> = ex
+        .fetch_all(
+            Query::new(Sql::Built(format!(
+                "{MEMBER_SELECT}{filter} ORDER BY u.name, u.id LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            )))
+            .with_args(args)
+            .bind(limit)
+            .bind(offset),
+        )
+        .await?;
+    Ok((rows.into_iter().map(Member::from).collect(), total))
+}
+
+/// Number of owners.
+pub async fn owner_count(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) =
+        ex.fetch_one(q!("SELECT COUNT(*) FROM org_members WHERE org_id = $1 AND role = 'owner'", org_id)).await?;
+    Ok(n)
+}
+
+/// Writes a member's role and overrides.
+pub async fn update_member(ex: &mut impl Exec, org_id: &str, m: &Member) -> sqlx::Result<()> {
+    let overrides = serde_json::to_string(&m.permission_overrides).unwrap_or_else(|_| "{}".to_owned());
+    ex.execute(q!(
+        "UPDATE org_members SET role = $3, permission_overrides = $4 WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        &m.user_id,
+        m.role.as_str(),
+        overrides
+    ))
+    .await
+    .map(drop)
+}
+
+/// Removes a member and forgets the organization as their current one.
+pub async fn delete_member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2", org_id, user_id)).await?;
+    ex.execute(q!("DELETE FROM collapsed_nodes WHERE org_id = $1 AND user_id = $2", org_id, user_id)).await?;
+    ex.execute(q!(
+        "UPDATE users SET current_org_id = NULL WHERE id = $1 AND current_org_id = $2",
+        user_id,
+        org_id
+    ))
+    .await
+    .map(drop)
+}
+
+/// Records an invitation for an address that has no account yet.
+pub async fn insert_invitation(ex: &mut impl Exec, inv: &Invitation, org_id: &str, invited_by: &str) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO org_invitations (id, org_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &inv.id, org_id, &inv.email, inv.role.as_str(), invited_by, inv.created_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Turns the invitations for `email` into memberships; returns the organizations joined.
+pub async fn accept_invitations(
+    ex: &mut impl Exec,
+    email: &str,
+    user_id: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Vec<String>> {
+    let invites: Vec<(String, String)> = ex
+        .fetch_all(q!("SELECT org_id, role FROM org_invitations WHERE email = $1 ORDER BY created_at", email))
+        .await?;
+    for (org_id, role) in &invites {
+        insert_member(ex, org_id, user_id, role, at).await?;
+    }
+    ex.execute(q!("DELETE FROM org_invitations WHERE email = $1", email)).await?;
+    Ok(invites.into_iter().map(|(o, _)| o).collect())
+}

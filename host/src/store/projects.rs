@@ -1,0 +1,85 @@
+//! Projects.
+
+use crate::domain::projects::Project;
+use crate::q;
+use crate::store::db::{Arg, Exec, Query, Sql};
+
+const COLUMNS: &str =
+    "id, org_id, name, description, color, status, billable, hourly_rate, created_by, created_at, updated_at";
+
+/// Inserts a project.
+pub async fn insert(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO projects (id, org_id, name, description, color, status, billable, hourly_rate, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &p.id, &p.org_id, &p.name, p.description.as_ref(), p.color.as_ref(), &p.status, p.billable,
+        p.hourly_rate, &p.created_by, p.created_at, p.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// A project by id.
+pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Project>> {
+    ex.fetch_optional(Query::new(Sql::Built(format!("SELECT {COLUMNS} FROM projects WHERE id = $1"))).bind(id)).await
+}
+
+/// Projects of an organization by name, with the total.
+pub async fn list(
+    ex: &mut impl Exec,
+    org_id: &str,
+    status: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Project>, i64)> {
+    let mut wh = String::from("org_id = $1");
+    let mut args: Vec<Arg> = vec![org_id.into()];
+    if let Some(s) = status {
+        args.push(s.into());
+        wh.push_str(&format!(" AND status = ${}", args.len()));
+    }
+    if let Some(s) = search {
+        args.push(format!("%{}%", escape_like(&s.to_lowercase())).into());
+        wh.push_str(&format!(" AND LOWER(name) LIKE ${} ESCAPE '\\'", args.len()));
+    }
+    let (total,): (i64,) = ex
+        .fetch_one(Query::new(Sql::Built(format!("SELECT COUNT(*) FROM projects WHERE {wh}"))).with_args(args.clone()))
+        .await?;
+    let n = args.len();
+    let items = ex
+        .fetch_all(
+            Query::new(Sql::Built(format!(
+                "SELECT {COLUMNS} FROM projects WHERE {wh} ORDER BY LOWER(name), id LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            )))
+            .with_args(args)
+            .bind(limit)
+            .bind(offset),
+        )
+        .await?;
+    Ok((items, total))
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Writes a project's fields.
+pub async fn update(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "UPDATE projects SET name = $2, description = $3, color = $4, status = $5, billable = $6, hourly_rate = $7,
+         updated_at = $8 WHERE id = $1",
+        &p.id, &p.name, p.description.as_ref(), p.color.as_ref(), &p.status, p.billable, p.hourly_rate, p.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Deletes a project (tasks, groups and milestones go with it).
+pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM collapsed_nodes WHERE node_id = $1", id)).await?;
+    ex.execute(q!("DELETE FROM projects WHERE id = $1", id)).await.map(drop)
+}

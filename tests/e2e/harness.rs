@@ -1,0 +1,648 @@
+//! The harness: start a real `stint serve` process per test and talk to it over HTTP.
+//!
+//! * [`Server::start`] spawns the binary on a free port with a private temporary data directory,
+//!   a fixed JWT secret ([`JWT_SECRET`]), the rate limit disabled and, for
+//!   [`Backend::Postgres`], a freshly created database that is dropped again when the server is.
+//!   The child's stdout and stderr go to files in the data directory ([`Server::log`] reads the
+//!   log); the child is killed when the [`Server`] is dropped.
+//! * [`Client`] sends JSON to `/api/v1` (paths are relative to it) and returns a [`Resp`] with the
+//!   status, the parsed body and the headers; it never panics on an HTTP error status, only on a
+//!   transport failure.
+//! * [`both!`] turns one `async fn name(backend: Backend)` into two `#[tokio::test]`s,
+//!   `name::sqlite` and `name::postgres`.
+//!
+//! Every test owns its server and database, so tests run in parallel safely.
+
+// The helpers serve every test module; not each one uses all of them.
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+use tempfile::TempDir;
+
+/// The HS256 secret every test server signs access tokens with (48 characters), so tests can
+/// mint their own tokens with `jsonwebtoken`.
+pub const JWT_SECRET: &str = "stint-e2e-test-secret-0123456789abcdefghijklmnop";
+
+/// The password [`Server::register`] gives every account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// How long a server may take to answer `GET /api/health` after it was spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often [`Server::start`] retries when the chosen port was taken in the meantime.
+const START_ATTEMPTS: usize = 5;
+
+/// The database engine a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:` in the server's temporary data directory.
+    Sqlite,
+    /// A fresh database on the local PostgreSQL server.
+    Postgres,
+}
+
+/// Defines tests that run once per backend.
+///
+/// ```ignore
+/// both! {
+///     /// What the test checks.
+///     async fn register_returns_tokens(backend: Backend) {
+///         let server = Server::start(backend).await;
+///         // …
+///     }
+/// }
+/// ```
+///
+/// expands to the function itself plus a module of the same name holding two `#[tokio::test]`s,
+/// `register_returns_tokens::sqlite` and `register_returns_tokens::postgres` (`macro_rules!` cannot
+/// glue identifiers into `name_sqlite`; the module path filters the same way:
+/// `cargo test --test e2e -- postgres`). Several functions may share one `both!` block.
+macro_rules! both {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($backend:ident : $backend_type:ty) $body:block
+    )+) => {$(
+        $(#[$meta])*
+        async fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::harness::Backend::Postgres).await;
+            }
+        }
+    )+};
+}
+
+/// A running `stint serve` child process. Dropping it kills the process and drops its PostgreSQL
+/// database.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base: String,
+    /// The backend the server runs on.
+    pub backend: Backend,
+    child: Option<Child>,
+    http: reqwest::Client,
+    _dir: TempDir,
+    /// The server's data directory (inside `_dir`).
+    data_dir: PathBuf,
+    /// The PostgreSQL database created for this server, dropped on `Drop`.
+    pg_db: Option<String>,
+}
+
+/// How a start attempt ended.
+enum Start {
+    Ready,
+    /// The port was taken between choosing and binding it; try another.
+    PortTaken,
+}
+
+impl Server {
+    /// Starts a server with the default test settings.
+    pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[]).await
+    }
+
+    /// Starts a server with extra environment variables, which override the defaults (e.g.
+    /// `&[("STINT_RATE_LIMIT_PER_MINUTE", "5")]`).
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::Builder::new()
+            .prefix("stint-e2e-")
+            .tempdir()
+            .expect("create a temporary directory for the server");
+        let data_dir = dir.path().join("data");
+        std::fs::create_dir_all(&data_dir).expect("create the server's data directory");
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("build the HTTP client");
+        let mut server = Server {
+            base: String::new(),
+            backend,
+            child: None,
+            http,
+            _dir: dir,
+            data_dir,
+            pg_db: None,
+        };
+        // Registered in `server` before anything can panic, so `Drop` removes it.
+        if backend == Backend::Postgres {
+            server.pg_db = Some(create_pg_database().await);
+        }
+        for _ in 0..START_ATTEMPTS {
+            match server.spawn(env).await {
+                Start::Ready => return server,
+                Start::PortTaken => continue,
+            }
+        }
+        panic!("could not start stint: the port was taken {START_ATTEMPTS} times in a row");
+    }
+
+    /// One start attempt on a newly chosen port.
+    async fn spawn(&mut self, extra_env: &[(&str, &str)]) -> Start {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut env: Vec<(String, String)> = vec![
+            ("STINT_LISTEN".into(), listen.clone()),
+            ("STINT_DATA_DIR".into(), self.data_dir.display().to_string()),
+            // Never pick up a stint.yaml from wherever the tests run.
+            (
+                "STINT_CONFIG".into(),
+                self.data_dir
+                    .join("no-such-stint.yaml")
+                    .display()
+                    .to_string(),
+            ),
+            ("STINT_JWT_SECRET".into(), JWT_SECRET.into()),
+            ("STINT_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
+            // Mail without SMTP is logged at info under `stint::mail`; tests read reset links there.
+            ("STINT_LOG".into(), "warn,stint::mail=info".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ];
+        if let Some(db) = &self.pg_db {
+            env.push((
+                "STINT_DATABASE_URL".into(),
+                format!("{}/{db}", pg_server_url().await),
+            ));
+        }
+        for (key, value) in extra_env {
+            env.retain(|(k, _)| k != key);
+            env.push(((*key).into(), (*value).into()));
+        }
+
+        let stdout = File::create(self.stdout_path()).expect("create the server's stdout file");
+        let stderr = File::create(self.stderr_path()).expect("create the server's stderr file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stint"));
+        command
+            .arg("serve")
+            .current_dir(&self.data_dir)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        // Settings of the developer's shell must not leak into the test server.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("STINT_") {
+                command.env_remove(&key);
+            }
+        }
+        command.envs(env);
+        let child = command.spawn().expect("spawn the stint binary");
+        self.child = Some(child);
+        self.base = format!("http://{listen}");
+
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                let log = self.log();
+                if log.contains("Address already in use") || log.contains("address already in use")
+                {
+                    return Start::PortTaken;
+                }
+                panic!("stint exited during start-up ({status}); its stderr:\n{log}");
+            }
+            let health = self
+                .http
+                .get(format!("{}/api/health", self.base))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            if health.is_ok_and(|r| r.status().as_u16() == 200) {
+                return Start::Ready;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "stint did not answer GET /api/health within {} s; its stderr:\n{}",
+                    READY_TIMEOUT.as_secs(),
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn stdout_path(&self) -> PathBuf {
+        self.data_dir.join("stdout.log")
+    }
+
+    fn stderr_path(&self) -> PathBuf {
+        self.data_dir.join("stderr.log")
+    }
+
+    /// The server's log (its stderr) so far, with any ANSI colour codes removed.
+    pub fn log(&self) -> String {
+        let raw = std::fs::read(self.stderr_path()).unwrap_or_default();
+        strip_ansi(&String::from_utf8_lossy(&raw))
+    }
+
+    /// An anonymous client.
+    pub fn client(&self) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            authorization: None,
+        }
+    }
+
+    /// Registers an account with [`PASSWORD`] (asserting 201) and returns a client
+    /// authenticated with its access token, plus the whole auth response.
+    pub async fn register(&self, email: &str, name: &str) -> (Client, Value) {
+        let resp = self
+            .client()
+            .post(
+                "/auth/register",
+                Some(json!({ "email": email, "password": PASSWORD, "name": name })),
+            )
+            .await;
+        resp.assert_status(201);
+        let token = resp.body["access_token"]
+            .as_str()
+            .expect("register returns an access_token");
+        (self.client().with_token(token), resp.body.clone())
+    }
+
+    /// Registers an account and creates an organization for it (which becomes its current one);
+    /// returns the authenticated client and the organization's id.
+    pub async fn register_with_org(
+        &self,
+        email: &str,
+        name: &str,
+        org_name: &str,
+    ) -> (Client, String) {
+        let (client, _) = self.register(email, name).await;
+        let org = client
+            .post("/organizations", Some(json!({ "name": org_name })))
+            .await;
+        org.assert_status(201);
+        let id = org.body["data"]["id"]
+            .as_str()
+            .expect("a created organization has data.id")
+            .to_owned();
+        (client, id)
+    }
+
+    /// `POST /auth/login`, returning the raw response.
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.client()
+            .post(
+                "/auth/login",
+                Some(json!({ "email": email, "password": password })),
+            )
+            .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(db) = self.pg_db.take() {
+            drop_pg_database(db);
+        }
+    }
+}
+
+/// A port that was free a moment ago (the listener is dropped before returning).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a local port to find a free one")
+}
+
+/// Removes ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one fresh database per server.
+
+/// `postgres://USER@HOST:PORT` of the test PostgreSQL server, without a database. Taken from
+/// `STINT_E2E_PG`, else the first of the users `postgres` and `root` that can connect to the
+/// database `test` on 127.0.0.1:5432.
+async fn pg_server_url() -> String {
+    if let Some(url) = PG_URL.get() {
+        return url.clone();
+    }
+    let url = match std::env::var("STINT_E2E_PG") {
+        Ok(url) => url.trim_end_matches('/').to_owned(),
+        Err(_) => {
+            let mut errors = Vec::new();
+            let mut found = None;
+            for user in ["postgres", "root"] {
+                let url = format!("postgres://{user}@127.0.0.1:5432");
+                match sqlx::PgConnection::connect(&format!("{url}/test")).await {
+                    Ok(conn) => {
+                        let _ = conn.close().await;
+                        found = Some(url);
+                        break;
+                    }
+                    Err(e) => errors.push(format!("{url}/test: {e}")),
+                }
+            }
+            found.unwrap_or_else(|| {
+                panic!(
+                    "cannot reach PostgreSQL for the e2e tests: {}",
+                    errors.join("; ")
+                )
+            })
+        }
+    };
+    PG_URL.get_or_init(|| url).clone()
+}
+
+/// The answer of [`pg_server_url`], once known.
+static PG_URL: OnceLock<String> = OnceLock::new();
+
+/// Creates `stint_t_<random hex>` and returns its name.
+async fn create_pg_database() -> String {
+    let server = pg_server_url().await;
+    let name = format!("stint_t_{:016x}", rand::random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&format!("{server}/test"))
+        .await
+        .expect("connect to PostgreSQL to create a test database");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
+    let _ = conn.close().await;
+    name
+}
+
+/// Drops a test database, best effort, on a thread of its own so it works from `Drop` inside or
+/// outside a Tokio runtime. Never panics.
+fn drop_pg_database(name: String) {
+    // The database was created through `pg_server_url`, so its answer is known by now.
+    let Some(server) = PG_URL.get().cloned() else {
+        return;
+    };
+    let worker = std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            let drop = async {
+                let mut conn = sqlx::PgConnection::connect(&format!("{server}/test"))
+                    .await
+                    .ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+                Some(())
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(10), drop).await;
+        });
+    });
+    let _ = worker.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP client.
+
+/// A small JSON client for `/api/v1`, optionally authenticated.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    /// The whole `Authorization` header value, e.g. `Bearer …`.
+    authorization: Option<String>,
+}
+
+/// A response: status, body (JSON when it parses, else a JSON string of the text, `null` when
+/// empty) and headers.
+#[derive(Debug)]
+pub struct Resp {
+    /// HTTP status code.
+    pub status: u16,
+    /// The parsed body.
+    pub body: Value,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// `METHOD /path`, for assertion messages.
+    pub request: String,
+}
+
+impl Client {
+    /// The same client with `Authorization: Bearer <token>`.
+    pub fn with_token(&self, token: &str) -> Client {
+        self.with_authorization(&format!("Bearer {token}"))
+    }
+
+    /// The same client sending this exact `Authorization` header value (e.g. `Basic xyz`).
+    pub fn with_authorization(&self, value: &str) -> Client {
+        Client {
+            authorization: Some(value.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client without credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            authorization: None,
+            ..self.clone()
+        }
+    }
+
+    /// The bearer token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+    }
+
+    /// The absolute URL of `path`: paths starting with `/api/` are taken from the server root,
+    /// all others are relative to `/api/v1`.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/") {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/api/v1{path}", self.base)
+        }
+    }
+
+    /// `GET path` (a body, if given, is sent as JSON).
+    pub async fn get(&self, path: &str, body: Option<Value>) -> Resp {
+        self.json("GET", path, body).await
+    }
+
+    /// `POST path` with an optional JSON body.
+    pub async fn post(&self, path: &str, body: Option<Value>) -> Resp {
+        self.json("POST", path, body).await
+    }
+
+    /// `PATCH path` with an optional JSON body.
+    pub async fn patch(&self, path: &str, body: Option<Value>) -> Resp {
+        self.json("PATCH", path, body).await
+    }
+
+    /// `PUT path` with an optional JSON body.
+    pub async fn put(&self, path: &str, body: Option<Value>) -> Resp {
+        self.json("PUT", path, body).await
+    }
+
+    /// `DELETE path` with an optional JSON body.
+    pub async fn delete(&self, path: &str, body: Option<Value>) -> Resp {
+        self.json("DELETE", path, body).await
+    }
+
+    /// Any method with an optional JSON body.
+    pub async fn json(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let body = body.map(|b| {
+            (
+                "application/json",
+                serde_json::to_vec(&b).expect("serialize a JSON body"),
+            )
+        });
+        self.send(method, path, body, &[]).await
+    }
+
+    /// Any method with arbitrary bytes and content type (for malformed or oversized bodies).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Resp {
+        self.send(method, path, Some((content_type, bytes.into())), &[])
+            .await
+    }
+
+    /// The general form: method, path, optional `(content type, bytes)` body and extra headers.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let method_value =
+            reqwest::Method::from_bytes(method.as_bytes()).expect("a valid HTTP method");
+        let mut request = self.http.request(method_value, self.url(path));
+        if let Some(auth) = &self.authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        let label = format!("{method} {path}");
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{label}: request failed: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("{label}: reading the body failed: {e}"));
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp {
+            status,
+            body,
+            headers,
+            request: label,
+        }
+    }
+}
+
+impl Resp {
+    /// Panics, showing the request and the body, unless the status is `expected`.
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(
+            self.status, expected,
+            "{}: expected HTTP {expected}, got {} with body {}",
+            self.request, self.status, self.body
+        );
+        self
+    }
+
+    /// Panics unless this is the error envelope `{"error": {"code", "message", …}}` with this
+    /// status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        self.assert_status(status);
+        assert_eq!(
+            self.error_code(),
+            code,
+            "{}: wrong error code in {}",
+            self.request,
+            self.body
+        );
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}: the error envelope lacks a message: {}",
+            self.request,
+            self.body
+        );
+        self
+    }
+
+    /// `error.code` of the error envelope, or `""` when there is none.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// `data` of a success envelope (`null` when absent).
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}

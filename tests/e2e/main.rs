@@ -1,0 +1,13 @@
+//! Black-box tests for Stint: every test starts the real `stint serve` binary on a free port, with
+//! its own data directory and (for PostgreSQL) its own freshly created database, and talks to it
+//! over HTTP only. Tests defined with [`both!`] run once per database backend.
+//!
+//! Run them with `cargo test --test e2e`; filter by module (`-- auth`), by backend (`-- postgres`)
+//! or by test name. PostgreSQL is expected on 127.0.0.1:5432 with trust authentication and a
+//! database `test` (override the server part with `STINT_E2E_PG`, e.g.
+//! `postgres://postgres@127.0.0.1:5432`).
+
+#[macro_use]
+mod harness;
+
+mod auth;
