@@ -6,6 +6,8 @@
 //! function runs, so no interface can forget them.
 
 mod catalog;
+#[cfg(test)]
+mod coverage;
 mod registry;
 
 pub use catalog::build_registry;

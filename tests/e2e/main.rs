@@ -11,3 +11,4 @@
 mod harness;
 
 mod auth;
+mod tasks;

@@ -129,7 +129,7 @@ actions! {
     tasks::GetTask => "tasks.get" -> tasks::Task {
         "Get a task", permission: None, scope: |p| Scope::entity(&p.id, &p.org_id), run: tasks::get }
     tasks::CreateTask => "tasks.create" -> tasks::Task {
-        "Create a task", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.0.project_id, &p.0.org_id),
+        "Create a task", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.project_id, &p.org_id),
         run: tasks::create }
     tasks::CreateTasksBulk => "tasks.create_bulk" -> Vec<tasks::Task> {
         "Create several tasks in one call", permission: Some(ManageTasks), scope: |p| p.scope(),

@@ -75,10 +75,10 @@ impl Entity for Task {
     }
 }
 
-/// The fields of a new task (`tasks.create`, and each item of `tasks.create_bulk`).
+/// `tasks.create`, and each item of `tasks.create_bulk`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewTask {
+pub struct CreateTask {
     /// Organization (optional; must match the project's).
     pub org_id: Option<String>,
     /// Title.
@@ -111,11 +111,6 @@ pub struct NewTask {
     pub estimate_minutes: Option<i64>,
 }
 
-/// `tasks.create`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(transparent)]
-pub struct CreateTask(pub NewTask);
-
 /// `tasks.create_bulk`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +118,7 @@ pub struct CreateTasksBulk {
     /// Organization (optional; must match every project's).
     pub org_id: Option<String>,
     /// Up to 100 tasks, created together or not at all.
-    pub tasks: Vec<NewTask>,
+    pub tasks: Vec<CreateTask>,
 }
 
 impl CreateTasksBulk {
@@ -336,7 +331,7 @@ pub async fn load(cx: &Cx<'_>, ex: &mut impl Exec, id: &str) -> Result<Task> {
     Ok(task)
 }
 
-async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: NewTask) -> Result<Task> {
+async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: CreateTask) -> Result<Task> {
     let org_id = cx.org_id()?.to_owned();
     if input.org_id.as_deref().is_some_and(|o| o != org_id) {
         return Err(Error::not_found("project"));
@@ -386,7 +381,7 @@ async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: NewTask) -> Result<Task> {
 /// Creates a task at the end of its group.
 pub async fn create(cx: &Cx<'_>, input: CreateTask) -> Result<Task> {
     let mut tx = cx.db().begin().await?;
-    let task = insert_new(cx, &mut tx, input.0).await?;
+    let task = insert_new(cx, &mut tx, input).await?;
     tx.commit().await?;
     Ok(task)
 }
