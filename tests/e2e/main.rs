@@ -12,3 +12,6 @@ mod harness;
 
 mod auth;
 mod tasks;
+mod bad_input;
+mod cross_org;
+mod permissions;

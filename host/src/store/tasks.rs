@@ -221,27 +221,30 @@ pub async fn list(
 
 /// The position after the last task of a group (or of the ungrouped tasks).
 pub async fn next_position(ex: &mut impl Exec, project_id: &str, group_id: Option<&str>) -> sqlx::Result<i64> {
-    let (n,): (Option<i64>,) = ex
-        .fetch_one(q!(
-            "SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1
-             AND (group_id = $2 OR (group_id IS NULL AND $2 IS NULL))",
-            project_id,
-            group_id
-        ))
-        .await?;
+    // Two texts rather than `group_id = $2 OR (… IS NULL)`, so both use the (project, group,
+    // position) index and MAX is a single index probe instead of a scan of the project.
+    let query = match group_id {
+        Some(g) => q!("SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id = $2", project_id, g),
+        None => q!("SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id IS NULL", project_id),
+    };
+    let (n,): (Option<i64>,) = ex.fetch_one(query).await?;
     Ok(n.unwrap_or(0))
 }
 
 /// Task ids of a group (or of the ungrouped tasks) in order.
 pub async fn ids_in_group(ex: &mut impl Exec, project_id: &str, group_id: Option<&str>) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> = ex
-        .fetch_all(q!(
-            "SELECT id FROM tasks WHERE project_id = $1 AND (group_id = $2 OR (group_id IS NULL AND $2 IS NULL))
-             ORDER BY position, number",
+    let query = match group_id {
+        Some(g) => q!(
+            "SELECT id FROM tasks WHERE project_id = $1 AND group_id = $2 ORDER BY position, number",
             project_id,
-            group_id
-        ))
-        .await?;
+            g
+        ),
+        None => q!(
+            "SELECT id FROM tasks WHERE project_id = $1 AND group_id IS NULL ORDER BY position, number",
+            project_id
+        ),
+    };
+    let rows: Vec<(String,)> = ex.fetch_all(query).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 

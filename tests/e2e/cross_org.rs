@@ -1,0 +1,615 @@
+//! Tenant isolation, checked over the whole REST surface.
+//!
+//! One table-driven test asks the binary for its route table (`stint routes`), builds an
+//! organization A holding one of everything (project, task group, custom task status, assigned and
+//! labelled task, more tasks, comment, checklist item, dependency, label, milestone, a second
+//! member, a personal access token) and lets mallory, the owner of an unrelated organization B,
+//! call every authenticated route with A's ids:
+//!
+//! * every `{param}` of a path is replaced by A's id of the resource the segment before it names
+//!   ([`fixture_id`] panics for a pair it does not know, so a new route needs a new fixture);
+//! * routes without path parameters get `org_id` of A (query string for `GET`/`DELETE`, JSON body
+//!   otherwise) plus a valid rest of the payload ([`payload_for`]), so that the foreign
+//!   organization is the only reason for them to fail;
+//! * routes with path parameters are called once as they are and once naming mallory's own
+//!   organization B as `org_id`;
+//! * account routes (`/auth/*`, no action) are called only where they take an id of someone
+//!   else's resource ([`account_route`] classifies each one and panics for a new one).
+//!
+//! Every answer must be `404 NOT_FOUND`, like an id that does not exist. `GET /organizations` and
+//! `POST /organizations` are not organization-scoped; the former must not list A. Afterwards alice
+//! re-reads A and finds it exactly as it was.
+
+use std::process::Command;
+
+use serde_json::{Map, Value, json};
+
+use crate::harness::{Backend, Client, Resp, Server};
+
+/// Ids of everything in organization A (and of mallory's organization B).
+struct Fixtures {
+    /// Organization A.
+    org_id: String,
+    /// Mallory's organization B.
+    other_org_id: String,
+    /// Alice, A's owner.
+    alice_id: String,
+    /// Bob, a plain member of A.
+    bob_id: String,
+    /// Alice's personal access token (bound to A): its id.
+    token_id: String,
+    /// Alice's personal access token: its secret.
+    token_secret: String,
+    /// Alice's refresh token.
+    refresh_token: String,
+    project_id: String,
+    group_id: String,
+    status_id: String,
+    label_id: String,
+    milestone_id: String,
+    /// Assigned to bob, labelled, grouped, in the milestone, blocked by `task2_id`.
+    task_id: String,
+    /// Blocks `task_id`.
+    task2_id: String,
+    /// Unlinked; the target of the dependency mallory tries to add.
+    task3_id: String,
+    comment_id: String,
+    item_id: String,
+    dependency_id: String,
+}
+
+/// One row of `stint routes`.
+struct Route {
+    method: String,
+    path: String,
+    action: Option<String>,
+    authenticated: bool,
+}
+
+/// Runs `stint routes` and parses its JSON.
+fn route_table() -> Vec<Route> {
+    let output = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("routes")
+        .output()
+        .expect("run `stint routes`");
+    assert!(
+        output.status.success(),
+        "`stint routes` failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<Value> =
+        serde_json::from_slice(&output.stdout).expect("`stint routes` prints a JSON array");
+    rows.into_iter()
+        .map(|r| Route {
+            method: r["method"]
+                .as_str()
+                .expect("a route has a method")
+                .to_owned(),
+            path: r["path"].as_str().expect("a route has a path").to_owned(),
+            action: r["action"].as_str().map(str::to_owned),
+            authenticated: r["authenticated"]
+                .as_bool()
+                .expect("a route says whether it is authenticated"),
+        })
+        .collect()
+}
+
+/// A's id for the path parameter `param` that follows the segment `segment`.
+///
+/// Panics for an unknown pair: a new route with a new kind of id needs a fixture here (and in
+/// [`setup`]) before the isolation test can cover it.
+fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
+    match (segment, param) {
+        ("tokens", "id") => &fx.token_id,
+        ("organizations", "id" | "org_id") => &fx.org_id,
+        ("members", "user_id") => &fx.alice_id,
+        ("projects", "id" | "project_id") => &fx.project_id,
+        ("task-groups", "group_id") => &fx.group_id,
+        ("task-statuses", "id") => &fx.status_id,
+        ("tasks", "id" | "task_id") => &fx.task_id,
+        ("comments", "comment_id") => &fx.comment_id,
+        ("checklist-items", "item_id") => &fx.item_id,
+        ("dependencies", "dependency_id") => &fx.dependency_id,
+        ("labels", "id") => &fx.label_id,
+        ("milestones", "milestone_id") => &fx.milestone_id,
+        _ => panic!(
+            "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
+             resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
+        ),
+    }
+}
+
+/// `path` with every `{param}` replaced by A's id; also whether it had any parameter.
+fn substitute(path: &str, fx: &Fixtures) -> (String, bool) {
+    let mut segments: Vec<String> = Vec::new();
+    let mut had_params = false;
+    for segment in path.split('/') {
+        if let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            let before = segments
+                .last()
+                .unwrap_or_else(|| panic!("{path}: a path parameter needs a segment before it"));
+            let id = fixture_id(fx, before, param).to_owned();
+            segments.push(id);
+            had_params = true;
+        } else {
+            segments.push(segment.to_owned());
+        }
+    }
+    (segments.join("/"), had_params)
+}
+
+/// The payload fields (besides `org_id`) that make the request valid, so that the only reason
+/// for it to fail is that the ids belong to organization A.
+///
+/// `GET` and `DELETE` routes with path parameters need nothing more; any other route must be
+/// listed here, and a new one makes this function panic.
+fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
+    let value = match (method, path) {
+        ("GET" | "DELETE", p) if p.contains('{') => json!({}),
+        ("GET", "/projects" | "/task-statuses" | "/tasks" | "/task-dependencies" | "/labels") => {
+            json!({})
+        }
+        ("GET", "/sidebar/collapsed" | "/dashboard/summary" | "/audit") => json!({}),
+        ("GET", "/milestones") => json!({ "project_id": fx.project_id }),
+        ("PATCH", "/organizations/{id}") => json!({ "name": "Taken over" }),
+        ("POST", "/organizations/{org_id}/members") => {
+            json!({ "email": "mallory@example.com", "role": "admin" })
+        }
+        ("PATCH", "/organizations/{org_id}/members/{user_id}") => json!({ "role": "viewer" }),
+        ("POST", "/projects") => json!({ "name": "Mallory's project" }),
+        ("PATCH", "/projects/{id}") => json!({ "name": "Taken over" }),
+        ("POST", "/projects/{project_id}/task-groups") => json!({ "name": "Mallory's group" }),
+        ("POST", "/projects/{project_id}/task-groups/reorder") => {
+            json!({ "order": [fx.group_id] })
+        }
+        ("PATCH", "/projects/{project_id}/task-groups/{group_id}") => {
+            json!({ "name": "Taken over" })
+        }
+        ("POST", "/projects/{project_id}/task-groups/{group_id}/toggle-collapsed") => json!({}),
+        ("POST", "/task-statuses") => {
+            json!({ "code": "mallory", "label": "Mallory", "color": "#000000" })
+        }
+        ("PATCH", "/task-statuses/{id}") => json!({ "label": "Taken over", "is_done": true }),
+        ("POST", "/tasks") => json!({ "project_id": fx.project_id, "title": "Mallory's task" }),
+        ("POST", "/tasks/bulk") => json!({
+            "tasks": [
+                { "project_id": fx.project_id, "title": "Mallory's first" },
+                { "project_id": fx.project_id, "title": "Mallory's second" },
+            ]
+        }),
+        ("PATCH", "/tasks/{id}") => json!({ "title": "Taken over", "priority": "urgent" }),
+        ("POST", "/tasks/{id}/status") => json!({ "status": "done" }),
+        ("POST", "/tasks/{task_id}/reorder") => json!({ "position": 5, "group_id": null }),
+        ("POST", "/tasks/{task_id}/comments") => json!({ "body": "Mallory was here" }),
+        ("POST", "/tasks/{task_id}/checklist") => json!({ "title": "Mallory's item" }),
+        ("POST", "/checklist-items/{item_id}/toggle") => json!({}),
+        ("POST", "/tasks/{task_id}/dependencies") => {
+            json!({ "depends_on_id": fx.task3_id, "dependency_type": "blocks" })
+        }
+        ("POST", "/labels") => json!({ "name": "mallory", "color": "#000000" }),
+        ("PATCH", "/labels/{id}") => json!({ "name": "taken-over", "color": "#000000" }),
+        ("POST", "/milestones") => json!({
+            "project_id": fx.project_id,
+            "title": "Mallory's milestone",
+            "target_date": "2026-07-01",
+        }),
+        ("PATCH", "/milestones/{milestone_id}") => {
+            json!({ "title": "Taken over", "description": null })
+        }
+        ("POST", "/sidebar/toggle-collapsed") => json!({ "project_id": fx.project_id }),
+        _ => panic!(
+            "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
+             isolation test can check the route"
+        ),
+    };
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("payloads are objects"),
+    }
+}
+
+/// How the isolation test treats an account route (`/auth/*`, no action): `Some(body)` to call it
+/// with that body and expect 404, `None` to skip it because it touches only the caller's own
+/// account. Panics for a route it does not know.
+fn account_route(method: &str, path: &str, fx: &Fixtures) -> Option<Value> {
+    match (method, path) {
+        // Alice's token id comes from the path.
+        ("DELETE", "/auth/tokens/{id}") => Some(Value::Null),
+        // Organization A as the current organization, or a token bound to A.
+        ("PATCH", "/auth/me") => Some(json!({ "current_org_id": fx.org_id })),
+        ("POST", "/auth/tokens") => Some(json!({ "name": "stolen", "org_id": fx.org_id })),
+        // Logging out alice's session is checked separately: it answers 204 like an unknown token.
+        ("POST", "/auth/logout") => None,
+        ("POST", "/auth/change-password")
+        | ("GET", "/auth/me")
+        | ("POST", "/auth/ws-ticket")
+        | ("GET", "/auth/tokens") => None,
+        _ => panic!(
+            "unclassified account route {method} {path}: decide in cross_org::account_route \
+             whether it can reach another user's resources"
+        ),
+    }
+}
+
+/// Sends `payload` as a query string (`GET`, `DELETE`) or a JSON body (anything else).
+async fn send(client: &Client, method: &str, path: &str, payload: Map<String, Value>) -> Resp {
+    if method == "GET" || method == "DELETE" {
+        let query: Vec<String> = payload
+            .iter()
+            .map(|(k, v)| {
+                let v = v
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path}: query value {k} is not a string"));
+                format!("{k}={v}")
+            })
+            .collect();
+        let full = if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", query.join("&"))
+        };
+        client.json(method, &full, None).await
+    } else {
+        client
+            .json(method, path, Some(Value::Object(payload)))
+            .await
+    }
+}
+
+/// `data.id` of a 201 response.
+fn created_id(resp: &Resp) -> String {
+    resp.assert_status(201);
+    resp.data()["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no data.id in {}", resp.request, resp.body))
+        .to_owned()
+}
+
+/// `user.id` of a register response.
+fn user_id(auth: &Value) -> String {
+    auth["user"]["id"]
+        .as_str()
+        .expect("register returns user.id")
+        .to_owned()
+}
+
+/// Builds organization A with one of everything (as alice) and organization B (as mallory).
+async fn setup(server: &Server) -> (Client, Client, Fixtures) {
+    let (alice, alice_auth) = server.register("alice@example.com", "Alice").await;
+    let refresh_token = alice_auth["refresh_token"]
+        .as_str()
+        .expect("register returns a refresh_token")
+        .to_owned();
+    let org = alice
+        .post("/organizations", Some(json!({ "name": "Org A" })))
+        .await;
+    let org_id = created_id(&org);
+    let (_, bob_auth) = server.register("bob@example.com", "Bob").await;
+    alice
+        .post(
+            &format!("/organizations/{org_id}/members"),
+            Some(json!({ "email": "bob@example.com", "role": "member" })),
+        )
+        .await
+        .assert_status(201);
+    let (mallory, other_org_id) = server
+        .register_with_org("mallory@example.com", "Mallory", "Org B")
+        .await;
+
+    let project_id = created_id(
+        &alice
+            .post(
+                "/projects",
+                Some(json!({ "org_id": org_id, "name": "Apollo" })),
+            )
+            .await,
+    );
+    let group_id = created_id(
+        &alice
+            .post(
+                &format!("/projects/{project_id}/task-groups"),
+                Some(json!({ "name": "Backlog" })),
+            )
+            .await,
+    );
+    let status_id = created_id(
+        &alice
+            .post(
+                "/task-statuses",
+                Some(json!({ "org_id": org_id, "code": "blocked", "label": "Blocked", "color": "#ff0000" })),
+            )
+            .await,
+    );
+    let label_id = created_id(
+        &alice
+            .post(
+                "/labels",
+                Some(json!({ "org_id": org_id, "name": "bug", "color": "#ef4444" })),
+            )
+            .await,
+    );
+    let milestone_id = created_id(
+        &alice
+            .post(
+                "/milestones",
+                Some(
+                    json!({ "project_id": project_id, "title": "v1", "target_date": "2026-06-01" }),
+                ),
+            )
+            .await,
+    );
+    let bob_id = user_id(&bob_auth);
+    let task_id = created_id(
+        &alice
+            .post(
+                "/tasks",
+                Some(json!({
+                    "project_id": project_id,
+                    "title": "Launch",
+                    "group_id": group_id,
+                    "milestone_id": milestone_id,
+                    "assignee_ids": [bob_id],
+                    "label_ids": [label_id],
+                    "due_date": "2026-05-31",
+                })),
+            )
+            .await,
+    );
+    let task2_id = created_id(
+        &alice
+            .post(
+                "/tasks",
+                Some(json!({ "project_id": project_id, "title": "Prepare" })),
+            )
+            .await,
+    );
+    let task3_id = created_id(
+        &alice
+            .post(
+                "/tasks",
+                Some(json!({ "project_id": project_id, "title": "Celebrate" })),
+            )
+            .await,
+    );
+    let comment_id = created_id(
+        &alice
+            .post(
+                &format!("/tasks/{task_id}/comments"),
+                Some(json!({ "body": "First!" })),
+            )
+            .await,
+    );
+    let item_id = created_id(
+        &alice
+            .post(
+                &format!("/tasks/{task_id}/checklist"),
+                Some(json!({ "title": "Check the fuel" })),
+            )
+            .await,
+    );
+    let dependency_id = created_id(
+        &alice
+            .post(
+                &format!("/tasks/{task_id}/dependencies"),
+                Some(json!({ "depends_on_id": task2_id, "dependency_type": "blocked_by" })),
+            )
+            .await,
+    );
+    let token = alice
+        .post(
+            "/auth/tokens",
+            Some(json!({ "name": "ci", "org_id": org_id })),
+        )
+        .await;
+    let token_id = created_id(&token);
+    let token_secret = token.data()["token"]
+        .as_str()
+        .expect("a created token shows its secret once")
+        .to_owned();
+
+    let fx = Fixtures {
+        org_id,
+        other_org_id,
+        alice_id: user_id(&alice_auth),
+        bob_id,
+        token_id,
+        token_secret,
+        refresh_token,
+        project_id,
+        group_id,
+        status_id,
+        label_id,
+        milestone_id,
+        task_id,
+        task2_id,
+        task3_id,
+        comment_id,
+        item_id,
+        dependency_id,
+    };
+    (alice, mallory, fx)
+}
+
+/// Everything alice can read about organization A, keyed by request, for a before/after
+/// comparison.
+async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
+    let org = &fx.org_id;
+    let paths = [
+        format!("/organizations/{org}"),
+        format!("/organizations/{org}/members"),
+        format!("/projects?org_id={org}"),
+        format!("/projects/{}", fx.project_id),
+        format!("/projects/{}/task-groups", fx.project_id),
+        format!("/task-statuses?org_id={org}"),
+        format!("/tasks?org_id={org}"),
+        format!("/tasks/{}", fx.task_id),
+        format!("/tasks/{}", fx.task2_id),
+        format!("/tasks/{}", fx.task3_id),
+        format!("/tasks/{}/comments", fx.task_id),
+        format!("/tasks/{}/checklist", fx.task_id),
+        format!("/tasks/{}/dependencies", fx.task_id),
+        format!("/task-dependencies?org_id={org}"),
+        format!("/labels?org_id={org}"),
+        format!("/milestones?project_id={}", fx.project_id),
+        format!("/sidebar/collapsed?org_id={org}"),
+    ];
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let resp = alice.get(&path, None).await;
+        resp.assert_status(200);
+        out.push((path, resp.body));
+    }
+    out
+}
+
+both! {
+    /// Mallory, owner of organization B, calls every authenticated route of the route table with
+    /// organization A's ids and gets 404 NOT_FOUND from each; A is unchanged afterwards.
+    async fn every_route_hides_other_organizations(backend: Backend) {
+        let routes = route_table();
+        assert!(
+            routes.len() >= 50,
+            "the route table has only {} routes; the walk would prove little",
+            routes.len()
+        );
+        let server = Server::start(backend).await;
+        let (alice, mallory, fx) = setup(&server).await;
+        let before = snapshot(&alice, &fx).await;
+
+        // Not organization-scoped: the caller's own list, and creating a new organization.
+        let not_org_scoped = [("GET", "/organizations"), ("POST", "/organizations")];
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for route in routes.iter().filter(|r| r.authenticated) {
+            let (method, path) = (route.method.as_str(), route.path.as_str());
+            if not_org_scoped.contains(&(method, path)) {
+                continue;
+            }
+            let (concrete, had_params) = substitute(path, &fx);
+            let mut attempts: Vec<(String, Map<String, Value>)> = Vec::new();
+            if route.action.is_none() {
+                match account_route(method, path, &fx) {
+                    Some(Value::Object(body)) => attempts.push((concrete, body)),
+                    Some(_) => attempts.push((concrete, Map::new())),
+                    None => continue,
+                }
+            } else {
+                let payload = payload_for(method, path, &fx);
+                if had_params {
+                    attempts.push((concrete.clone(), payload.clone()));
+                    // Naming her own organization must not open A's ids either. (Organization
+                    // routes take the organization from the path and have no `org_id` field.)
+                    if !path.starts_with("/organizations") {
+                        let mut own = payload;
+                        own.insert("org_id".into(), json!(fx.other_org_id));
+                        attempts.push((concrete, own));
+                    }
+                } else {
+                    let mut scoped = payload;
+                    scoped.insert("org_id".into(), json!(fx.org_id));
+                    attempts.push((concrete, scoped));
+                }
+            }
+            for (concrete, payload) in attempts {
+                let shown = Value::Object(payload.clone());
+                let resp = send(&mallory, method, &concrete, payload).await;
+                checked += 1;
+                let envelope_ok = resp.error_code() == "NOT_FOUND"
+                    && resp.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty());
+                if resp.status != 404 || !envelope_ok {
+                    failures.push(format!(
+                        "{method} {path} as {concrete} with {shown}: HTTP {} {}",
+                        resp.status, resp.body
+                    ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {checked} foreign-organization requests were not 404 NOT_FOUND:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert!(checked >= 50, "only {checked} requests were checked");
+
+        // Mallory's list of organizations does not show A.
+        let orgs = mallory.get("/organizations", None).await;
+        orgs.assert_status(200);
+        let ids: Vec<&str> = orgs
+            .data()
+            .as_array()
+            .expect("GET /organizations lists organizations")
+            .iter()
+            .filter_map(|o| o["id"].as_str())
+            .collect();
+        assert!(!ids.contains(&fx.org_id.as_str()), "mallory sees org A: {}", orgs.body);
+        assert!(ids.contains(&fx.other_org_id.as_str()), "mallory lost org B: {}", orgs.body);
+
+        // Logging out with alice's refresh token is accepted silently but ends nothing.
+        mallory
+            .post("/auth/logout", Some(json!({ "refresh_token": fx.refresh_token })))
+            .await
+            .assert_status(204);
+
+        // A is exactly as it was.
+        let after = snapshot(&alice, &fx).await;
+        for ((path, was), (_, is)) in before.iter().zip(&after) {
+            assert_eq!(was, is, "GET {path} changed after mallory's attempts");
+        }
+        let task = alice.get(&format!("/tasks/{}", fx.task_id), None).await;
+        task.assert_status(200);
+        assert_eq!(task.data()["title"], "Launch", "{}", task.body);
+        assert_eq!(task.data()["status"], "open", "{}", task.body);
+        assert_eq!(task.data()["assignee_ids"], json!([fx.bob_id]), "{}", task.body);
+        assert_eq!(task.data()["label_ids"], json!([fx.label_id]), "{}", task.body);
+        let project = alice.get(&format!("/projects/{}", fx.project_id), None).await;
+        assert_eq!(project.data()["name"], "Apollo", "{}", project.body);
+        let org = alice.get(&format!("/organizations/{}", fx.org_id), None).await;
+        assert_eq!(org.data()["name"], "Org A", "{}", org.body);
+        let members = alice.get(&format!("/organizations/{}/members", fx.org_id), None).await;
+        assert_eq!(members.body["pagination"]["total"], 2, "{}", members.body);
+        let tasks = alice.get(&format!("/tasks?org_id={}", fx.org_id), None).await;
+        assert_eq!(tasks.body["pagination"]["total"], 3, "{}", tasks.body);
+        let comments = alice.get(&format!("/tasks/{}/comments", fx.task_id), None).await;
+        assert_eq!(comments.data().as_array().map(Vec::len), Some(1), "{}", comments.body);
+        let checklist = alice.get(&format!("/tasks/{}/checklist", fx.task_id), None).await;
+        assert_eq!(checklist.data().as_array().map(Vec::len), Some(1), "{}", checklist.body);
+        assert_eq!(checklist.data()[0]["completed"], false, "{}", checklist.body);
+        let deps = alice.get(&format!("/task-dependencies?org_id={}", fx.org_id), None).await;
+        assert_eq!(deps.data().as_array().map(Vec::len), Some(1), "{}", deps.body);
+        let labels = alice.get(&format!("/labels?org_id={}", fx.org_id), None).await;
+        assert_eq!(labels.data().as_array().map(Vec::len), Some(1), "{}", labels.body);
+        assert_eq!(labels.data()[0]["name"], "bug", "{}", labels.body);
+        let statuses = alice.get(&format!("/task-statuses?org_id={}", fx.org_id), None).await;
+        let blocked = statuses
+            .data()
+            .as_array()
+            .expect("task statuses are a list")
+            .iter()
+            .find(|s| s["id"] == fx.status_id.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("status {} is gone: {}", fx.status_id, statuses.body));
+        assert_eq!(blocked["label"], "Blocked", "{}", statuses.body);
+
+        // Alice's credentials still work: her token (bound to A) and her refresh token.
+        let with_token = server.client().with_token(&fx.token_secret);
+        with_token
+            .get(&format!("/tasks/{}", fx.task_id), None)
+            .await
+            .assert_status(200);
+        let refreshed = server
+            .client()
+            .post("/auth/refresh", Some(json!({ "refresh_token": fx.refresh_token })))
+            .await;
+        refreshed.assert_status(200);
+
+        // Nothing landed in mallory's own organization either.
+        for path in ["/projects", "/tasks"] {
+            let list = mallory.get(&format!("{path}?org_id={}", fx.other_org_id), None).await;
+            list.assert_status(200);
+            assert_eq!(list.body["pagination"]["total"], 0, "{path} of org B: {}", list.body);
+        }
+        let labels = mallory.get(&format!("/labels?org_id={}", fx.other_org_id), None).await;
+        assert_eq!(labels.data(), &json!([]), "{}", labels.body);
+    }
+}
