@@ -10,6 +10,7 @@ backend="${1:-sqlite}"
 pg="${2:-postgres://postgres@127.0.0.1:5432}"
 duration="${DURATION:-15s}"
 conns="${CONNECTIONS:-64}"
+threads=$(( conns < 2 ? 1 : 2 ))
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/stint"
 [ -x "$bin" ] || (cd "$root" && cargo build --release --bin stint)
@@ -48,10 +49,10 @@ LUA
 
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
 echo "== $backend: GET /api/v1/tasks/{id}, $conns connections, $duration"
-wrk -t2 -c"$conns" -d"$duration" --latency -H "$auth" "$api/tasks/$task" | sed -n '/Latency Distribution/,/Transfer/p'
+wrk -t"$threads" -c"$conns" -d"$duration" --latency -H "$auth" "$api/tasks/$task" | sed -n '/Latency Distribution/,/Transfer/p'
 echo "server RSS after reads: $(rss)"
 echo "== $backend: POST /api/v1/tasks, $conns connections, $duration"
-wrk -t2 -c"$conns" -d"$duration" --latency -s "$work/create.lua" "$api/tasks" | sed -n '/Latency Distribution/,/Transfer/p'
+wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$work/create.lua" "$api/tasks" | sed -n '/Latency Distribution/,/Transfer/p'
 echo "server RSS after writes: $(rss)"
 errors=$(grep -c ' ERROR ' "$work/log" || true)
 echo "server errors logged: $errors"

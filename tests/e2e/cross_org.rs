@@ -480,6 +480,10 @@ both! {
         let not_org_scoped = [("GET", "/organizations"), ("POST", "/organizations")];
         let mut failures = Vec::new();
         let mut checked = 0;
+        // The read requests mallory sent, replayed as alice at the end: they must succeed for
+        // her, which shows that mallory's 404s come from the foreign organization and not from
+        // wrong fixtures or payloads.
+        let mut controls: Vec<(String, Map<String, Value>)> = Vec::new();
         for route in routes.iter().filter(|r| r.authenticated) {
             let (method, path) = (route.method.as_str(), route.path.as_str());
             if not_org_scoped.contains(&(method, path)) {
@@ -509,6 +513,11 @@ both! {
                     scoped.insert("org_id".into(), json!(fx.org_id));
                     attempts.push((concrete, scoped));
                 }
+            }
+            if method == "GET"
+                && let Some((concrete, payload)) = attempts.first()
+            {
+                controls.push((concrete.clone(), payload.clone()));
             }
             for (concrete, payload) in attempts {
                 let shown = Value::Object(payload.clone());
@@ -602,6 +611,11 @@ both! {
             .post("/auth/refresh", Some(json!({ "refresh_token": fx.refresh_token })))
             .await;
         refreshed.assert_status(200);
+
+        assert!(controls.len() >= 15, "only {} read routes were replayed", controls.len());
+        for (concrete, payload) in controls {
+            send(&alice, "GET", &concrete, payload).await.assert_status(200);
+        }
 
         // Nothing landed in mallory's own organization either.
         for path in ["/projects", "/tasks"] {
