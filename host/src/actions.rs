@@ -11,4 +11,6 @@ mod coverage;
 mod registry;
 
 pub use catalog::build_registry;
-pub use registry::{Action, Entry, IntoReply, Registry, Reply, Scope, decode as decode_payload, dispatch};
+pub use registry::{
+    Action, Entry, IntoReply, Registry, Reply, Scope, decode as decode_payload, dispatch,
+};

@@ -50,7 +50,10 @@ impl App {
         )
         .await?;
         db.migrate().await?;
-        let jwt = JwtKeys::new(config.resolve_jwt_secret()?.as_bytes(), config.access_token_ttl);
+        let jwt = JwtKeys::new(
+            config.resolve_jwt_secret()?.as_bytes(),
+            config.access_token_ttl,
+        );
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let rate_limiter = RateLimiter::new(config.rate_limit_per_minute);
         Ok(App(Arc::new(AppInner {

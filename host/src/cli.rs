@@ -29,7 +29,10 @@ enum Command {
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("stint: cannot start the async runtime: {e}");
@@ -37,7 +40,10 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or_else(|| Command::Serve(ConfigArgs::parse_env())) {
+        match cli
+            .command
+            .unwrap_or_else(|| Command::Serve(ConfigArgs::parse_env()))
+        {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::Routes => print_json(&crate::route_table()),
@@ -70,7 +76,10 @@ fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -81,7 +90,11 @@ async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
     let config = Config::load(&args)?;
     init_tracing(config.log_format);
     let listen = config.listen;
-    let backend = if config.database_url.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+    let backend = if config.database_url.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let app = crate::app::App::start(config).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, backend, "stint listening");
@@ -94,7 +107,10 @@ async fn migrate(args: ConfigArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = crate::store::Db::connect(
         &config.database_url,
-        &crate::store::db::PoolSettings { max_connections: 2, acquire_timeout: std::time::Duration::from_secs(10) },
+        &crate::store::db::PoolSettings {
+            max_connections: 2,
+            acquire_timeout: std::time::Duration::from_secs(10),
+        },
     )
     .await?;
     db.migrate().await?;
@@ -109,7 +125,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

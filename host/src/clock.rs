@@ -6,5 +6,6 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 /// Now, in UTC, with microsecond precision.
 pub fn now() -> DateTime<Utc> {
     let now = Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }

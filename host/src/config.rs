@@ -135,7 +135,10 @@ impl Config {
     /// Merges flags and environment (already parsed by clap) with `stint.yaml` and the defaults.
     pub fn load(args: &ConfigArgs) -> anyhow::Result<Config> {
         let file = read_file(&args.config)?;
-        let listen = args.listen.or(file.listen).unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
         let data_dir = args
             .data_dir
             .clone()
@@ -162,12 +165,18 @@ impl Config {
                 .clone()
                 .or(file.public_url)
                 .unwrap_or_else(|| format!("http://{listen}")),
-            smtp: smtp_url.map(|url| SmtpConfig { url, from: smtp_from }),
+            smtp: smtp_url.map(|url| SmtpConfig {
+                url,
+                from: smtp_from,
+            }),
             rate_limit_per_minute: args
                 .rate_limit_per_minute
                 .or(file.rate_limit_per_minute)
                 .unwrap_or(100),
-            max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(1024 * 1024),
+            max_body_bytes: args
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(1024 * 1024),
             db_max_connections: args
                 .db_max_connections
                 .or(file.db_max_connections)
@@ -185,7 +194,10 @@ impl Config {
     /// The JWT secret: configured, or read from (and on first start written to) `DATA_DIR/jwt-secret`.
     pub fn resolve_jwt_secret(&self) -> anyhow::Result<String> {
         if let Some(secret) = &self.jwt_secret {
-            anyhow::ensure!(secret.len() >= 32, "STINT_JWT_SECRET must be at least 32 characters");
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "STINT_JWT_SECRET must be at least 32 characters"
+            );
             return Ok(secret.clone());
         }
         let path = self.data_dir.join("jwt-secret");
@@ -229,7 +241,10 @@ mod tests {
 
     #[test]
     fn defaults_need_nothing() {
-        let args = ConfigArgs { config: "/nonexistent/stint.yaml".into(), ..Default::default() };
+        let args = ConfigArgs {
+            config: "/nonexistent/stint.yaml".into(),
+            ..Default::default()
+        };
         let config = Config::load(&args).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url, "sqlite:stint-data/stint.db");
@@ -241,7 +256,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stint.yaml");
         std::fs::write(&path, "listen: 127.0.0.1:9999\nrate_limit_per_minute: 7\n").unwrap();
-        let args = ConfigArgs { config: path.clone(), rate_limit_per_minute: Some(3), ..Default::default() };
+        let args = ConfigArgs {
+            config: path.clone(),
+            rate_limit_per_minute: Some(3),
+            ..Default::default()
+        };
         let config = Config::load(&args).unwrap();
         assert_eq!(config.listen.port(), 9999);
         assert_eq!(config.rate_limit_per_minute, 3);

@@ -62,7 +62,10 @@ pub enum Error {
 impl Error {
     /// A malformed request (400).
     pub fn invalid(message: impl Into<String>) -> Self {
-        Error::Validation { message: message.into(), details: None }
+        Error::Validation {
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// A malformed request naming the offending field (400).

@@ -57,7 +57,9 @@ pub fn router(app: App) -> Router {
         .with_state(app)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::Extension(rest::extract_body_limit(limit)))
-        .layer(CatchPanicLayer::custom(|_| Error::Internal(anyhow::anyhow!("handler panicked")).into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            Error::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -88,7 +90,9 @@ pub async fn serve(
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let db = app.db.clone();
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     housekeeping.abort();
     db.close().await;
     Ok(())

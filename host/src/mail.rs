@@ -36,9 +36,17 @@ impl Mailer {
             tracing::info!(target: "stint::mail", %to, %subject, %body, "mail (no SMTP configured)");
             return;
         };
-        let message = match to.parse::<Mailbox>().map_err(anyhow::Error::from).and_then(|to| {
-            Message::builder().from(from.clone()).to(to).subject(subject).body(body).map_err(Into::into)
-        }) {
+        let message = match to
+            .parse::<Mailbox>()
+            .map_err(anyhow::Error::from)
+            .and_then(|to| {
+                Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(subject)
+                    .body(body)
+                    .map_err(Into::into)
+            }) {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(%to, error = %e, "cannot build mail");

@@ -17,17 +17,24 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `per_minute` requests per key per minute, bursting up to the same number; 0 disables.
     pub fn new(per_minute: u32) -> Self {
-        RateLimiter { limiter: NonZeroU32::new(per_minute).map(|n| governor::RateLimiter::keyed(Quota::per_minute(n))) }
+        RateLimiter {
+            limiter: NonZeroU32::new(per_minute)
+                .map(|n| governor::RateLimiter::keyed(Quota::per_minute(n))),
+        }
     }
 
     /// Counts one request for `key`; `RATE_LIMIT_EXCEEDED` with the wait when over the limit.
     pub fn check(&self, key: &str) -> Result<()> {
-        let Some(limiter) = &self.limiter else { return Ok(()) };
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
         match limiter.check_key(&key.to_owned()) {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
-                Err(Error::RateLimited { retry_after_secs: wait.as_secs().max(1) })
+                Err(Error::RateLimited {
+                    retry_after_secs: wait.as_secs().max(1),
+                })
             }
         }
     }

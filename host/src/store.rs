@@ -5,14 +5,14 @@ pub mod access;
 pub mod accounts;
 pub mod db;
 pub mod events;
+pub mod labels;
+pub mod milestones;
 pub mod organizations;
 pub mod projects;
+pub mod sidebar;
+pub mod task_extras;
 pub mod task_groups;
 pub mod task_statuses;
 pub mod tasks;
-pub mod task_extras;
-pub mod labels;
-pub mod milestones;
-pub mod sidebar;
 
 pub use db::{Db, Exec, Tx};

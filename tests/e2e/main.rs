@@ -11,7 +11,7 @@
 mod harness;
 
 mod auth;
-mod tasks;
 mod bad_input;
 mod cross_org;
 mod permissions;
+mod tasks;

@@ -8,7 +8,10 @@ use crate::harness::{Backend, Client, Server};
 
 /// `data.id` of a created resource.
 fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_else(|| panic!("no id in {v}")).to_owned()
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_owned()
 }
 
 /// Titles of a list response, in order.

@@ -43,7 +43,10 @@ impl<'a> Scope<'a> {
 
     /// [`Scope::Entity`] from an id and an optional `org_id` field.
     pub fn entity(id: &'a str, org_id: &'a Option<String>) -> Self {
-        Scope::Entity { id, org_id: org_id.as_deref() }
+        Scope::Entity {
+            id,
+            org_id: org_id.as_deref(),
+        }
     }
 }
 
@@ -81,14 +84,20 @@ pub trait IntoReply: Send {
 
 impl<T: Serialize + Send> IntoReply for T {
     fn into_reply(self) -> Result<Reply> {
-        Ok(Reply { data: serde_json::to_value(self).map_err(anyhow::Error::from)?, pagination: None })
+        Ok(Reply {
+            data: serde_json::to_value(self).map_err(anyhow::Error::from)?,
+            pagination: None,
+        })
     }
 }
 
 impl<T: Serialize + Send> IntoReply for Page<T> {
     fn into_reply(self) -> Result<Reply> {
         let pagination = Some(self.pagination());
-        Ok(Reply { data: serde_json::to_value(self.items).map_err(anyhow::Error::from)?, pagination })
+        Ok(Reply {
+            data: serde_json::to_value(self.items).map_err(anyhow::Error::from)?,
+            pagination,
+        })
     }
 }
 
@@ -110,7 +119,12 @@ pub struct Entry {
 
 impl Entry {
     /// Runs the action with a JSON payload.
-    pub fn invoke<'a>(&self, app: &'a App, caller: &'a Caller, payload: Value) -> BoxFuture<'a, Result<Reply>> {
+    pub fn invoke<'a>(
+        &self,
+        app: &'a App,
+        caller: &'a Caller,
+        payload: Value,
+    ) -> BoxFuture<'a, Result<Reply>> {
         (self.invoke)(app, caller, payload)
     }
 }
@@ -173,8 +187,16 @@ pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> 
     .await
 }
 
-/// Decodes a payload, naming the offending field on failure.
+/// Decodes a payload, naming the offending field on failure. Text containing NUL characters is
+/// refused for every field: PostgreSQL cannot store it, and no legitimate client sends it.
 pub fn decode<T: DeserializeOwned>(payload: Value) -> Result<T> {
+    if let Some(path) = find_nul(&payload, String::new()) {
+        let field = if path.is_empty() { "." } else { path.as_str() };
+        return Err(Error::invalid_field(
+            field,
+            format!("{field} must not contain NUL characters"),
+        ));
+    }
     serde_path_to_error::deserialize(payload).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -184,6 +206,30 @@ pub fn decode<T: DeserializeOwned>(payload: Value) -> Result<T> {
             Error::invalid_field(&path, format!("invalid {path}: {message}"))
         }
     })
+}
+
+/// The path (`tasks[1].title`) of the first string or key containing `\0`, if any.
+fn find_nul(value: &Value, path: String) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                find_nul(v, here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn kind_of(id: &str) -> &'static str {
@@ -210,11 +256,18 @@ async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<O
                 Some(o) => o.to_owned(),
                 None => default_org(app, principal).await?,
             };
-            (store::access::membership(&mut &app.db, &org_id, &principal.user_id).await?, "organization")
+            (
+                store::access::membership(&mut &app.db, &org_id, &principal.user_id).await?,
+                "organization",
+            )
         }
         Scope::Entity { id, org_id } => {
-            let row = store::access::membership_of_entity(&mut &app.db, id, &principal.user_id).await?;
-            (row.filter(|r| org_id.is_none_or(|o| o == r.org_id)), kind_of(id))
+            let row =
+                store::access::membership_of_entity(&mut &app.db, id, &principal.user_id).await?;
+            (
+                row.filter(|r| org_id.is_none_or(|o| o == r.org_id)),
+                kind_of(id),
+            )
         }
     };
     let row = row
@@ -222,7 +275,11 @@ async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<O
         .ok_or_else(|| Error::not_found(what))?;
     let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
     let overrides = members::parse_overrides(&row.permission_overrides);
-    Ok(Some(Membership { org_id: row.org_id, role, permissions: PermissionSet::effective(role, &overrides) }))
+    Ok(Some(Membership {
+        org_id: row.org_id,
+        role,
+        permissions: PermissionSet::effective(role, &overrides),
+    }))
 }
 
 async fn default_org(app: &App, principal: &Principal) -> Result<String> {
@@ -238,4 +295,27 @@ async fn default_org(app: &App, principal: &Principal) -> Result<String> {
                 "no organization selected: pass org_id or set current_org_id with PATCH /api/v1/auth/me",
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let v = serde_json::json!({"tasks": [{"title": "ok"}, {"title": "a\u{0}b"}]});
+        assert_eq!(
+            find_nul(&v, String::new()).as_deref(),
+            Some("tasks[1].title")
+        );
+        assert_eq!(
+            find_nul(&serde_json::json!({"title": "fine"}), String::new()),
+            None
+        );
+        let err = decode::<serde_json::Value>(v).unwrap_err();
+        assert_eq!(
+            err.details(),
+            Some(&serde_json::json!({"field": "tasks[1].title"}))
+        );
+    }
 }

@@ -24,12 +24,23 @@ impl IntoResponse for Error {
         if let Error::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(self.envelope())).into_response();
-        if let Error::RateLimited { retry_after_secs } = &self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
+        match &self {
+            Error::RateLimited { retry_after_secs } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            // The rest of the oversized body is not read, so the connection cannot be reused;
+            // say so, or a keep-alive client's next request fails on a closed socket.
+            Error::PayloadTooLarge { .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
         }
         response
     }

@@ -49,7 +49,11 @@ impl JwtKeys {
     /// Issues an access token for `user_id`.
     pub fn issue(&self, user_id: &str) -> Result<String> {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: user_id.to_owned(), iat: now, exp: now + self.ttl.as_secs() as i64 };
+        let claims = Claims {
+            sub: user_id.to_owned(),
+            iat: now,
+            exp: now + self.ttl.as_secs() as i64,
+        };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::Internal(e.into()))
     }
@@ -73,18 +77,28 @@ mod tests {
 
     #[test]
     fn round_trip_and_rejections() {
-        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(900));
+        let keys = JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        );
         let token = keys.issue("usr_1").unwrap();
         assert_eq!(keys.verify(&token).unwrap().sub, "usr_1");
 
-        let other = JwtKeys::new(b"ffffffffffffffffffffffffffffffff", Duration::from_secs(900));
+        let other = JwtKeys::new(
+            b"ffffffffffffffffffffffffffffffff",
+            Duration::from_secs(900),
+        );
         assert!(other.verify(&token).is_err(), "forged signature accepted");
 
         // alg: none with the same claims
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let payload = token.split('.').nth(1).unwrap();
-        let none = format!("{}.{}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#), payload);
+        let none = format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            payload
+        );
         assert!(keys.verify(&none).is_err(), "alg none accepted");
     }
 }

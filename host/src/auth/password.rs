@@ -1,7 +1,7 @@
 //! Argon2id password hashing, run off the async executor because it is deliberately slow.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 
 use crate::error::{Error, Result};
 
@@ -20,7 +20,10 @@ pub fn validate(field: &str, password: &str) -> Result<()> {
         ));
     }
     if password.len() > MAX_LENGTH {
-        return Err(Error::invalid_field(field, format!("{field} must be at most {MAX_LENGTH} bytes")));
+        return Err(Error::invalid_field(
+            field,
+            format!("{field} must be at most {MAX_LENGTH} bytes"),
+        ));
     }
     Ok(())
 }
@@ -43,9 +46,13 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("stored password hash is invalid: {e}")))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && known)
+        let parsed = PasswordHash::new(&stored).map_err(|e| {
+            Error::Internal(anyhow::anyhow!("stored password hash is invalid: {e}"))
+        })?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known)
     })
     .await
     .map_err(|e| Error::Internal(e.into()))?
@@ -67,7 +74,11 @@ mod tests {
     async fn hashes_verify_and_reject() {
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), Some(h)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

@@ -105,7 +105,11 @@ pub async fn register(app: &App, input: Register) -> Result<Tokens> {
     let hash = password::hash(input.password).await?;
     let now = crate::clock::now();
     let mut tx = app.db.begin().await?;
-    let role = if store::accounts::any_user(&mut tx).await? { "user" } else { "super_admin" };
+    let role = if store::accounts::any_user(&mut tx).await? {
+        "user"
+    } else {
+        "super_admin"
+    };
     let mut user = User {
         id: ids::new_id("usr"),
         email,
@@ -119,7 +123,8 @@ pub async fn register(app: &App, input: Register) -> Result<Tokens> {
     store::accounts::insert_user(&mut tx, &user, &hash)
         .await
         .on_unique("an account with this email already exists")?;
-    let joined = store::organizations::accept_invitations(&mut tx, &user.email, &user.id, now).await?;
+    let joined =
+        store::organizations::accept_invitations(&mut tx, &user.email, &user.id, now).await?;
     if let Some(first) = joined.first() {
         user.current_org_id = Some(first.clone());
         store::accounts::update_user(&mut tx, &user).await?;
@@ -156,14 +161,24 @@ async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<Tok
         refresh_token,
         token_type: "Bearer",
         expires_in: app.jwt.ttl_secs(),
-        user: Some(UserSummary { id: user.id.clone(), email: user.email.clone(), name: user.name.clone() }),
+        user: Some(UserSummary {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+        }),
     })
 }
 
-async fn issue_refresh_token(app: &App, tx: &mut store::Tx, user_id: &str, family: &str) -> Result<String> {
+async fn issue_refresh_token(
+    app: &App,
+    tx: &mut store::Tx,
+    user_id: &str,
+    family: &str,
+) -> Result<String> {
     let token = format!("rt_{}", ids::secret(32));
     let expires = crate::clock::now() + app.config.refresh_token_ttl;
-    store::accounts::insert_refresh_token(tx, user_id, family, &ids::hash_secret(&token), expires).await?;
+    store::accounts::insert_refresh_token(tx, user_id, family, &ids::hash_secret(&token), expires)
+        .await?;
     Ok(token)
 }
 
@@ -179,9 +194,13 @@ pub async fn refresh(app: &App, input: RefreshToken) -> Result<Tokens> {
             store::accounts::revoke_family(&mut tx, &old.family_id).await?;
             tx.commit().await?;
             tracing::warn!(user_id = %old.user_id, family = %old.family_id, "refresh token reused; session revoked");
-            return Err(Error::Unauthorized("refresh token was already used; the session is revoked".into()));
+            return Err(Error::Unauthorized(
+                "refresh token was already used; the session is revoked".into(),
+            ));
         }
-        return Err(Error::Unauthorized("invalid or expired refresh token".into()));
+        return Err(Error::Unauthorized(
+            "invalid or expired refresh token".into(),
+        ));
     };
     let refresh_token = issue_refresh_token(app, &mut tx, &row.user_id, &row.family_id).await?;
     tx.commit().await?;
@@ -224,9 +243,17 @@ pub async fn forgot_password(app: &App, input: ForgotPassword) -> Result<()> {
     };
     let token = ids::secret(32);
     let expires = crate::clock::now() + app.config.password_reset_ttl;
-    store::accounts::insert_password_reset(&mut app.db.auto_commit(), &ids::hash_secret(&token), &user.id, expires)
-        .await?;
-    let link = format!("{}/reset-password?token={token}", app.config.public_url.trim_end_matches('/'));
+    store::accounts::insert_password_reset(
+        &mut app.db.auto_commit(),
+        &ids::hash_secret(&token),
+        &user.id,
+        expires,
+    )
+    .await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        app.config.public_url.trim_end_matches('/')
+    );
     app.mailer.send(
         &user.email,
         "Reset your Stint password",
@@ -249,11 +276,17 @@ pub async fn reset_password(app: &App, input: ResetPassword) -> Result<()> {
     password::validate("password", &input.password)?;
     let hash = password::hash(input.password).await?;
     let mut tx = app.db.begin().await?;
-    let Some(user_id) =
-        store::accounts::consume_password_reset(&mut tx, &ids::hash_secret(input.token.trim()), crate::clock::now())
-            .await?
+    let Some(user_id) = store::accounts::consume_password_reset(
+        &mut tx,
+        &ids::hash_secret(input.token.trim()),
+        crate::clock::now(),
+    )
+    .await?
     else {
-        return Err(Error::invalid_field("token", "the reset link is invalid or has expired"));
+        return Err(Error::invalid_field(
+            "token",
+            "the reset link is invalid or has expired",
+        ));
     };
     store::accounts::set_password_hash(&mut tx, &user_id, &hash).await?;
     store::accounts::revoke_all_refresh_tokens(&mut tx, &user_id).await?;
@@ -271,14 +304,22 @@ pub struct ChangePassword {
 }
 
 /// Changes the caller's password after checking the current one.
-pub async fn change_password(app: &App, principal: &Principal, input: ChangePassword) -> Result<()> {
+pub async fn change_password(
+    app: &App,
+    principal: &Principal,
+    input: ChangePassword,
+) -> Result<()> {
     password::validate("new_password", &input.new_password)?;
     let stored = store::accounts::password_hash(&mut &app.db, &principal.user_id).await?;
     if !password::verify(input.current_password, stored).await? {
-        return Err(Error::invalid_field("current_password", "current_password is not correct"));
+        return Err(Error::invalid_field(
+            "current_password",
+            "current_password is not correct",
+        ));
     }
     let hash = password::hash(input.new_password).await?;
-    store::accounts::set_password_hash(&mut app.db.auto_commit(), &principal.user_id, &hash).await?;
+    store::accounts::set_password_hash(&mut app.db.auto_commit(), &principal.user_id, &hash)
+        .await?;
     Ok(())
 }
 
@@ -339,16 +380,25 @@ pub struct Ticket {
 pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
     let ticket = format!("{TICKET_PREFIX}{}", ids::secret(32));
     let expires = crate::clock::now() + app.config.ws_ticket_ttl;
-    store::accounts::insert_ws_ticket(&mut app.db.auto_commit(), &ids::hash_secret(&ticket), &principal.user_id, expires)
-        .await?;
+    store::accounts::insert_ws_ticket(
+        &mut app.db.auto_commit(),
+        &ids::hash_secret(&ticket),
+        &principal.user_id,
+        expires,
+    )
+    .await?;
     Ok(Ticket { ticket })
 }
 
 /// Redeems a WebSocket ticket: the user it was issued to, once, within its lifetime.
 pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<String> {
-    store::accounts::consume_ws_ticket(&mut app.db.auto_commit(), &ids::hash_secret(ticket), crate::clock::now())
-        .await?
-        .ok_or_else(|| Error::Unauthorized("invalid, expired or already used ticket".into()))
+    store::accounts::consume_ws_ticket(
+        &mut app.db.auto_commit(),
+        &ids::hash_secret(ticket),
+        crate::clock::now(),
+    )
+    .await?
+    .ok_or_else(|| Error::Unauthorized("invalid, expired or already used ticket".into()))
 }
 
 /// A personal access token as listed (never with its secret).
@@ -397,9 +447,15 @@ pub struct CreateToken {
 }
 
 /// Creates a personal access token bound to one of the caller's organizations.
-pub async fn create_token(app: &App, principal: &Principal, input: CreateToken) -> Result<CreatedToken> {
+pub async fn create_token(
+    app: &App,
+    principal: &Principal,
+    input: CreateToken,
+) -> Result<CreatedToken> {
     if principal.bound_org().is_some() {
-        return Err(Error::Forbidden("personal access tokens cannot create other tokens".into()));
+        return Err(Error::Forbidden(
+            "personal access tokens cannot create other tokens".into(),
+        ));
     }
     let name = validate::name("name", &input.name, 100)?;
     let org_id = match input.org_id {
@@ -408,12 +464,18 @@ pub async fn create_token(app: &App, principal: &Principal, input: CreateToken) 
             Error::invalid_field("org_id", "no current organization: pass org_id")
         })?,
     };
-    if store::access::membership(&mut &app.db, &org_id, &principal.user_id).await?.is_none() {
+    if store::access::membership(&mut &app.db, &org_id, &principal.user_id)
+        .await?
+        .is_none()
+    {
         return Err(Error::not_found("organization"));
     }
     let now = crate::clock::now();
     if input.expires_at.is_some_and(|e| e <= now) {
-        return Err(Error::rule("expires_at", "expires_at must be in the future"));
+        return Err(Error::rule(
+            "expires_at",
+            "expires_at must be in the future",
+        ));
     }
     let secret = format!("{PAT_PREFIX}{}", ids::secret(32));
     let token = PersonalToken {
@@ -426,7 +488,12 @@ pub async fn create_token(app: &App, principal: &Principal, input: CreateToken) 
         last_used_at: None,
         created_at: now,
     };
-    store::accounts::insert_personal_token(&mut app.db.auto_commit(), &token, &ids::hash_secret(&secret)).await?;
+    store::accounts::insert_personal_token(
+        &mut app.db.auto_commit(),
+        &token,
+        &ids::hash_secret(&secret),
+    )
+    .await?;
     Ok(CreatedToken { token, secret })
 }
 
@@ -437,7 +504,9 @@ pub async fn list_tokens(app: &App, principal: &Principal) -> Result<Vec<Persona
 
 /// Revokes one of the caller's tokens.
 pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<()> {
-    if store::accounts::revoke_personal_token(&mut app.db.auto_commit(), &principal.user_id, id).await? {
+    if store::accounts::revoke_personal_token(&mut app.db.auto_commit(), &principal.user_id, id)
+        .await?
+    {
         Ok(())
     } else {
         Err(Error::not_found("token"))
@@ -448,16 +517,32 @@ pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<
 pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
     if bearer.starts_with(PAT_PREFIX) {
         let now = crate::clock::now();
-        let Some(t) = store::accounts::personal_token_auth(&mut &app.db, &ids::hash_secret(bearer), now).await? else {
-            return Err(Error::Unauthorized("invalid, expired or revoked personal access token".into()));
+        let Some(t) =
+            store::accounts::personal_token_auth(&mut &app.db, &ids::hash_secret(bearer), now)
+                .await?
+        else {
+            return Err(Error::Unauthorized(
+                "invalid, expired or revoked personal access token".into(),
+            ));
         };
-        if t.last_used_at.is_none_or(|at| now - at > chrono::TimeDelta::minutes(1)) {
+        if t.last_used_at
+            .is_none_or(|at| now - at > chrono::TimeDelta::minutes(1))
+        {
             store::accounts::touch_personal_token(&mut app.db.auto_commit(), &t.id, now).await?;
         }
-        return Ok(Principal { user_id: t.user_id, via: AuthVia::PersonalToken { token_id: t.id, org_id: t.org_id } });
+        return Ok(Principal {
+            user_id: t.user_id,
+            via: AuthVia::PersonalToken {
+                token_id: t.id,
+                org_id: t.org_id,
+            },
+        });
     }
     let claims = app.jwt.verify(bearer)?;
-    Ok(Principal { user_id: claims.sub, via: AuthVia::AccessToken })
+    Ok(Principal {
+        user_id: claims.sub,
+        via: AuthVia::AccessToken,
+    })
 }
 
 /// Removes expired tickets, reset links and refresh tokens.

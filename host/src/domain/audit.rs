@@ -61,8 +61,14 @@ pub async fn list(cx: &Cx<'_>, input: ListAudit) -> Result<Page<AuditEntry>> {
         from: validate::opt_date("from", input.from.as_deref())?,
         to: validate::opt_date("to", input.to.as_deref())?,
     };
-    let (rows, total) =
-        store::events::list_audit(&mut cx.db(), cx.org_id()?, &filter, request.limit(), request.offset()).await?;
+    let (rows, total) = store::events::list_audit(
+        &mut cx.db(),
+        cx.org_id()?,
+        &filter,
+        request.limit(),
+        request.offset(),
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|r| AuditEntry {
@@ -76,5 +82,9 @@ pub async fn list(cx: &Cx<'_>, input: ListAudit) -> Result<Page<AuditEntry>> {
             created_at: r.created_at,
         })
         .collect();
-    Ok(Page { items, request, total })
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
 }

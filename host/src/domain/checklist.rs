@@ -92,7 +92,9 @@ pub async fn create(cx: &Cx<'_>, input: CreateChecklistItem) -> Result<Checklist
     let mut tx = cx.db().begin().await?;
     let task = tasks::load(cx, &mut tx, &input.task_id).await?;
     let now = crate::clock::now();
-    let position = store::task_extras::checklist(&mut tx, &task.id).await?.len() as i64;
+    let position = store::task_extras::checklist(&mut tx, &task.id)
+        .await?
+        .len() as i64;
     let item = ChecklistItem {
         id: ids::new_id("chk"),
         org_id: task.org_id,
@@ -112,7 +114,9 @@ pub async fn create(cx: &Cx<'_>, input: CreateChecklistItem) -> Result<Checklist
 }
 
 async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<ChecklistItem> {
-    let item = store::task_extras::checklist_item(ex, id).await?.ok_or_else(|| Error::not_found("checklist item"))?;
+    let item = store::task_extras::checklist_item(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("checklist item"))?;
     cx.same_org(&item.org_id, "checklist item")?;
     Ok(item)
 }

@@ -98,13 +98,17 @@ pub async fn add(cx: &Cx<'_>, input: AddComment) -> Result<Comment> {
 /// Deletes a comment (own, or with `manage_tasks`).
 pub async fn delete(cx: &Cx<'_>, input: DeleteComment) -> Result<()> {
     let mut tx = cx.db().begin().await?;
-    let c = store::task_extras::comment(&mut tx, &input.comment_id).await?.ok_or_else(|| Error::not_found("comment"))?;
+    let c = store::task_extras::comment(&mut tx, &input.comment_id)
+        .await?
+        .ok_or_else(|| Error::not_found("comment"))?;
     cx.same_org(&c.org_id, "comment")?;
     if c.task_id != input.task_id {
         return Err(Error::not_found("comment"));
     }
     if c.user_id != cx.user_id() && !cx.can(Permission::ManageTasks) {
-        return Err(Error::Forbidden("only the author or someone with manage_tasks can delete a comment".into()));
+        return Err(Error::Forbidden(
+            "only the author or someone with manage_tasks can delete a comment".into(),
+        ));
     }
     store::task_extras::delete_comment(&mut tx, &c.id).await?;
     events::deleted(&mut tx, cx, &c).await?;

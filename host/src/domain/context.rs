@@ -30,7 +30,11 @@ pub struct Cx<'a> {
 impl<'a> Cx<'a> {
     /// A context, optionally inside an organization the caller is known to belong to.
     pub fn new(app: &'a App, caller: &'a Caller, member: Option<Membership>) -> Self {
-        Cx { app, caller, member }
+        Cx {
+            app,
+            caller,
+            member,
+        }
     }
 
     /// The database.
@@ -46,7 +50,9 @@ impl<'a> Cx<'a> {
     /// The caller's membership in the organization the operation is scoped to.
     pub fn member(&self) -> Result<&Membership> {
         self.member.as_ref().ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!("operation ran without an organization scope"))
+            Error::Internal(anyhow::anyhow!(
+                "operation ran without an organization scope"
+            ))
         })
     }
 
@@ -57,17 +63,27 @@ impl<'a> Cx<'a> {
 
     /// Whether the caller holds `perm` in the organization.
     pub fn can(&self, perm: Permission) -> bool {
-        self.member.as_ref().is_some_and(|m| m.permissions.contains(perm))
+        self.member
+            .as_ref()
+            .is_some_and(|m| m.permissions.contains(perm))
     }
 
     /// Fails with `FORBIDDEN` unless the caller holds `perm`.
     pub fn require(&self, perm: Permission) -> Result<()> {
-        if self.can(perm) { Ok(()) } else { Err(Error::missing_permission(perm.as_str())) }
+        if self.can(perm) {
+            Ok(())
+        } else {
+            Err(Error::missing_permission(perm.as_str()))
+        }
     }
 
     /// Fails with `NOT_FOUND` unless `org_id` is the organization in scope: an id that exists in
     /// another organization must look exactly like one that does not exist.
     pub fn same_org(&self, org_id: &str, what: &str) -> Result<()> {
-        if self.org_id()? == org_id { Ok(()) } else { Err(Error::not_found(what)) }
+        if self.org_id()? == org_id {
+            Ok(())
+        } else {
+            Err(Error::not_found(what))
+        }
     }
 }

@@ -58,8 +58,14 @@ pub async fn summary(cx: &Cx<'_>, _: Summary) -> Result<DashboardSummary> {
         overdue: all.overdue.unwrap_or(0),
         due_soon: all.due_soon.unwrap_or(0),
         my_open_tasks: mine.total - mine.done.unwrap_or(0),
-        by_status: store::tasks::count_by(&mut cx.db(), org_id, "status").await?.into_iter().collect(),
-        by_priority: store::tasks::count_by(&mut cx.db(), org_id, "priority").await?.into_iter().collect(),
+        by_status: store::tasks::count_by(&mut cx.db(), org_id, "status")
+            .await?
+            .into_iter()
+            .collect(),
+        by_priority: store::tasks::count_by(&mut cx.db(), org_id, "priority")
+            .await?
+            .into_iter()
+            .collect(),
         today,
     })
 }

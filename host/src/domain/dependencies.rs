@@ -104,14 +104,20 @@ pub async fn list(cx: &Cx<'_>, input: ListDependencies) -> Result<TaskDependenci
     let task = tasks::load(cx, &mut cx.db(), &input.task_id).await?;
     let links = store::task_extras::dependencies_of(&mut cx.db(), &task.id).await?;
     let (blocked_by, blocks) = links.into_iter().partition(|d| d.blocked_id == task.id);
-    Ok(TaskDependencies { task_id: task.id, blocked_by, blocks })
+    Ok(TaskDependencies {
+        task_id: task.id,
+        blocked_by,
+        blocks,
+    })
 }
 
 /// Whether `from` reaches `to` following blocker → blocked links.
 fn reaches(edges: &[Dependency], from: &str, to: &str) -> bool {
     let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
     for e in edges {
-        next.entry(e.blocker_id.as_str()).or_default().push(e.blocked_id.as_str());
+        next.entry(e.blocker_id.as_str())
+            .or_default()
+            .push(e.blocked_id.as_str());
     }
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([from]);
@@ -137,18 +143,27 @@ pub async fn add(cx: &Cx<'_>, input: AddDependency) -> Result<Dependency> {
         .await
         .map_err(|_| Error::not_found("task (depends_on_id)"))?;
     if task.id == other.id {
-        return Err(Error::rule("depends_on_id", "a task cannot depend on itself"));
+        return Err(Error::rule(
+            "depends_on_id",
+            "a task cannot depend on itself",
+        ));
     }
     let (blocker, blocked) = match input.dependency_type {
         DependencyType::Blocks => (task.id, other.id),
         DependencyType::BlockedBy => (other.id, task.id),
     };
     let edges = store::task_extras::dependencies_in_org(&mut tx, &org_id).await?;
-    if edges.iter().any(|e| e.blocker_id == blocker && e.blocked_id == blocked) {
+    if edges
+        .iter()
+        .any(|e| e.blocker_id == blocker && e.blocked_id == blocked)
+    {
         return Err(Error::Conflict("this dependency already exists".into()));
     }
     if reaches(&edges, &blocked, &blocker) {
-        return Err(Error::rule("depends_on_id", "this dependency would create a cycle"));
+        return Err(Error::rule(
+            "depends_on_id",
+            "this dependency would create a cycle",
+        ));
     }
     let dep = Dependency {
         id: ids::new_id("dep"),
@@ -158,7 +173,9 @@ pub async fn add(cx: &Cx<'_>, input: AddDependency) -> Result<Dependency> {
         created_by: cx.user_id().to_owned(),
         created_at: crate::clock::now(),
     };
-    store::task_extras::insert_dependency(&mut tx, &dep).await.on_unique("this dependency already exists")?;
+    store::task_extras::insert_dependency(&mut tx, &dep)
+        .await
+        .on_unique("this dependency already exists")?;
     events::created(&mut tx, cx, &dep).await?;
     tx.commit().await?;
     Ok(dep)

@@ -32,7 +32,16 @@ pub async fn updated<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, before: &E, after: &E)
     if changes.is_empty() {
         return Ok(());
     }
-    write(tx, cx, E::TYPE, after.id(), "updated", after_v, Some(Value::Object(changes))).await
+    write(
+        tx,
+        cx,
+        E::TYPE,
+        after.id(),
+        "updated",
+        after_v,
+        Some(Value::Object(changes)),
+    )
+    .await
 }
 
 /// Records the deletion of `entity` (its last state is kept in the event).
@@ -75,7 +84,8 @@ async fn write(
     store::events::insert_outbox(tx, &event).await?;
     let details = changes.unwrap_or_else(|| json!({}));
     let ip = cx.caller.ip.map(|ip| ip.to_string());
-    store::events::insert_audit(tx, &event, &format!("{entity_type}.{action}"), ip, &details).await?;
+    store::events::insert_audit(tx, &event, &format!("{entity_type}.{action}"), ip, &details)
+        .await?;
     Ok(())
 }
 
@@ -106,6 +116,9 @@ mod tests {
             &json!({"status": "open", "title": "a", "updated_at": 1}),
             &json!({"status": "done", "title": "a", "updated_at": 2}),
         );
-        assert_eq!(Value::Object(d), json!({"status": {"from": "open", "to": "done"}}));
+        assert_eq!(
+            Value::Object(d),
+            json!({"status": {"from": "open", "to": "done"}})
+        );
     }
 }

@@ -94,14 +94,18 @@ pub async fn create(cx: &Cx<'_>, input: CreateLabel) -> Result<Label> {
         updated_at: now,
     };
     let mut tx = cx.db().begin().await?;
-    store::labels::insert(&mut tx, &label).await.on_unique(DUPLICATE)?;
+    store::labels::insert(&mut tx, &label)
+        .await
+        .on_unique(DUPLICATE)?;
     events::created(&mut tx, cx, &label).await?;
     tx.commit().await?;
     Ok(label)
 }
 
 async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Label> {
-    let l = store::labels::get(ex, id).await?.ok_or_else(|| Error::not_found("label"))?;
+    let l = store::labels::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("label"))?;
     cx.same_org(&l.org_id, "label")?;
     Ok(l)
 }
@@ -118,7 +122,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateLabel) -> Result<Label> {
         l.color = validate::color("color", c)?;
     }
     l.updated_at = crate::clock::now();
-    store::labels::update(&mut tx, &l).await.on_unique(DUPLICATE)?;
+    store::labels::update(&mut tx, &l)
+        .await
+        .on_unique(DUPLICATE)?;
     events::updated(&mut tx, cx, &before, &l).await?;
     tx.commit().await?;
     Ok(l)

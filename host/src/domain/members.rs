@@ -168,12 +168,18 @@ pub async fn list(cx: &Cx<'_>, input: ListMembers) -> Result<Page<Member>> {
         request.offset(),
     )
     .await?;
-    Ok(Page { items, request, total })
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
 }
 
 fn ensure_may_assign(cx: &Cx<'_>, role: Role) -> Result<()> {
     if role == Role::Owner && cx.member()?.role != Role::Owner {
-        return Err(Error::Forbidden("only an owner can make someone an owner".into()));
+        return Err(Error::Forbidden(
+            "only an owner can make someone an owner".into(),
+        ));
     }
     Ok(())
 }
@@ -199,7 +205,12 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
             InviteOutcome::Added { member }
         }
         None => {
-            let invitation = Invitation { id: ids::new_id("inv"), email: email.clone(), role, created_at: now };
+            let invitation = Invitation {
+                id: ids::new_id("inv"),
+                email: email.clone(),
+                role,
+                created_at: now,
+            };
             store::organizations::insert_invitation(&mut tx, &invitation, &org_id, cx.user_id())
                 .await
                 .on_unique("this address has already been invited")?;
@@ -208,7 +219,10 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
         }
     };
     tx.commit().await?;
-    let link = format!("{}/register", cx.app.config.public_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/register",
+        cx.app.config.public_url.trim_end_matches('/')
+    );
     cx.app.mailer.send(
         &email,
         "You were invited to an organization on Stint",
@@ -218,7 +232,9 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
 }
 
 async fn existing(cx: &Cx<'_>, tx: &mut store::Tx, user_id: &str) -> Result<Member> {
-    store::organizations::member(tx, cx.org_id()?, user_id).await?.ok_or_else(|| Error::not_found("member"))
+    store::organizations::member(tx, cx.org_id()?, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("member"))
 }
 
 /// Changes a member's role and/or permission overrides.
@@ -236,7 +252,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateMember) -> Result<Member> {
             && role != Role::Owner
             && store::organizations::owner_count(&mut tx, &org_id).await? <= 1
         {
-            return Err(Error::Conflict("the last owner cannot be demoted; make someone else an owner first".into()));
+            return Err(Error::Conflict(
+                "the last owner cannot be demoted; make someone else an owner first".into(),
+            ));
         }
         after.role = role;
     }
@@ -269,7 +287,9 @@ pub async fn remove(cx: &Cx<'_>, input: RemoveMember) -> Result<()> {
             return Err(Error::Forbidden("only an owner can remove an owner".into()));
         }
         if store::organizations::owner_count(&mut tx, &org_id).await? <= 1 {
-            return Err(Error::Conflict("the last owner cannot leave; make someone else an owner first".into()));
+            return Err(Error::Conflict(
+                "the last owner cannot leave; make someone else an owner first".into(),
+            ));
         }
     }
     store::organizations::delete_member(&mut tx, &org_id, &member.user_id).await?;

@@ -131,7 +131,9 @@ pub async fn create(cx: &Cx<'_>, input: CreateMilestone) -> Result<Milestone> {
 
 /// Loads a milestone of the scoped organization.
 pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Milestone> {
-    let m = store::milestones::get(ex, id).await?.ok_or_else(|| Error::not_found("milestone"))?;
+    let m = store::milestones::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("milestone"))?;
     cx.same_org(&m.org_id, "milestone")?;
     Ok(m)
 }

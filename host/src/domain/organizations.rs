@@ -98,13 +98,17 @@ pub struct DeleteOrganization {
 fn slug(field: &str, value: &str) -> Result<String> {
     let s = value.trim().to_lowercase();
     let ok = (2..=64).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if ok {
         Ok(s)
     } else {
-        Err(Error::invalid_field(field, "slug must be 2–64 characters of a–z, 0–9 and inner hyphens"))
+        Err(Error::invalid_field(
+            field,
+            "slug must be 2–64 characters of a–z, 0–9 and inner hyphens",
+        ))
     }
 }
 
@@ -118,15 +122,28 @@ fn slug_from_name(name: &str) -> String {
         }
     }
     let s = s.trim_end_matches('-');
-    let base = if s.len() >= 2 { &s[..s.len().min(48)] } else { "org" };
-    format!("{}-{}", base.trim_end_matches('-'), &ids::secret(6).to_lowercase().replace(['-', '_'], "x")[..6])
+    let base = if s.len() >= 2 {
+        &s[..s.len().min(48)]
+    } else {
+        "org"
+    };
+    format!(
+        "{}-{}",
+        base.trim_end_matches('-'),
+        &ids::secret(6).to_lowercase().replace(['-', '_'], "x")[..6]
+    )
 }
 
 fn timezone(value: &str) -> Result<String> {
     value
         .parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| Error::invalid_field("timezone", "timezone must be an IANA name like Europe/Berlin"))
+        .map_err(|_| {
+            Error::invalid_field(
+                "timezone",
+                "timezone must be an IANA name like Europe/Berlin",
+            )
+        })
 }
 
 /// Checks an ISO 4217-shaped currency code and upper-cases it.
@@ -135,7 +152,10 @@ pub fn currency(value: &str) -> Result<String> {
     if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
         Ok(c)
     } else {
-        Err(Error::invalid_field("currency", "currency must be a three-letter ISO 4217 code"))
+        Err(Error::invalid_field(
+            "currency",
+            "currency must be a three-letter ISO 4217 code",
+        ))
     }
 }
 
@@ -156,14 +176,18 @@ pub async fn get(cx: &Cx<'_>, input: GetOrganization) -> Result<Organization> {
 /// caller's current organization if they had none.
 pub async fn create(cx: &Cx<'_>, input: CreateOrganization) -> Result<Organization> {
     if cx.caller.principal.bound_org().is_some() {
-        return Err(Error::Forbidden("a personal access token cannot create organizations".into()));
+        return Err(Error::Forbidden(
+            "a personal access token cannot create organizations".into(),
+        ));
     }
     let name = validate::name("name", &input.name, 200)?;
     let explicit_slug = input.slug.as_deref().map(|s| slug("slug", s)).transpose()?;
     let now = crate::clock::now();
     let org = Organization {
         id: ids::new_id("org"),
-        slug: explicit_slug.clone().unwrap_or_else(|| slug_from_name(&name)),
+        slug: explicit_slug
+            .clone()
+            .unwrap_or_else(|| slug_from_name(&name)),
         name,
         settings: Settings {
             timezone: timezone(input.timezone.as_deref().unwrap_or("UTC"))?,
@@ -177,7 +201,8 @@ pub async fn create(cx: &Cx<'_>, input: CreateOrganization) -> Result<Organizati
     store::organizations::insert(&mut tx, &org, cx.user_id())
         .await
         .on_unique("an organization with this slug already exists")?;
-    store::organizations::insert_member(&mut tx, &org.id, cx.user_id(), Role::Owner.as_str(), now).await?;
+    store::organizations::insert_member(&mut tx, &org.id, cx.user_id(), Role::Owner.as_str(), now)
+        .await?;
     task_statuses::seed_defaults(&mut tx, &org.id, now).await?;
     let mut user = store::accounts::user(&mut tx, cx.user_id())
         .await?
@@ -202,7 +227,13 @@ fn owner_membership(org_id: &str) -> crate::domain::Membership {
 
 /// Renames an organization or changes its settings (`manage_org`).
 pub async fn update(cx: &Cx<'_>, input: UpdateOrganization) -> Result<Organization> {
-    let before = get(cx, GetOrganization { id: input.id.clone() }).await?;
+    let before = get(
+        cx,
+        GetOrganization {
+            id: input.id.clone(),
+        },
+    )
+    .await?;
     let mut org = before.clone();
     if let Some(name) = &input.name {
         org.name = validate::name("name", name, 200)?;
@@ -218,7 +249,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateOrganization) -> Result<Organizati
     }
     org.updated_at = crate::clock::now();
     let mut tx = cx.db().begin().await?;
-    store::organizations::update(&mut tx, &org).await.on_unique("an organization with this slug already exists")?;
+    store::organizations::update(&mut tx, &org)
+        .await
+        .on_unique("an organization with this slug already exists")?;
     events::updated(&mut tx, cx, &before, &org).await?;
     tx.commit().await?;
     Ok(org)
@@ -227,7 +260,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateOrganization) -> Result<Organizati
 /// Deletes an organization and everything in it (owners only).
 pub async fn delete(cx: &Cx<'_>, input: DeleteOrganization) -> Result<()> {
     if cx.member()?.role != Role::Owner {
-        return Err(Error::Forbidden("only an owner can delete the organization".into()));
+        return Err(Error::Forbidden(
+            "only an owner can delete the organization".into(),
+        ));
     }
     let org = get(cx, GetOrganization { id: input.id }).await?;
     let mut tx = cx.db().begin().await?;

@@ -42,9 +42,15 @@ impl PageQuery {
             return Err(Error::invalid_field("page", "page starts at 1"));
         }
         if per_page == 0 {
-            return Err(Error::invalid_field("per_page", "per_page must be at least 1"));
+            return Err(Error::invalid_field(
+                "per_page",
+                "per_page must be at least 1",
+            ));
         }
-        Ok(PageRequest { page, per_page: per_page.min(MAX_PER_PAGE) })
+        Ok(PageRequest {
+            page,
+            per_page: per_page.min(MAX_PER_PAGE),
+        })
     }
 }
 

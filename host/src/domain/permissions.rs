@@ -9,7 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What a member may do in an organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Rename the organization, change its settings, read the audit log.
@@ -145,9 +147,15 @@ impl PermissionSet {
 
     /// The role's set with the overrides applied.
     pub fn effective(role: Role, overrides: &Overrides) -> Self {
-        overrides.iter().fold(role.permissions(), |set, (perm, granted)| {
-            if *granted { PermissionSet(set.0 | perm.bit()) } else { PermissionSet(set.0 & !perm.bit()) }
-        })
+        overrides
+            .iter()
+            .fold(role.permissions(), |set, (perm, granted)| {
+                if *granted {
+                    PermissionSet(set.0 | perm.bit())
+                } else {
+                    PermissionSet(set.0 & !perm.bit())
+                }
+            })
     }
 
     /// Whether `perm` is in the set.
@@ -157,7 +165,10 @@ impl PermissionSet {
 
     /// The permissions in the set, in a stable order.
     pub fn to_vec(self) -> Vec<Permission> {
-        Permission::ALL.into_iter().filter(|p| self.contains(*p)).collect()
+        Permission::ALL
+            .into_iter()
+            .filter(|p| self.contains(*p))
+            .collect()
     }
 }
 

@@ -131,13 +131,19 @@ fn status(value: &str) -> Result<String> {
     if STATUSES.contains(&value) {
         Ok(value.to_owned())
     } else {
-        Err(Error::invalid_field("status", format!("status must be one of {}", STATUSES.join(", "))))
+        Err(Error::invalid_field(
+            "status",
+            format!("status must be one of {}", STATUSES.join(", ")),
+        ))
     }
 }
 
 fn rate(value: Option<i64>) -> Result<Option<i64>> {
     match value {
-        Some(r) if r < 0 => Err(Error::invalid_field("hourly_rate", "hourly_rate must not be negative")),
+        Some(r) if r < 0 => Err(Error::invalid_field(
+            "hourly_rate",
+            "hourly_rate must not be negative",
+        )),
         other => Ok(other),
     }
 }
@@ -148,7 +154,9 @@ fn color(value: Option<&str>) -> Result<Option<String>> {
 
 /// Loads a project of the scoped organization.
 pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Project> {
-    let project = store::projects::get(ex, id).await?.ok_or_else(|| Error::not_found("project"))?;
+    let project = store::projects::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("project"))?;
     cx.same_org(&project.org_id, "project")?;
     Ok(project)
 }
@@ -163,12 +171,20 @@ pub async fn list(cx: &Cx<'_>, input: ListProjects) -> Result<Page<Project>> {
         &mut cx.db(),
         cx.org_id()?,
         input.status.as_deref(),
-        input.search.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        input
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
         request.limit(),
         request.offset(),
     )
     .await?;
-    Ok(Page { items, request, total })
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
 }
 
 /// One project.

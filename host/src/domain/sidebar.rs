@@ -48,5 +48,8 @@ pub async fn toggle(cx: &Cx<'_>, node_id: &str) -> Result<CollapsedState> {
     let mut tx = cx.db().begin().await?;
     let collapsed = store::sidebar::toggle(&mut tx, cx.user_id(), cx.org_id()?, node_id).await?;
     tx.commit().await?;
-    Ok(CollapsedState { node_id: node_id.to_owned(), collapsed })
+    Ok(CollapsedState {
+        node_id: node_id.to_owned(),
+        collapsed,
+    })
 }

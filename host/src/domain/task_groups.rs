@@ -116,8 +116,15 @@ pub struct ToggleTaskGroupCollapsed {
 }
 
 /// Loads a group of the scoped organization that belongs to `project_id`.
-pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, project_id: &str, id: &str) -> Result<TaskGroup> {
-    let g = store::task_groups::get(ex, id).await?.ok_or_else(|| Error::not_found("task group"))?;
+pub async fn load(
+    cx: &Cx<'_>,
+    ex: &mut impl store::Exec,
+    project_id: &str,
+    id: &str,
+) -> Result<TaskGroup> {
+    let g = store::task_groups::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("task group"))?;
     cx.same_org(&g.org_id, "task group")?;
     if g.project_id != project_id {
         return Err(Error::not_found("task group"));
@@ -129,10 +136,14 @@ pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, project_id: &str, id: 
 pub async fn list(cx: &Cx<'_>, input: ListTaskGroups) -> Result<Vec<ListedTaskGroup>> {
     let project = projects::load(cx, &mut cx.db(), &input.project_id).await?;
     let groups = store::task_groups::list(&mut cx.db(), &project.id).await?;
-    let collapsed = store::sidebar::collapsed(&mut cx.db(), cx.user_id(), &project.org_id, "grp_").await?;
+    let collapsed =
+        store::sidebar::collapsed(&mut cx.db(), cx.user_id(), &project.org_id, "grp_").await?;
     Ok(groups
         .into_iter()
-        .map(|group| ListedTaskGroup { collapsed: collapsed.contains(&group.id), group })
+        .map(|group| ListedTaskGroup {
+            collapsed: collapsed.contains(&group.id),
+            group,
+        })
         .collect())
 }
 
@@ -195,12 +206,19 @@ pub async fn reorder(cx: &Cx<'_>, input: ReorderTaskGroups) -> Result<Vec<TaskGr
     let mut existing: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
     existing.sort();
     if given.len() != input.order.len() || given != existing {
-        return Err(Error::rule("order", "order must list every task group of the project exactly once"));
+        return Err(Error::rule(
+            "order",
+            "order must list every task group of the project exactly once",
+        ));
     }
     let now = crate::clock::now();
     let mut result = Vec::with_capacity(groups.len());
     for (i, id) in input.order.iter().enumerate() {
-        let before = groups.iter().find(|g| &g.id == id).cloned().ok_or_else(|| Error::not_found("task group"))?;
+        let before = groups
+            .iter()
+            .find(|g| &g.id == id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("task group"))?;
         let mut after = before.clone();
         after.position = i as i64;
         if after.position != before.position {
@@ -215,7 +233,10 @@ pub async fn reorder(cx: &Cx<'_>, input: ReorderTaskGroups) -> Result<Vec<TaskGr
 }
 
 /// Flips the caller's collapsed state of a group.
-pub async fn toggle_collapsed(cx: &Cx<'_>, input: ToggleTaskGroupCollapsed) -> Result<CollapsedState> {
+pub async fn toggle_collapsed(
+    cx: &Cx<'_>,
+    input: ToggleTaskGroupCollapsed,
+) -> Result<CollapsedState> {
     let g = load(cx, &mut cx.db(), &input.project_id, &input.group_id).await?;
     sidebar::toggle(cx, &g.id).await
 }

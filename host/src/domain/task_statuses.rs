@@ -102,10 +102,16 @@ pub struct DeleteTaskStatus {
 
 fn code(value: &str) -> Result<String> {
     let c = value.trim();
-    if (1..=40).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_') {
+    if (1..=40).contains(&c.len())
+        && c.chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+    {
         Ok(c.to_owned())
     } else {
-        Err(Error::invalid_field("code", "code must be 1–40 characters of a–z, 0–9 and _"))
+        Err(Error::invalid_field(
+            "code",
+            "code must be 1–40 characters of a–z, 0–9 and _",
+        ))
     }
 }
 
@@ -140,7 +146,12 @@ pub async fn create(cx: &Cx<'_>, input: CreateTaskStatus) -> Result<TaskStatus> 
     let mut tx = cx.db().begin().await?;
     let position = match input.position {
         Some(p) => p,
-        None => store::task_statuses::list(&mut tx, &org_id).await?.iter().map(|s| s.position + 1).max().unwrap_or(0),
+        None => store::task_statuses::list(&mut tx, &org_id)
+            .await?
+            .iter()
+            .map(|s| s.position + 1)
+            .max()
+            .unwrap_or(0),
     };
     let status = TaskStatus {
         id: ids::new_id("sts"),
@@ -153,14 +164,18 @@ pub async fn create(cx: &Cx<'_>, input: CreateTaskStatus) -> Result<TaskStatus> 
         created_at: now,
         updated_at: now,
     };
-    store::task_statuses::insert(&mut tx, &status).await.on_unique("a status with this code already exists")?;
+    store::task_statuses::insert(&mut tx, &status)
+        .await
+        .on_unique("a status with this code already exists")?;
     events::created(&mut tx, cx, &status).await?;
     tx.commit().await?;
     Ok(status)
 }
 
 async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<TaskStatus> {
-    let s = store::task_statuses::get(ex, id).await?.ok_or_else(|| Error::not_found("task status"))?;
+    let s = store::task_statuses::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("task status"))?;
     cx.same_org(&s.org_id, "task status")?;
     Ok(s)
 }
@@ -195,10 +210,15 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteTaskStatus) -> Result<()> {
     let s = load(cx, &mut tx, &input.id).await?;
     let in_use = store::task_statuses::tasks_using(&mut tx, &s.org_id, &s.code).await?;
     if in_use > 0 {
-        return Err(Error::Conflict(format!("{in_use} task(s) still have status {:?}; move them first", s.code)));
+        return Err(Error::Conflict(format!(
+            "{in_use} task(s) still have status {:?}; move them first",
+            s.code
+        )));
     }
     if store::task_statuses::list(&mut tx, &s.org_id).await?.len() <= 1 {
-        return Err(Error::Conflict("an organization needs at least one task status".into()));
+        return Err(Error::Conflict(
+            "an organization needs at least one task status".into(),
+        ));
     }
     store::task_statuses::delete(&mut tx, &s.id).await?;
     events::deleted(&mut tx, cx, &s).await?;

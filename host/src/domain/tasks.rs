@@ -13,8 +13,8 @@ use crate::domain::page::{Page, PageQuery};
 use crate::domain::task_statuses::TaskStatus;
 use crate::domain::{Cx, milestones, projects, task_groups, validate, wire};
 use crate::error::{Error, Result};
-use crate::store::{self, Exec, Tx};
 use crate::ids;
+use crate::store::{self, Exec, Tx};
 
 /// Priorities, lowest first.
 pub const PRIORITIES: [&str; 5] = ["none", "low", "medium", "high", "urgent"];
@@ -263,15 +263,19 @@ fn priority(value: &str) -> Result<String> {
     if PRIORITIES.contains(&value) {
         Ok(value.to_owned())
     } else {
-        Err(Error::invalid_field("priority", format!("priority must be one of {}", PRIORITIES.join(", "))))
+        Err(Error::invalid_field(
+            "priority",
+            format!("priority must be one of {}", PRIORITIES.join(", ")),
+        ))
     }
 }
 
 fn estimate(value: Option<i64>) -> Result<Option<i64>> {
     match value {
-        Some(v) if !(0..=1_000_000).contains(&v) => {
-            Err(Error::invalid_field("estimate_minutes", "estimate_minutes must be between 0 and 1000000"))
-        }
+        Some(v) if !(0..=1_000_000).contains(&v) => Err(Error::invalid_field(
+            "estimate_minutes",
+            "estimate_minutes must be between 0 and 1000000",
+        )),
         v => Ok(v),
     }
 }
@@ -279,20 +283,34 @@ fn estimate(value: Option<i64>) -> Result<Option<i64>> {
 async fn status_of(ex: &mut impl Exec, org_id: &str, code: Option<&str>) -> Result<TaskStatus> {
     let found = match code {
         Some(c) => store::task_statuses::by_code(ex, org_id, c).await?,
-        None => store::task_statuses::list(ex, org_id).await?.into_iter().next(),
+        None => store::task_statuses::list(ex, org_id)
+            .await?
+            .into_iter()
+            .next(),
     };
     found.ok_or_else(|| match code {
-        Some(c) => Error::rule("status", format!("unknown status {c:?}; see task_statuses.list")),
+        Some(c) => Error::rule(
+            "status",
+            format!("unknown status {c:?}; see task_statuses.list"),
+        ),
         None => Error::Conflict("the organization has no task statuses".into()),
     })
 }
 
 /// Checks that every id is a member of the organization; returns the sorted, de-duplicated list.
-async fn members(ex: &mut impl Exec, org_id: &str, field: &str, ids: &[String]) -> Result<Vec<String>> {
+async fn members(
+    ex: &mut impl Exec,
+    org_id: &str,
+    field: &str,
+    ids: &[String],
+) -> Result<Vec<String>> {
     let set: BTreeSet<String> = ids.iter().cloned().collect();
     for id in &set {
         if store::access::membership(ex, org_id, id).await?.is_none() {
-            return Err(Error::rule(field, format!("{id} is not a member of the organization")));
+            return Err(Error::rule(
+                field,
+                format!("{id} is not a member of the organization"),
+            ));
         }
     }
     Ok(set.into_iter().collect())
@@ -302,23 +320,43 @@ async fn labels(ex: &mut impl Exec, org_id: &str, ids: &[String]) -> Result<Vec<
     let set: BTreeSet<String> = ids.iter().cloned().collect();
     let list: Vec<String> = set.into_iter().collect();
     if store::labels::count_in_org(ex, org_id, &list).await? != list.len() {
-        return Err(Error::rule("label_ids", "every label must exist in the organization"));
+        return Err(Error::rule(
+            "label_ids",
+            "every label must exist in the organization",
+        ));
     }
     Ok(list)
 }
 
-async fn check_group(cx: &Cx<'_>, ex: &mut impl Exec, project_id: &str, group_id: Option<&str>) -> Result<()> {
+async fn check_group(
+    cx: &Cx<'_>,
+    ex: &mut impl Exec,
+    project_id: &str,
+    group_id: Option<&str>,
+) -> Result<()> {
     if let Some(g) = group_id {
-        task_groups::load(cx, ex, project_id, g).await.map_err(|_| Error::rule("group_id", "the group is not in the task's project"))?;
+        task_groups::load(cx, ex, project_id, g)
+            .await
+            .map_err(|_| Error::rule("group_id", "the group is not in the task's project"))?;
     }
     Ok(())
 }
 
-async fn check_milestone(cx: &Cx<'_>, ex: &mut impl Exec, project_id: &str, milestone_id: Option<&str>) -> Result<()> {
+async fn check_milestone(
+    cx: &Cx<'_>,
+    ex: &mut impl Exec,
+    project_id: &str,
+    milestone_id: Option<&str>,
+) -> Result<()> {
     if let Some(m) = milestone_id {
-        let ms = milestones::load(cx, ex, m).await.map_err(|_| Error::rule("milestone_id", "unknown milestone"))?;
+        let ms = milestones::load(cx, ex, m)
+            .await
+            .map_err(|_| Error::rule("milestone_id", "unknown milestone"))?;
         if ms.project_id != project_id {
-            return Err(Error::rule("milestone_id", "the milestone is not in the task's project"));
+            return Err(Error::rule(
+                "milestone_id",
+                "the milestone is not in the task's project",
+            ));
         }
     }
     Ok(())
@@ -326,7 +364,9 @@ async fn check_milestone(cx: &Cx<'_>, ex: &mut impl Exec, project_id: &str, mile
 
 /// Loads a task of the scoped organization.
 pub async fn load(cx: &Cx<'_>, ex: &mut impl Exec, id: &str) -> Result<Task> {
-    let task = store::tasks::get(ex, id).await?.ok_or_else(|| Error::not_found("task"))?;
+    let task = store::tasks::get(ex, id)
+        .await?
+        .ok_or_else(|| Error::not_found("task"))?;
     cx.same_org(&task.org_id, "task")?;
     Ok(task)
 }
@@ -389,15 +429,23 @@ pub async fn create(cx: &Cx<'_>, input: CreateTask) -> Result<Task> {
 /// Creates several tasks atomically: all of them, or none when any is invalid.
 pub async fn create_bulk(cx: &Cx<'_>, input: CreateTasksBulk) -> Result<Vec<Task>> {
     if input.tasks.is_empty() {
-        return Err(Error::invalid_field("tasks", "tasks must contain at least one task"));
+        return Err(Error::invalid_field(
+            "tasks",
+            "tasks must contain at least one task",
+        ));
     }
     if input.tasks.len() > MAX_BULK {
-        return Err(Error::invalid_field("tasks", format!("at most {MAX_BULK} tasks per call")));
+        return Err(Error::invalid_field(
+            "tasks",
+            format!("at most {MAX_BULK} tasks per call"),
+        ));
     }
     let mut tx = cx.db().begin().await?;
     let mut created = Vec::with_capacity(input.tasks.len());
     for (i, item) in input.tasks.into_iter().enumerate() {
-        let task = insert_new(cx, &mut tx, item).await.map_err(|e| at_index(e, i))?;
+        let task = insert_new(cx, &mut tx, item)
+            .await
+            .map_err(|e| at_index(e, i))?;
         created.push(task);
     }
     tx.commit().await?;
@@ -407,16 +455,22 @@ pub async fn create_bulk(cx: &Cx<'_>, input: CreateTasksBulk) -> Result<Vec<Task
 /// Prefixes a validation error's field with the bulk item's index (`tasks[3].due_date`).
 fn at_index(e: Error, i: usize) -> Error {
     let prefix = |details: Option<serde_json::Value>| {
-        let field = details.as_ref().and_then(|d| d["field"].as_str()).unwrap_or("").to_owned();
+        let field = details
+            .as_ref()
+            .and_then(|d| d["field"].as_str())
+            .unwrap_or("")
+            .to_owned();
         Some(serde_json::json!({ "field": format!("tasks[{i}].{field}").trim_end_matches('.') }))
     };
     match e {
-        Error::Validation { message, details } => {
-            Error::Validation { message: format!("tasks[{i}]: {message}"), details: prefix(details) }
-        }
-        Error::Unprocessable { message, details } => {
-            Error::Unprocessable { message: format!("tasks[{i}]: {message}"), details: prefix(details) }
-        }
+        Error::Validation { message, details } => Error::Validation {
+            message: format!("tasks[{i}]: {message}"),
+            details: prefix(details),
+        },
+        Error::Unprocessable { message, details } => Error::Unprocessable {
+            message: format!("tasks[{i}]: {message}"),
+            details: prefix(details),
+        },
         Error::NotFound(m) => Error::NotFound(format!("tasks[{i}]: {m}")),
         other => other,
     }
@@ -429,7 +483,8 @@ pub async fn list(cx: &Cx<'_>, input: ListTasks) -> Result<Page<Task>> {
         priority(p)?;
     }
     let sort = match input.sort.as_deref().unwrap_or("position") {
-        s @ ("position" | "number" | "title" | "priority" | "due_date" | "created_at" | "updated_at") => s,
+        s @ ("position" | "number" | "title" | "priority" | "due_date" | "created_at"
+        | "updated_at") => s,
         _ => {
             return Err(Error::invalid_field(
                 "sort",
@@ -451,13 +506,27 @@ pub async fn list(cx: &Cx<'_>, input: ListTasks) -> Result<Page<Task>> {
         label_id: input.label_id,
         milestone_id: input.milestone_id,
         priority: input.priority,
-        search: input.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        search: input
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
         due_from: validate::opt_date("due_from", input.due_from.as_deref())?,
         due_to: validate::opt_date("due_to", input.due_to.as_deref())?,
     };
-    let (items, total) =
-        store::tasks::list(&mut cx.db(), &filter, sort, descending, request.limit(), request.offset()).await?;
-    Ok(Page { items, request, total })
+    let (items, total) = store::tasks::list(
+        &mut cx.db(),
+        &filter,
+        sort,
+        descending,
+        request.limit(),
+        request.offset(),
+    )
+    .await?;
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
 }
 
 /// One task.
@@ -480,7 +549,11 @@ async fn save(cx: &Cx<'_>, tx: &mut Tx, before: &Task, after: &mut Task) -> Resu
 async fn apply_status(tx: &mut Tx, task: &mut Task, code: &str) -> Result<()> {
     let status = status_of(tx, &task.org_id, Some(code)).await?;
     if status.code != task.status {
-        task.completed_at = if status.is_done { Some(crate::clock::now()) } else { None };
+        task.completed_at = if status.is_done {
+            Some(crate::clock::now())
+        } else {
+            None
+        };
         task.status = status.code;
     }
     Ok(())
@@ -519,7 +592,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTask) -> Result<Task> {
     }
     if let Some(r) = input.reporter_id {
         t.reporter_id = match r {
-            Some(r) => members(&mut tx, &t.org_id, "reporter_id", &[r]).await?.pop(),
+            Some(r) => members(&mut tx, &t.org_id, "reporter_id", &[r])
+                .await?
+                .pop(),
             None => None,
         };
     }
@@ -577,14 +652,20 @@ pub async fn reorder(cx: &Cx<'_>, input: ReorderTask) -> Result<Task> {
         None => before.group_id.clone(),
     };
     if input.position < 0 {
-        return Err(Error::invalid_field("position", "position must not be negative"));
+        return Err(Error::invalid_field(
+            "position",
+            "position must not be negative",
+        ));
     }
-    let mut order: Vec<String> = store::tasks::ids_in_group(&mut tx, &before.project_id, target_group.as_deref())
-        .await?
-        .into_iter()
-        .filter(|id| id != &before.id)
-        .collect();
-    let index = usize::try_from(input.position).unwrap_or(usize::MAX).min(order.len());
+    let mut order: Vec<String> =
+        store::tasks::ids_in_group(&mut tx, &before.project_id, target_group.as_deref())
+            .await?
+            .into_iter()
+            .filter(|id| id != &before.id)
+            .collect();
+    let index = usize::try_from(input.position)
+        .unwrap_or(usize::MAX)
+        .min(order.len());
     order.insert(index, before.id.clone());
     let mut moved = before.clone();
     for (i, id) in order.iter().enumerate() {

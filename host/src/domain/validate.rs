@@ -8,10 +8,16 @@ use crate::error::{Error, Result};
 pub fn name(field: &str, value: &str, max: usize) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid_field(field, format!("{field} must not be empty")));
+        return Err(Error::invalid_field(
+            field,
+            format!("{field} must not be empty"),
+        ));
     }
     if trimmed.chars().count() > max {
-        return Err(Error::invalid_field(field, format!("{field} must be at most {max} characters")));
+        return Err(Error::invalid_field(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -20,9 +26,10 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<String> {
 pub fn text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) if t.chars().count() > max => {
-            Err(Error::invalid_field(field, format!("{field} must be at most {max} characters")))
-        }
+        Some(t) if t.chars().count() > max => Err(Error::invalid_field(
+            field,
+            format!("{field} must be at most {max} characters"),
+        )),
         Some(t) => Ok(Some(t.to_owned())),
     }
 }
@@ -34,7 +41,10 @@ pub fn color(field: &str, value: &str) -> Result<String> {
     if (hex.len() == 6 || hex.len() == 3) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(v.to_ascii_lowercase())
     } else {
-        Err(Error::invalid_field(field, format!("{field} must be a colour like #6366f1")))
+        Err(Error::invalid_field(
+            field,
+            format!("{field} must be a colour like #6366f1"),
+        ))
     }
 }
 
@@ -52,9 +62,10 @@ pub fn opt_date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
 /// `start` must be on or before `due` when both are set.
 pub fn date_order(start: Option<NaiveDate>, due: Option<NaiveDate>) -> Result<()> {
     match (start, due) {
-        (Some(s), Some(d)) if s > d => {
-            Err(Error::rule("start_date", "start_date must be on or before due_date"))
-        }
+        (Some(s), Some(d)) if s > d => Err(Error::rule(
+            "start_date",
+            "start_date must be on or before due_date",
+        )),
         _ => Ok(()),
     }
 }
@@ -64,10 +75,20 @@ pub fn email(value: &str) -> Result<String> {
     let v = value.trim().to_lowercase();
     let valid = v.len() <= 254
         && v.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !v.chars().any(char::is_whitespace);
-    if valid { Ok(v) } else { Err(Error::invalid_field("email", "email must be a valid address")) }
+    if valid {
+        Ok(v)
+    } else {
+        Err(Error::invalid_field(
+            "email",
+            "email must be a valid address",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -81,7 +102,10 @@ mod tests {
         assert!(color("color", "#12345g").is_err());
         assert_eq!(color("color", "#ABCDEF").unwrap(), "#abcdef");
         assert!(date("due_date", "2026-02-30").is_err());
-        let (a, b) = (date("a", "2026-01-02").unwrap(), date("b", "2026-01-01").unwrap());
+        let (a, b) = (
+            date("a", "2026-01-02").unwrap(),
+            date("b", "2026-01-01").unwrap(),
+        );
         assert!(date_order(Some(a), Some(b)).is_err());
         assert!(email("Jane@Example.com").is_ok());
         assert!(email("nope").is_err());

@@ -16,11 +16,11 @@ pub fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Er
     match Option::<NumOrText>::deserialize(d)? {
         None => Ok(None),
         Some(NumOrText::Num(n)) => u32::try_from(n).map(Some).map_err(D::Error::custom),
-        Some(NumOrText::Text(t)) => t
-            .trim()
-            .parse::<u32>()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("expected a non-negative integer, got {t:?}"))),
+        Some(NumOrText::Text(t)) => {
+            t.trim().parse::<u32>().map(Some).map_err(|_| {
+                D::Error::custom(format!("expected a non-negative integer, got {t:?}"))
+            })
+        }
     }
 }
 
@@ -40,7 +40,9 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::
         Some(BoolOrText::Text(t)) => match t.as_str() {
             "true" | "1" => Ok(Some(true)),
             "false" | "0" => Ok(Some(false)),
-            _ => Err(D::Error::custom(format!("expected true or false, got {t:?}"))),
+            _ => Err(D::Error::custom(format!(
+                "expected true or false, got {t:?}"
+            ))),
         },
     }
 }

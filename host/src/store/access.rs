@@ -15,7 +15,11 @@ pub struct MemberRow {
 }
 
 /// The caller's membership in `org_id`, if any.
-pub async fn membership(ex: &mut impl Exec, org_id: &str, user_id: &str) -> sqlx::Result<Option<MemberRow>> {
+pub async fn membership(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<MemberRow>> {
     ex.fetch_optional(q!(
         "SELECT org_id, role, permission_overrides FROM org_members WHERE org_id = $1 AND user_id = $2",
         org_id,

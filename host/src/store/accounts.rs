@@ -8,11 +8,7 @@ use crate::q;
 use crate::store::db::Exec;
 
 /// Inserts a user. Fails with a unique violation when the email is taken.
-pub async fn insert_user(
-    ex: &mut impl Exec,
-    user: &User,
-    password_hash: &str,
-) -> sqlx::Result<()> {
+pub async fn insert_user(ex: &mut impl Exec, user: &User, password_hash: &str) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO users (id, email, name, password_hash, instance_role, current_org_id, avatar_url, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -25,7 +21,9 @@ pub async fn insert_user(
 
 /// Whether any user exists (the first one becomes `super_admin`).
 pub async fn any_user(ex: &mut impl Exec) -> sqlx::Result<bool> {
-    let row: Option<(String,)> = ex.fetch_optional(q!("SELECT id FROM users LIMIT 1")).await?;
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!("SELECT id FROM users LIMIT 1"))
+        .await?;
     Ok(row.is_some())
 }
 
@@ -51,8 +49,9 @@ pub async fn user_by_email(ex: &mut impl Exec, email: &str) -> sqlx::Result<Opti
 
 /// The stored password hash of a user.
 pub async fn password_hash(ex: &mut impl Exec, user_id: &str) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> =
-        ex.fetch_optional(q!("SELECT password_hash FROM users WHERE id = $1", user_id)).await?;
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!("SELECT password_hash FROM users WHERE id = $1", user_id))
+        .await?;
     Ok(row.map(|r| r.0))
 }
 
@@ -89,7 +88,12 @@ pub async fn insert_refresh_token(
     ex.execute(q!(
         "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
-        crate::ids::new_id("rt"), user_id, family_id, token_hash, expires_at, crate::clock::now()
+        crate::ids::new_id("rt"),
+        user_id,
+        family_id,
+        token_hash,
+        expires_at,
+        crate::clock::now()
     ))
     .await
     .map(drop)
@@ -127,7 +131,10 @@ pub async fn consume_refresh_token(
 }
 
 /// A token by hash, whatever its state.
-pub async fn refresh_token(ex: &mut impl Exec, token_hash: &str) -> sqlx::Result<Option<RefreshTokenRow>> {
+pub async fn refresh_token(
+    ex: &mut impl Exec,
+    token_hash: &str,
+) -> sqlx::Result<Option<RefreshTokenRow>> {
     ex.fetch_optional(q!(
         "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
         token_hash
@@ -156,7 +163,11 @@ pub async fn revoke_all_refresh_tokens(ex: &mut impl Exec, user_id: &str) -> sql
 }
 
 /// Stores a personal access token.
-pub async fn insert_personal_token(ex: &mut impl Exec, t: &PersonalToken, token_hash: &str) -> sqlx::Result<()> {
+pub async fn insert_personal_token(
+    ex: &mut impl Exec,
+    t: &PersonalToken,
+    token_hash: &str,
+) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO personal_access_tokens (id, user_id, org_id, name, token_hash, token_prefix, expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -167,7 +178,10 @@ pub async fn insert_personal_token(ex: &mut impl Exec, t: &PersonalToken, token_
 }
 
 /// A user's personal access tokens that are not revoked, newest first.
-pub async fn personal_tokens(ex: &mut impl Exec, user_id: &str) -> sqlx::Result<Vec<PersonalToken>> {
+pub async fn personal_tokens(
+    ex: &mut impl Exec,
+    user_id: &str,
+) -> sqlx::Result<Vec<PersonalToken>> {
     ex.fetch_all(q!(
         "SELECT id, user_id, org_id, name, token_prefix, expires_at, last_used_at, created_at
          FROM personal_access_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
@@ -177,7 +191,11 @@ pub async fn personal_tokens(ex: &mut impl Exec, user_id: &str) -> sqlx::Result<
 }
 
 /// Revokes one of a user's tokens; false when there is no such live token.
-pub async fn revoke_personal_token(ex: &mut impl Exec, user_id: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn revoke_personal_token(
+    ex: &mut impl Exec,
+    user_id: &str,
+    id: &str,
+) -> sqlx::Result<bool> {
     let n = ex
         .execute(q!(
             "UPDATE personal_access_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
@@ -219,10 +237,18 @@ pub async fn personal_token_auth(
 }
 
 /// Records that a token was used.
-pub async fn touch_personal_token(ex: &mut impl Exec, id: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    ex.execute(q!("UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1", id, now))
-        .await
-        .map(drop)
+pub async fn touch_personal_token(
+    ex: &mut impl Exec,
+    id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1",
+        id,
+        now
+    ))
+    .await
+    .map(drop)
 }
 
 /// Stores a WebSocket ticket.
@@ -298,8 +324,11 @@ pub async fn consume_password_reset(
 
 /// Deletes expired tickets and reset tokens, and refresh tokens past expiry (housekeeping).
 pub async fn purge_expired(ex: &mut impl Exec, now: DateTime<Utc>) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM ws_tickets WHERE expires_at < $1", now)).await?;
-    ex.execute(q!("DELETE FROM password_resets WHERE expires_at < $1", now)).await?;
-    ex.execute(q!("DELETE FROM refresh_tokens WHERE expires_at < $1", now)).await?;
+    ex.execute(q!("DELETE FROM ws_tickets WHERE expires_at < $1", now))
+        .await?;
+    ex.execute(q!("DELETE FROM password_resets WHERE expires_at < $1", now))
+        .await?;
+    ex.execute(q!("DELETE FROM refresh_tokens WHERE expires_at < $1", now))
+        .await?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, SqlStr, Transaction};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, SqlStr, Sqlite, Transaction};
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,6 @@ arg_from! {
     NaiveDate => Date;
 }
 
-
 /// A query ready to run: SQL text plus its arguments. Build it with [`q!`](crate::q).
 #[derive(Debug, Clone)]
 pub struct Query {
@@ -142,7 +141,10 @@ pub struct Query {
 impl Query {
     /// A query without arguments yet.
     pub fn new(sql: impl Into<Sql>) -> Self {
-        Query { sql: sql.into(), args: Vec::new() }
+        Query {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
     }
 
     /// Appends the next positional argument (`$n`).
@@ -207,19 +209,27 @@ impl Executor<'_> {
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
-                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_all(p).await
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args)
+                    .fetch_all(p)
+                    .await
             }
             Executor::SqliteTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
-                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_all(&mut **tx).await
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args)
+                    .fetch_all(&mut **tx)
+                    .await
             }
             Executor::Postgres(p) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
-                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_all(p).await
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args)
+                    .fetch_all(p)
+                    .await
             }
             Executor::PostgresTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
-                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_all(&mut **tx).await
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args)
+                    .fetch_all(&mut **tx)
+                    .await
             }
         }
     }
@@ -228,7 +238,9 @@ impl Executor<'_> {
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
-                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args).fetch_optional(p).await
+                bind_args!(sqlx::query_as::<Sqlite, T>(sql), q.args)
+                    .fetch_optional(p)
+                    .await
             }
             Executor::SqliteTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
@@ -238,7 +250,9 @@ impl Executor<'_> {
             }
             Executor::Postgres(p) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
-                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args).fetch_optional(p).await
+                bind_args!(sqlx::query_as::<Postgres, T>(sql), q.args)
+                    .fetch_optional(p)
+                    .await
             }
             Executor::PostgresTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
@@ -253,7 +267,10 @@ impl Executor<'_> {
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
-                Ok(bind_args!(sqlx::query::<Sqlite>(sql), q.args).execute(p).await?.rows_affected())
+                Ok(bind_args!(sqlx::query::<Sqlite>(sql), q.args)
+                    .execute(p)
+                    .await?
+                    .rows_affected())
             }
             Executor::SqliteTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
@@ -264,7 +281,10 @@ impl Executor<'_> {
             }
             Executor::Postgres(p) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
-                Ok(bind_args!(sqlx::query::<Postgres>(sql), q.args).execute(p).await?.rows_affected())
+                Ok(bind_args!(sqlx::query::<Postgres>(sql), q.args)
+                    .execute(p)
+                    .await?
+                    .rows_affected())
             }
             Executor::PostgresTx(tx) => {
                 let sql = q.sql.for_backend(Backend::Postgres);
@@ -295,7 +315,10 @@ pub trait Exec {
     }
     /// Exactly one row; `RowNotFound` otherwise.
     async fn fetch_one<T: DbRow>(&mut self, q: Query) -> sqlx::Result<T> {
-        self.executor().fetch_optional(q).await?.ok_or(sqlx::Error::RowNotFound)
+        self.executor()
+            .fetch_optional(q)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
     /// Runs a statement and returns the number of rows it touched.
     async fn execute(&mut self, q: Query) -> sqlx::Result<u64> {
@@ -376,7 +399,8 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else if url.starts_with("sqlite:") {
-            let options: SqliteConnectOptions = url.parse::<SqliteConnectOptions>()?
+            let options: SqliteConnectOptions = url
+                .parse::<SqliteConnectOptions>()?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

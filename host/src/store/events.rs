@@ -29,7 +29,13 @@ pub async fn insert_outbox(ex: &mut impl Exec, e: &NewEvent<'_>) -> sqlx::Result
     ex.execute(q!(
         "INSERT INTO outbox (org_id, entity_type, entity_id, action, user_id, payload, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        e.org_id, e.entity_type, e.entity_id, e.action, e.user_id, e.payload.to_string(), e.at
+        e.org_id,
+        e.entity_type,
+        e.entity_id,
+        e.action,
+        e.user_id,
+        e.payload.to_string(),
+        e.at
     ))
     .await
     .map(drop)
@@ -117,16 +123,24 @@ pub async fn list_audit(
         push("entity_type =", t.into());
     }
     if let Some(from) = f.from {
-        push("created_at >=", from.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into());
+        push(
+            "created_at >=",
+            from.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into(),
+        );
     }
     if let Some(to) = f.to {
         let next = to.succ_opt().unwrap_or(to);
-        push("created_at <", next.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into());
+        push(
+            "created_at <",
+            next.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into(),
+        );
     }
     let (total,): (i64,) = ex
         .fetch_one(
-            Query::new(Sql::Built(format!("SELECT COUNT(*) FROM audit_log WHERE {wh}")))
-                .with_args(args.clone()),
+            Query::new(Sql::Built(format!(
+                "SELECT COUNT(*) FROM audit_log WHERE {wh}"
+            )))
+            .with_args(args.clone()),
         )
         .await?;
     let n = args.len();

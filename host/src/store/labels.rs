@@ -16,7 +16,11 @@ pub async fn insert(ex: &mut impl Exec, l: &Label) -> sqlx::Result<()> {
 
 /// A label by id.
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Label>> {
-    ex.fetch_optional(q!("SELECT id, org_id, name, color, created_at, updated_at FROM labels WHERE id = $1", id)).await
+    ex.fetch_optional(q!(
+        "SELECT id, org_id, name, color, created_at, updated_at FROM labels WHERE id = $1",
+        id
+    ))
+    .await
 }
 
 /// An organization's labels by name.
@@ -54,5 +58,7 @@ pub async fn update(ex: &mut impl Exec, l: &Label) -> sqlx::Result<()> {
 
 /// Deletes a label (and its task links, by cascade).
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM labels WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM labels WHERE id = $1", id))
+        .await
+        .map(drop)
 }

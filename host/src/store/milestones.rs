@@ -48,5 +48,7 @@ pub async fn update(ex: &mut impl Exec, m: &Milestone) -> sqlx::Result<()> {
 
 /// Deletes a milestone.
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM milestones WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM milestones WHERE id = $1", id))
+        .await
+        .map(drop)
 }

@@ -19,17 +19,30 @@ pub async fn insert(ex: &mut impl Exec, org: &Organization, created_by: &str) ->
     .map(drop)
 }
 
-const ORG_SELECT: &str = "SELECT o.id, o.name, o.slug, o.timezone, o.currency, o.created_at, o.updated_at, m.role
+const ORG_SELECT: &str =
+    "SELECT o.id, o.name, o.slug, o.timezone, o.currency, o.created_at, o.updated_at, m.role
      FROM organizations o JOIN org_members m ON m.org_id = o.id AND m.user_id = $1";
 
 /// One organization, with the caller's role.
-pub async fn get(ex: &mut impl Exec, user_id: &str, id: &str) -> sqlx::Result<Option<Organization>> {
-    ex.fetch_optional(Query::new(Sql::Built(format!("{ORG_SELECT} WHERE o.id = $2"))).bind(user_id).bind(id))
-        .await
+pub async fn get(
+    ex: &mut impl Exec,
+    user_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<Organization>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!("{ORG_SELECT} WHERE o.id = $2")))
+            .bind(user_id)
+            .bind(id),
+    )
+    .await
 }
 
 /// The organizations a user belongs to (only `only` when given), by name.
-pub async fn list_for_user(ex: &mut impl Exec, user_id: &str, only: Option<&str>) -> sqlx::Result<Vec<Organization>> {
+pub async fn list_for_user(
+    ex: &mut impl Exec,
+    user_id: &str,
+    only: Option<&str>,
+) -> sqlx::Result<Vec<Organization>> {
     let mut sql = ORG_SELECT.to_owned();
     let mut args: Vec<Arg> = vec![user_id.into()];
     if let Some(o) = only {
@@ -37,7 +50,8 @@ pub async fn list_for_user(ex: &mut impl Exec, user_id: &str, only: Option<&str>
         args.push(o.into());
     }
     sql.push_str(" ORDER BY o.name, o.id");
-    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args)).await
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args))
+        .await
 }
 
 /// Writes name, slug and settings.
@@ -52,8 +66,14 @@ pub async fn update(ex: &mut impl Exec, org: &Organization) -> sqlx::Result<()> 
 
 /// Deletes an organization and, by cascade, everything in it; clears it as anyone's current one.
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("UPDATE users SET current_org_id = NULL WHERE current_org_id = $1", id)).await?;
-    ex.execute(q!("DELETE FROM organizations WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!(
+        "UPDATE users SET current_org_id = NULL WHERE current_org_id = $1",
+        id
+    ))
+    .await?;
+    ex.execute(q!("DELETE FROM organizations WHERE id = $1", id))
+        .await
+        .map(drop)
 }
 
 /// Takes the next per-organization task number.
@@ -87,14 +107,21 @@ pub async fn insert_member(
     .map(drop)
 }
 
-const MEMBER_SELECT: &str = "SELECT m.user_id, u.name, u.email, m.role, m.permission_overrides, m.created_at
+const MEMBER_SELECT: &str =
+    "SELECT m.user_id, u.name, u.email, m.role, m.permission_overrides, m.created_at
      FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1";
 
 /// One member.
-pub async fn member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> sqlx::Result<Option<Member>> {
+pub async fn member(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<Member>> {
     let row: Option<MemberRecord> = ex
         .fetch_optional(
-            Query::new(Sql::Built(format!("{MEMBER_SELECT} AND m.user_id = $2"))).bind(org_id).bind(user_id),
+            Query::new(Sql::Built(format!("{MEMBER_SELECT} AND m.user_id = $2")))
+                .bind(org_id)
+                .bind(user_id),
         )
         .await?;
     Ok(row.map(Member::from))
@@ -114,8 +141,10 @@ pub async fn members(
     };
     let (total,): (i64,) = ex
         .fetch_one(
-            Query::new(Sql::Built(format!("SELECT COUNT(*) FROM org_members m WHERE m.org_id = $1{filter}")))
-                .with_args(args.clone()),
+            Query::new(Sql::Built(format!(
+                "SELECT COUNT(*) FROM org_members m WHERE m.org_id = $1{filter}"
+            )))
+            .with_args(args.clone()),
         )
         .await?;
     let n = args.len();
@@ -136,14 +165,19 @@ pub async fn members(
 
 /// Number of owners.
 pub async fn owner_count(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<i64> {
-    let (n,): (i64,) =
-        ex.fetch_one(q!("SELECT COUNT(*) FROM org_members WHERE org_id = $1 AND role = 'owner'", org_id)).await?;
+    let (n,): (i64,) = ex
+        .fetch_one(q!(
+            "SELECT COUNT(*) FROM org_members WHERE org_id = $1 AND role = 'owner'",
+            org_id
+        ))
+        .await?;
     Ok(n)
 }
 
 /// Writes a member's role and overrides.
 pub async fn update_member(ex: &mut impl Exec, org_id: &str, m: &Member) -> sqlx::Result<()> {
-    let overrides = serde_json::to_string(&m.permission_overrides).unwrap_or_else(|_| "{}".to_owned());
+    let overrides =
+        serde_json::to_string(&m.permission_overrides).unwrap_or_else(|_| "{}".to_owned());
     ex.execute(q!(
         "UPDATE org_members SET role = $3, permission_overrides = $4 WHERE org_id = $1 AND user_id = $2",
         org_id,
@@ -157,8 +191,18 @@ pub async fn update_member(ex: &mut impl Exec, org_id: &str, m: &Member) -> sqlx
 
 /// Removes a member and forgets the organization as their current one.
 pub async fn delete_member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2", org_id, user_id)).await?;
-    ex.execute(q!("DELETE FROM collapsed_nodes WHERE org_id = $1 AND user_id = $2", org_id, user_id)).await?;
+    ex.execute(q!(
+        "DELETE FROM org_members WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    ))
+    .await?;
+    ex.execute(q!(
+        "DELETE FROM collapsed_nodes WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    ))
+    .await?;
     ex.execute(q!(
         "UPDATE users SET current_org_id = NULL WHERE id = $1 AND current_org_id = $2",
         user_id,
@@ -169,7 +213,12 @@ pub async fn delete_member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> s
 }
 
 /// Records an invitation for an address that has no account yet.
-pub async fn insert_invitation(ex: &mut impl Exec, inv: &Invitation, org_id: &str, invited_by: &str) -> sqlx::Result<()> {
+pub async fn insert_invitation(
+    ex: &mut impl Exec,
+    inv: &Invitation,
+    org_id: &str,
+    invited_by: &str,
+) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO org_invitations (id, org_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         &inv.id, org_id, &inv.email, inv.role.as_str(), invited_by, inv.created_at
@@ -186,11 +235,15 @@ pub async fn accept_invitations(
     at: DateTime<Utc>,
 ) -> sqlx::Result<Vec<String>> {
     let invites: Vec<(String, String)> = ex
-        .fetch_all(q!("SELECT org_id, role FROM org_invitations WHERE email = $1 ORDER BY created_at", email))
+        .fetch_all(q!(
+            "SELECT org_id, role FROM org_invitations WHERE email = $1 ORDER BY created_at",
+            email
+        ))
         .await?;
     for (org_id, role) in &invites {
         insert_member(ex, org_id, user_id, role, at).await?;
     }
-    ex.execute(q!("DELETE FROM org_invitations WHERE email = $1", email)).await?;
+    ex.execute(q!("DELETE FROM org_invitations WHERE email = $1", email))
+        .await?;
     Ok(invites.into_iter().map(|(o, _)| o).collect())
 }

@@ -4,8 +4,7 @@ use crate::domain::projects::Project;
 use crate::q;
 use crate::store::db::{Arg, Exec, Query, Sql};
 
-const COLUMNS: &str =
-    "id, org_id, name, description, color, status, billable, hourly_rate, created_by, created_at, updated_at";
+const COLUMNS: &str = "id, org_id, name, description, color, status, billable, hourly_rate, created_by, created_at, updated_at";
 
 /// Inserts a project.
 pub async fn insert(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
@@ -21,7 +20,13 @@ pub async fn insert(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
 
 /// A project by id.
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Project>> {
-    ex.fetch_optional(Query::new(Sql::Built(format!("SELECT {COLUMNS} FROM projects WHERE id = $1"))).bind(id)).await
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT {COLUMNS} FROM projects WHERE id = $1"
+        )))
+        .bind(id),
+    )
+    .await
 }
 
 /// Projects of an organization by name, with the total.
@@ -41,10 +46,18 @@ pub async fn list(
     }
     if let Some(s) = search {
         args.push(format!("%{}%", escape_like(&s.to_lowercase())).into());
-        wh.push_str(&format!(" AND LOWER(name) LIKE ${} ESCAPE '\\'", args.len()));
+        wh.push_str(&format!(
+            " AND LOWER(name) LIKE ${} ESCAPE '\\'",
+            args.len()
+        ));
     }
     let (total,): (i64,) = ex
-        .fetch_one(Query::new(Sql::Built(format!("SELECT COUNT(*) FROM projects WHERE {wh}"))).with_args(args.clone()))
+        .fetch_one(
+            Query::new(Sql::Built(format!(
+                "SELECT COUNT(*) FROM projects WHERE {wh}"
+            )))
+            .with_args(args.clone()),
+        )
         .await?;
     let n = args.len();
     let items = ex
@@ -64,7 +77,9 @@ pub async fn list(
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Writes a project's fields.
@@ -80,6 +95,9 @@ pub async fn update(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
 
 /// Deletes a project (tasks, groups and milestones go with it).
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM collapsed_nodes WHERE node_id = $1", id)).await?;
-    ex.execute(q!("DELETE FROM projects WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM collapsed_nodes WHERE node_id = $1", id))
+        .await?;
+    ex.execute(q!("DELETE FROM projects WHERE id = $1", id))
+        .await
+        .map(drop)
 }

@@ -4,7 +4,12 @@ use crate::q;
 use crate::store::db::Exec;
 
 /// The user's collapsed node ids in an organization whose id starts with `prefix`.
-pub async fn collapsed(ex: &mut impl Exec, user_id: &str, org_id: &str, prefix: &str) -> sqlx::Result<Vec<String>> {
+pub async fn collapsed(
+    ex: &mut impl Exec,
+    user_id: &str,
+    org_id: &str,
+    prefix: &str,
+) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = ex
         .fetch_all(q!(
             "SELECT node_id FROM collapsed_nodes WHERE user_id = $1 AND org_id = $2 AND node_id LIKE $3 ESCAPE '\\' ORDER BY node_id",
@@ -17,9 +22,19 @@ pub async fn collapsed(ex: &mut impl Exec, user_id: &str, org_id: &str, prefix: 
 }
 
 /// Flips a node; returns whether it is collapsed now.
-pub async fn toggle(ex: &mut impl Exec, user_id: &str, org_id: &str, node_id: &str) -> sqlx::Result<bool> {
-    let removed =
-        ex.execute(q!("DELETE FROM collapsed_nodes WHERE user_id = $1 AND node_id = $2", user_id, node_id)).await?;
+pub async fn toggle(
+    ex: &mut impl Exec,
+    user_id: &str,
+    org_id: &str,
+    node_id: &str,
+) -> sqlx::Result<bool> {
+    let removed = ex
+        .execute(q!(
+            "DELETE FROM collapsed_nodes WHERE user_id = $1 AND node_id = $2",
+            user_id,
+            node_id
+        ))
+        .await?;
     if removed > 0 {
         return Ok(false);
     }

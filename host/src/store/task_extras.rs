@@ -11,7 +11,13 @@ pub async fn insert_comment(ex: &mut impl Exec, c: &Comment) -> sqlx::Result<()>
     ex.execute(q!(
         "INSERT INTO task_comments (id, org_id, task_id, user_id, body, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &c.id, &c.org_id, &c.task_id, &c.user_id, &c.body, c.created_at, c.updated_at
+        &c.id,
+        &c.org_id,
+        &c.task_id,
+        &c.user_id,
+        &c.body,
+        c.created_at,
+        c.updated_at
     ))
     .await
     .map(drop)
@@ -38,11 +44,12 @@ pub async fn comments(ex: &mut impl Exec, task_id: &str) -> sqlx::Result<Vec<Com
 
 /// Deletes a comment.
 pub async fn delete_comment(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM task_comments WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM task_comments WHERE id = $1", id))
+        .await
+        .map(drop)
 }
 
-const CHECKLIST_COLUMNS: &str =
-    "id, org_id, task_id, title, completed, position, completed_by, completed_at, created_at, updated_at";
+const CHECKLIST_COLUMNS: &str = "id, org_id, task_id, title, completed, position, completed_by, completed_at, created_at, updated_at";
 
 /// Inserts a checklist item.
 pub async fn insert_checklist_item(ex: &mut impl Exec, i: &ChecklistItem) -> sqlx::Result<()> {
@@ -60,7 +67,10 @@ pub async fn insert_checklist_item(ex: &mut impl Exec, i: &ChecklistItem) -> sql
 /// A checklist item by id.
 pub async fn checklist_item(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<ChecklistItem>> {
     ex.fetch_optional(
-        Query::new(Sql::Built(format!("SELECT {CHECKLIST_COLUMNS} FROM checklist_items WHERE id = $1"))).bind(id),
+        Query::new(Sql::Built(format!(
+            "SELECT {CHECKLIST_COLUMNS} FROM checklist_items WHERE id = $1"
+        )))
+        .bind(id),
     )
     .await
 }
@@ -89,7 +99,9 @@ pub async fn update_checklist_item(ex: &mut impl Exec, i: &ChecklistItem) -> sql
 
 /// Deletes a checklist item.
 pub async fn delete_checklist_item(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM checklist_items WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM checklist_items WHERE id = $1", id))
+        .await
+        .map(drop)
 }
 
 /// Takes the organization's row lock (PostgreSQL) so link changes are serialised; SQLite
@@ -108,7 +120,12 @@ pub async fn insert_dependency(ex: &mut impl Exec, d: &Dependency) -> sqlx::Resu
     ex.execute(q!(
         "INSERT INTO task_dependencies (id, org_id, blocker_id, blocked_id, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
-        &d.id, &d.org_id, &d.blocker_id, &d.blocked_id, &d.created_by, d.created_at
+        &d.id,
+        &d.org_id,
+        &d.blocker_id,
+        &d.blocked_id,
+        &d.created_by,
+        d.created_at
     ))
     .await
     .map(drop)
@@ -134,7 +151,10 @@ pub async fn dependencies_of(ex: &mut impl Exec, task_id: &str) -> sqlx::Result<
 }
 
 /// Every link of an organization whose two tasks exist in it.
-pub async fn dependencies_in_org(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<Vec<Dependency>> {
+pub async fn dependencies_in_org(
+    ex: &mut impl Exec,
+    org_id: &str,
+) -> sqlx::Result<Vec<Dependency>> {
     ex.fetch_all(q!(
         "SELECT d.id, d.org_id, d.blocker_id, d.blocked_id, d.created_by, d.created_at
          FROM task_dependencies d
@@ -148,5 +168,7 @@ pub async fn dependencies_in_org(ex: &mut impl Exec, org_id: &str) -> sqlx::Resu
 
 /// Deletes a link.
 pub async fn delete_dependency(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM task_dependencies WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM task_dependencies WHERE id = $1", id))
+        .await
+        .map(drop)
 }

@@ -25,7 +25,11 @@ pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<TaskStatus
 }
 
 /// A status by code.
-pub async fn by_code(ex: &mut impl Exec, org_id: &str, code: &str) -> sqlx::Result<Option<TaskStatus>> {
+pub async fn by_code(
+    ex: &mut impl Exec,
+    org_id: &str,
+    code: &str,
+) -> sqlx::Result<Option<TaskStatus>> {
     ex.fetch_optional(q!(
         "SELECT id, org_id, code, label, color, position, is_done, created_at, updated_at
          FROM task_statuses WHERE org_id = $1 AND code = $2",
@@ -57,12 +61,19 @@ pub async fn update(ex: &mut impl Exec, s: &TaskStatus) -> sqlx::Result<()> {
 
 /// Number of tasks with a status.
 pub async fn tasks_using(ex: &mut impl Exec, org_id: &str, code: &str) -> sqlx::Result<i64> {
-    let (n,): (i64,) =
-        ex.fetch_one(q!("SELECT COUNT(*) FROM tasks WHERE org_id = $1 AND status = $2", org_id, code)).await?;
+    let (n,): (i64,) = ex
+        .fetch_one(q!(
+            "SELECT COUNT(*) FROM tasks WHERE org_id = $1 AND status = $2",
+            org_id,
+            code
+        ))
+        .await?;
     Ok(n)
 }
 
 /// Deletes a status.
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM task_statuses WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM task_statuses WHERE id = $1", id))
+        .await
+        .map(drop)
 }

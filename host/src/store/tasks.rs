@@ -33,8 +33,14 @@ struct TaskRow {
 }
 
 fn split(csv: Option<String>) -> Vec<String> {
-    let mut ids: Vec<String> =
-        csv.map(|c| c.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    let mut ids: Vec<String> = csv
+        .map(|c| {
+            c.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     ids.sort();
     ids
 }
@@ -103,10 +109,20 @@ pub async fn insert(ex: &mut impl Exec, t: &Task) -> sqlx::Result<()> {
     ))
     .await?;
     for user_id in &t.assignee_ids {
-        ex.execute(q!("INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2)", &t.id, user_id)).await?;
+        ex.execute(q!(
+            "INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2)",
+            &t.id,
+            user_id
+        ))
+        .await?;
     }
     for label_id in &t.label_ids {
-        ex.execute(q!("INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)", &t.id, label_id)).await?;
+        ex.execute(q!(
+            "INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)",
+            &t.id,
+            label_id
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -173,13 +189,19 @@ pub async fn list(
         add("t.status = $?", v.into());
     }
     if let Some(v) = &f.assignee_id {
-        add("EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.user_id = $?)", v.into());
+        add(
+            "EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.user_id = $?)",
+            v.into(),
+        );
     }
     if let Some(v) = &f.group_id {
         add("t.group_id = $?", v.into());
     }
     if let Some(v) = &f.label_id {
-        add("EXISTS (SELECT 1 FROM task_labels l WHERE l.task_id = t.id AND l.label_id = $?)", v.into());
+        add(
+            "EXISTS (SELECT 1 FROM task_labels l WHERE l.task_id = t.id AND l.label_id = $?)",
+            v.into(),
+        );
     }
     if let Some(v) = &f.milestone_id {
         add("t.milestone_id = $?", v.into());
@@ -188,7 +210,10 @@ pub async fn list(
         add("t.priority = $?", v.into());
     }
     if let Some(v) = &f.search {
-        let pattern = format!("%{}%", crate::store::projects::escape_like(&v.to_lowercase()));
+        let pattern = format!(
+            "%{}%",
+            crate::store::projects::escape_like(&v.to_lowercase())
+        );
         add("LOWER(t.title) LIKE $? ESCAPE '\\'", pattern.into());
     }
     if let Some(v) = f.due_from {
@@ -198,14 +223,21 @@ pub async fn list(
         add("t.due_date <= $?", v.into());
     }
     let (total,): (i64,) = ex
-        .fetch_one(Query::new(Sql::Built(format!("SELECT COUNT(*) FROM tasks t WHERE {wh}"))).with_args(args.clone()))
+        .fetch_one(
+            Query::new(Sql::Built(format!(
+                "SELECT COUNT(*) FROM tasks t WHERE {wh}"
+            )))
+            .with_args(args.clone()),
+        )
         .await?;
     let direction = if descending { "DESC" } else { "ASC" };
     let order = match sort {
         "position" => format!("t.project_id, t.group_id, t.position {direction}"),
         "priority" => format!("{PRIORITY_RANK} {direction}"),
         // Tasks without a due date sort last either way.
-        "due_date" => format!("CASE WHEN t.due_date IS NULL THEN 1 ELSE 0 END, t.due_date {direction}"),
+        "due_date" => {
+            format!("CASE WHEN t.due_date IS NULL THEN 1 ELSE 0 END, t.due_date {direction}")
+        }
         other => format!("t.{other} {direction}"),
     };
     let n = args.len();
@@ -215,24 +247,46 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let rows: Vec<TaskRow> = ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args).bind(limit).bind(offset)).await?;
+    let rows: Vec<TaskRow> = ex
+        .fetch_all(
+            Query::new(Sql::Built(sql))
+                .with_args(args)
+                .bind(limit)
+                .bind(offset),
+        )
+        .await?;
     Ok((rows.into_iter().map(Task::from).collect(), total))
 }
 
 /// The position after the last task of a group (or of the ungrouped tasks).
-pub async fn next_position(ex: &mut impl Exec, project_id: &str, group_id: Option<&str>) -> sqlx::Result<i64> {
+pub async fn next_position(
+    ex: &mut impl Exec,
+    project_id: &str,
+    group_id: Option<&str>,
+) -> sqlx::Result<i64> {
     // Two texts rather than `group_id = $2 OR (… IS NULL)`, so both use the (project, group,
     // position) index and MAX is a single index probe instead of a scan of the project.
     let query = match group_id {
-        Some(g) => q!("SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id = $2", project_id, g),
-        None => q!("SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id IS NULL", project_id),
+        Some(g) => q!(
+            "SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id = $2",
+            project_id,
+            g
+        ),
+        None => q!(
+            "SELECT MAX(position) + 1 FROM tasks WHERE project_id = $1 AND group_id IS NULL",
+            project_id
+        ),
     };
     let (n,): (Option<i64>,) = ex.fetch_one(query).await?;
     Ok(n.unwrap_or(0))
 }
 
 /// Task ids of a group (or of the ungrouped tasks) in order.
-pub async fn ids_in_group(ex: &mut impl Exec, project_id: &str, group_id: Option<&str>) -> sqlx::Result<Vec<String>> {
+pub async fn ids_in_group(
+    ex: &mut impl Exec,
+    project_id: &str,
+    group_id: Option<&str>,
+) -> sqlx::Result<Vec<String>> {
     let query = match group_id {
         Some(g) => q!(
             "SELECT id FROM tasks WHERE project_id = $1 AND group_id = $2 ORDER BY position, number",
@@ -263,26 +317,48 @@ pub async fn update(ex: &mut impl Exec, t: &Task) -> sqlx::Result<()> {
 }
 
 /// Replaces a task's assignees.
-pub async fn set_assignees(ex: &mut impl Exec, task_id: &str, user_ids: &[String]) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM task_assignees WHERE task_id = $1", task_id)).await?;
+pub async fn set_assignees(
+    ex: &mut impl Exec,
+    task_id: &str,
+    user_ids: &[String],
+) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM task_assignees WHERE task_id = $1", task_id))
+        .await?;
     for user_id in user_ids {
-        ex.execute(q!("INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2)", task_id, user_id)).await?;
+        ex.execute(q!(
+            "INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2)",
+            task_id,
+            user_id
+        ))
+        .await?;
     }
     Ok(())
 }
 
 /// Replaces a task's labels.
-pub async fn set_labels(ex: &mut impl Exec, task_id: &str, label_ids: &[String]) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM task_labels WHERE task_id = $1", task_id)).await?;
+pub async fn set_labels(
+    ex: &mut impl Exec,
+    task_id: &str,
+    label_ids: &[String],
+) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM task_labels WHERE task_id = $1", task_id))
+        .await?;
     for label_id in label_ids {
-        ex.execute(q!("INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)", task_id, label_id)).await?;
+        ex.execute(q!(
+            "INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)",
+            task_id,
+            label_id
+        ))
+        .await?;
     }
     Ok(())
 }
 
 /// Deletes a task (links, comments, checklist and dependencies go by cascade).
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM tasks WHERE id = $1", id)).await.map(drop)
+    ex.execute(q!("DELETE FROM tasks WHERE id = $1", id))
+        .await
+        .map(drop)
 }
 
 /// Task counts of an organization for the dashboard.
@@ -299,7 +375,12 @@ pub struct TaskCounts {
 }
 
 /// Counts for the dashboard; `today` is the organization's local date.
-pub async fn counts(ex: &mut impl Exec, org_id: &str, today: NaiveDate, assignee: Option<&str>) -> sqlx::Result<TaskCounts> {
+pub async fn counts(
+    ex: &mut impl Exec,
+    org_id: &str,
+    today: NaiveDate,
+    assignee: Option<&str>,
+) -> sqlx::Result<TaskCounts> {
     let soon = today + chrono::Days::new(7);
     ex.fetch_one(q!(
         "SELECT COUNT(*) AS total,
@@ -318,10 +399,18 @@ pub async fn counts(ex: &mut impl Exec, org_id: &str, today: NaiveDate, assignee
 }
 
 /// `(key, count)` pairs of an organization's tasks grouped by `status` or `priority`.
-pub async fn count_by(ex: &mut impl Exec, org_id: &str, column: &'static str) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn count_by(
+    ex: &mut impl Exec,
+    org_id: &str,
+    column: &'static str,
+) -> sqlx::Result<Vec<(String, i64)>> {
     let sql = match column {
-        "status" => "SELECT status, COUNT(*) FROM tasks WHERE org_id = $1 GROUP BY status ORDER BY status",
-        _ => "SELECT priority, COUNT(*) FROM tasks WHERE org_id = $1 GROUP BY priority ORDER BY priority",
+        "status" => {
+            "SELECT status, COUNT(*) FROM tasks WHERE org_id = $1 GROUP BY status ORDER BY status"
+        }
+        _ => {
+            "SELECT priority, COUNT(*) FROM tasks WHERE org_id = $1 GROUP BY priority ORDER BY priority"
+        }
     };
     ex.fetch_all(q!(sql, org_id)).await
 }

@@ -25,7 +25,9 @@ pub struct Anonymous;
 impl axum::extract::FromRequestParts<App> for Anonymous {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
-        let key = client_ip(parts).map(|ip| format!("ip:{ip}")).unwrap_or_else(|| "ip:unknown".into());
+        let key = client_ip(parts)
+            .map(|ip| format!("ip:{ip}"))
+            .unwrap_or_else(|| "ip:unknown".into());
         app.rate_limiter.check(&key)?;
         Ok(Anonymous)
     }
@@ -48,7 +50,11 @@ pub async fn refresh(State(app): State<App>, _: Anonymous, body: Body) -> Result
 }
 
 /// `POST /auth/logout` → 204.
-pub async fn logout(State(app): State<App>, CallerExt(caller): CallerExt, body: Body) -> Result<StatusCode> {
+pub async fn logout(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    body: Body,
+) -> Result<StatusCode> {
     accounts::logout(&app, &caller.principal, parse(body)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -56,17 +62,29 @@ pub async fn logout(State(app): State<App>, CallerExt(caller): CallerExt, body: 
 /// `POST /auth/forgot-password` → 202, whether or not the address has an account.
 pub async fn forgot_password(State(app): State<App>, _: Anonymous, body: Body) -> Result<Response> {
     accounts::forgot_password(&app, parse(body)?).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "data": { "status": "accepted" } }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "data": { "status": "accepted" } })),
+    )
+        .into_response())
 }
 
 /// `POST /auth/reset-password` → 204.
-pub async fn reset_password(State(app): State<App>, _: Anonymous, body: Body) -> Result<StatusCode> {
+pub async fn reset_password(
+    State(app): State<App>,
+    _: Anonymous,
+    body: Body,
+) -> Result<StatusCode> {
     accounts::reset_password(&app, parse(body)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /auth/change-password` → 204.
-pub async fn change_password(State(app): State<App>, CallerExt(caller): CallerExt, body: Body) -> Result<StatusCode> {
+pub async fn change_password(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    body: Body,
+) -> Result<StatusCode> {
     accounts::change_password(&app, &caller.principal, parse(body)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -77,7 +95,11 @@ pub async fn me(State(app): State<App>, CallerExt(caller): CallerExt) -> Result<
 }
 
 /// `PATCH /auth/me`.
-pub async fn update_me(State(app): State<App>, CallerExt(caller): CallerExt, body: Body) -> Result<Response> {
+pub async fn update_me(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    body: Body,
+) -> Result<Response> {
     let user = accounts::update_me(&app, &caller.principal, parse(body)?).await?;
     Ok(Json(json!({ "data": user })).into_response())
 }
@@ -89,11 +111,18 @@ pub async fn ws_ticket(State(app): State<App>, CallerExt(caller): CallerExt) -> 
 
 /// `GET /auth/tokens`.
 pub async fn list_tokens(State(app): State<App>, CallerExt(caller): CallerExt) -> Result<Response> {
-    Ok(Json(json!({ "data": accounts::list_tokens(&app, &caller.principal).await? })).into_response())
+    Ok(
+        Json(json!({ "data": accounts::list_tokens(&app, &caller.principal).await? }))
+            .into_response(),
+    )
 }
 
 /// `POST /auth/tokens` → 201; the only response that contains the token's secret.
-pub async fn create_token(State(app): State<App>, CallerExt(caller): CallerExt, body: Body) -> Result<Response> {
+pub async fn create_token(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    body: Body,
+) -> Result<Response> {
     let token = accounts::create_token(&app, &caller.principal, parse(body)?).await?;
     Ok((StatusCode::CREATED, Json(json!({ "data": token }))).into_response())
 }

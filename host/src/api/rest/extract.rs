@@ -26,19 +26,30 @@ impl FromRequestParts<App> for CallerExt {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Unauthorized("the Authorization header must be Bearer <token>".into()))?;
+            .ok_or_else(|| {
+                Error::Unauthorized("the Authorization header must be Bearer <token>".into())
+            })?;
         let principal = crate::domain::accounts::authenticate(app, token).await?;
         app.rate_limiter.check(&principal.user_id)?;
-        Ok(CallerExt(Caller { principal, ip: client_ip(parts) }))
+        Ok(CallerExt(Caller {
+            principal,
+            ip: client_ip(parts),
+        }))
     }
 }
 
 /// The client address of a request, when the server was started with connection info.
 pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// A JSON object body; an empty body is `{}`.
@@ -48,7 +59,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let limit = req.extensions().get::<BodyLimit>().map(|l| l.0).unwrap_or(1024 * 1024);
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(1024 * 1024);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge { limit }

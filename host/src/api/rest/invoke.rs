@@ -12,11 +12,17 @@ use crate::error::Error;
 
 /// Merges the parts of a request into a payload: body fields, then query parameters that the body
 /// did not set, then path parameters, which always win (the URL names the resource).
-pub fn payload(body: Map<String, Value>, query: Option<&str>, path: Vec<(String, String)>) -> Value {
+pub fn payload(
+    body: Map<String, Value>,
+    query: Option<&str>,
+    path: Vec<(String, String)>,
+) -> Value {
     let mut payload = body;
     if let Some(q) = query {
         for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-            payload.entry(k.into_owned()).or_insert(Value::String(v.into_owned()));
+            payload
+                .entry(k.into_owned())
+                .or_insert(Value::String(v.into_owned()));
         }
     }
     for (k, v) in path {
@@ -47,7 +53,10 @@ pub async fn call<A: Action, const STATUS: u16>(
 ) -> Result<Response, Error> {
     let path = path.map(|Path(p)| p).unwrap_or_default();
     let reply = dispatch::<A>(&app, &caller, payload(body, query.as_deref(), path)).await?;
-    Ok(render(StatusCode::from_u16(STATUS).unwrap_or(StatusCode::OK), reply))
+    Ok(render(
+        StatusCode::from_u16(STATUS).unwrap_or(StatusCode::OK),
+        reply,
+    ))
 }
 
 #[cfg(test)]
@@ -59,7 +68,11 @@ mod tests {
         let mut body = Map::new();
         body.insert("id".into(), json!("from-body"));
         body.insert("title".into(), json!("t"));
-        let p = payload(body, Some("title=q&page=2"), vec![("id".into(), "from-path".into())]);
+        let p = payload(
+            body,
+            Some("title=q&page=2"),
+            vec![("id".into(), "from-path".into())],
+        );
         assert_eq!(p, json!({"id": "from-path", "title": "t", "page": "2"}));
     }
 }

@@ -9,8 +9,8 @@ use super::{auth, invoke::call};
 use crate::actions::Action;
 use crate::app::App;
 use crate::domain::{
-    audit, checklist, comments, dashboard, dependencies, labels, members, milestones, organizations, projects,
-    sidebar, task_groups, task_statuses, tasks,
+    audit, checklist, comments, dashboard, dependencies, labels, members, milestones,
+    organizations, projects, sidebar, task_groups, task_statuses, tasks,
 };
 
 /// One route of the REST API.
@@ -32,15 +32,36 @@ struct Routes {
 }
 
 impl Routes {
-    fn raw(mut self, method: &'static str, path: &'static str, authenticated: bool, route: MethodRouter<App>) -> Self {
+    fn raw(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        authenticated: bool,
+        route: MethodRouter<App>,
+    ) -> Self {
         self.router = self.router.route(path, route);
-        self.table.push(RouteInfo { method, path, action: None, authenticated });
+        self.table.push(RouteInfo {
+            method,
+            path,
+            action: None,
+            authenticated,
+        });
         self
     }
 
-    fn action<A: Action>(mut self, method: &'static str, path: &'static str, route: MethodRouter<App>) -> Self {
+    fn action<A: Action>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        route: MethodRouter<App>,
+    ) -> Self {
         self.router = self.router.route(path, route);
-        self.table.push(RouteInfo { method, path, action: Some(A::NAME), authenticated: true });
+        self.table.push(RouteInfo {
+            method,
+            path,
+            action: Some(A::NAME),
+            authenticated: true,
+        });
         self
     }
 
@@ -73,80 +94,105 @@ impl Routes {
 
 /// The `/api/v1` router and its route table.
 pub fn router() -> (Router<App>, Vec<RouteInfo>) {
-    let r = Routes { router: Router::new(), table: Vec::new() }
-        // Accounts and credentials.
-        .raw("POST", "/auth/register", false, post(auth::register))
-        .raw("POST", "/auth/login", false, post(auth::login))
-        .raw("POST", "/auth/refresh", false, post(auth::refresh))
-        .raw("POST", "/auth/logout", true, post(auth::logout))
-        .raw("POST", "/auth/forgot-password", false, post(auth::forgot_password))
-        .raw("POST", "/auth/reset-password", false, post(auth::reset_password))
-        .raw("POST", "/auth/change-password", true, post(auth::change_password))
-        .raw("GET", "/auth/me", true, get(auth::me))
-        .raw("PATCH", "/auth/me", true, patch(auth::update_me))
-        .raw("POST", "/auth/ws-ticket", true, post(auth::ws_ticket))
-        .raw("GET", "/auth/tokens", true, get(auth::list_tokens))
-        .raw("POST", "/auth/tokens", true, post(auth::create_token))
-        .raw("DELETE", "/auth/tokens/{id}", true, delete(auth::revoke_token))
-        // Organizations and members.
-        .get::<organizations::ListOrganizations>("/organizations")
-        .create::<organizations::CreateOrganization>("/organizations")
-        .get::<organizations::GetOrganization>("/organizations/{id}")
-        .patch::<organizations::UpdateOrganization>("/organizations/{id}")
-        .delete::<organizations::DeleteOrganization>("/organizations/{id}")
-        .get::<members::ListMembers>("/organizations/{org_id}/members")
-        .create::<members::InviteMember>("/organizations/{org_id}/members")
-        .patch::<members::UpdateMember>("/organizations/{org_id}/members/{user_id}")
-        .delete::<members::RemoveMember>("/organizations/{org_id}/members/{user_id}")
-        // Projects and their structure.
-        .get::<projects::ListProjects>("/projects")
-        .create::<projects::CreateProject>("/projects")
-        .get::<projects::GetProject>("/projects/{id}")
-        .patch::<projects::UpdateProject>("/projects/{id}")
-        .delete::<projects::DeleteProject>("/projects/{id}")
-        .get::<task_groups::ListTaskGroups>("/projects/{project_id}/task-groups")
-        .create::<task_groups::CreateTaskGroup>("/projects/{project_id}/task-groups")
-        .post::<task_groups::ReorderTaskGroups>("/projects/{project_id}/task-groups/reorder")
-        .patch::<task_groups::UpdateTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
-        .delete::<task_groups::DeleteTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
-        .post::<task_groups::ToggleTaskGroupCollapsed>("/projects/{project_id}/task-groups/{group_id}/toggle-collapsed")
-        .get::<task_statuses::ListTaskStatuses>("/task-statuses")
-        .create::<task_statuses::CreateTaskStatus>("/task-statuses")
-        .patch::<task_statuses::UpdateTaskStatus>("/task-statuses/{id}")
-        .delete::<task_statuses::DeleteTaskStatus>("/task-statuses/{id}")
-        // Tasks.
-        .get::<tasks::ListTasks>("/tasks")
-        .create::<tasks::CreateTask>("/tasks")
-        .create::<tasks::CreateTasksBulk>("/tasks/bulk")
-        .get::<tasks::GetTask>("/tasks/{id}")
-        .patch::<tasks::UpdateTask>("/tasks/{id}")
-        .delete::<tasks::DeleteTask>("/tasks/{id}")
-        .post::<tasks::UpdateTaskStatus>("/tasks/{id}/status")
-        .post::<tasks::ReorderTask>("/tasks/{task_id}/reorder")
-        .get::<comments::ListComments>("/tasks/{task_id}/comments")
-        .create::<comments::AddComment>("/tasks/{task_id}/comments")
-        .delete::<comments::DeleteComment>("/tasks/{task_id}/comments/{comment_id}")
-        .get::<checklist::ListChecklist>("/tasks/{task_id}/checklist")
-        .create::<checklist::CreateChecklistItem>("/tasks/{task_id}/checklist")
-        .post::<checklist::ToggleChecklistItem>("/checklist-items/{item_id}/toggle")
-        .delete::<checklist::DeleteChecklistItem>("/checklist-items/{item_id}")
-        .get::<dependencies::ListDependencies>("/tasks/{task_id}/dependencies")
-        .create::<dependencies::AddDependency>("/tasks/{task_id}/dependencies")
-        .delete::<dependencies::RemoveDependency>("/tasks/{task_id}/dependencies/{dependency_id}")
-        .get::<dependencies::ListAllDependencies>("/task-dependencies")
-        // Labels and milestones.
-        .get::<labels::ListLabels>("/labels")
-        .create::<labels::CreateLabel>("/labels")
-        .patch::<labels::UpdateLabel>("/labels/{id}")
-        .delete::<labels::DeleteLabel>("/labels/{id}")
-        .get::<milestones::ListMilestones>("/milestones")
-        .create::<milestones::CreateMilestone>("/milestones")
-        .patch::<milestones::UpdateMilestone>("/milestones/{milestone_id}")
-        .delete::<milestones::DeleteMilestone>("/milestones/{milestone_id}")
-        // Per-user state, overview, audit.
-        .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
-        .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")
-        .get::<dashboard::Summary>("/dashboard/summary")
-        .get::<audit::ListAudit>("/audit");
+    let r = Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    }
+    // Accounts and credentials.
+    .raw("POST", "/auth/register", false, post(auth::register))
+    .raw("POST", "/auth/login", false, post(auth::login))
+    .raw("POST", "/auth/refresh", false, post(auth::refresh))
+    .raw("POST", "/auth/logout", true, post(auth::logout))
+    .raw(
+        "POST",
+        "/auth/forgot-password",
+        false,
+        post(auth::forgot_password),
+    )
+    .raw(
+        "POST",
+        "/auth/reset-password",
+        false,
+        post(auth::reset_password),
+    )
+    .raw(
+        "POST",
+        "/auth/change-password",
+        true,
+        post(auth::change_password),
+    )
+    .raw("GET", "/auth/me", true, get(auth::me))
+    .raw("PATCH", "/auth/me", true, patch(auth::update_me))
+    .raw("POST", "/auth/ws-ticket", true, post(auth::ws_ticket))
+    .raw("GET", "/auth/tokens", true, get(auth::list_tokens))
+    .raw("POST", "/auth/tokens", true, post(auth::create_token))
+    .raw(
+        "DELETE",
+        "/auth/tokens/{id}",
+        true,
+        delete(auth::revoke_token),
+    )
+    // Organizations and members.
+    .get::<organizations::ListOrganizations>("/organizations")
+    .create::<organizations::CreateOrganization>("/organizations")
+    .get::<organizations::GetOrganization>("/organizations/{id}")
+    .patch::<organizations::UpdateOrganization>("/organizations/{id}")
+    .delete::<organizations::DeleteOrganization>("/organizations/{id}")
+    .get::<members::ListMembers>("/organizations/{org_id}/members")
+    .create::<members::InviteMember>("/organizations/{org_id}/members")
+    .patch::<members::UpdateMember>("/organizations/{org_id}/members/{user_id}")
+    .delete::<members::RemoveMember>("/organizations/{org_id}/members/{user_id}")
+    // Projects and their structure.
+    .get::<projects::ListProjects>("/projects")
+    .create::<projects::CreateProject>("/projects")
+    .get::<projects::GetProject>("/projects/{id}")
+    .patch::<projects::UpdateProject>("/projects/{id}")
+    .delete::<projects::DeleteProject>("/projects/{id}")
+    .get::<task_groups::ListTaskGroups>("/projects/{project_id}/task-groups")
+    .create::<task_groups::CreateTaskGroup>("/projects/{project_id}/task-groups")
+    .post::<task_groups::ReorderTaskGroups>("/projects/{project_id}/task-groups/reorder")
+    .patch::<task_groups::UpdateTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
+    .delete::<task_groups::DeleteTaskGroup>("/projects/{project_id}/task-groups/{group_id}")
+    .post::<task_groups::ToggleTaskGroupCollapsed>(
+        "/projects/{project_id}/task-groups/{group_id}/toggle-collapsed",
+    )
+    .get::<task_statuses::ListTaskStatuses>("/task-statuses")
+    .create::<task_statuses::CreateTaskStatus>("/task-statuses")
+    .patch::<task_statuses::UpdateTaskStatus>("/task-statuses/{id}")
+    .delete::<task_statuses::DeleteTaskStatus>("/task-statuses/{id}")
+    // Tasks.
+    .get::<tasks::ListTasks>("/tasks")
+    .create::<tasks::CreateTask>("/tasks")
+    .create::<tasks::CreateTasksBulk>("/tasks/bulk")
+    .get::<tasks::GetTask>("/tasks/{id}")
+    .patch::<tasks::UpdateTask>("/tasks/{id}")
+    .delete::<tasks::DeleteTask>("/tasks/{id}")
+    .post::<tasks::UpdateTaskStatus>("/tasks/{id}/status")
+    .post::<tasks::ReorderTask>("/tasks/{task_id}/reorder")
+    .get::<comments::ListComments>("/tasks/{task_id}/comments")
+    .create::<comments::AddComment>("/tasks/{task_id}/comments")
+    .delete::<comments::DeleteComment>("/tasks/{task_id}/comments/{comment_id}")
+    .get::<checklist::ListChecklist>("/tasks/{task_id}/checklist")
+    .create::<checklist::CreateChecklistItem>("/tasks/{task_id}/checklist")
+    .post::<checklist::ToggleChecklistItem>("/checklist-items/{item_id}/toggle")
+    .delete::<checklist::DeleteChecklistItem>("/checklist-items/{item_id}")
+    .get::<dependencies::ListDependencies>("/tasks/{task_id}/dependencies")
+    .create::<dependencies::AddDependency>("/tasks/{task_id}/dependencies")
+    .delete::<dependencies::RemoveDependency>("/tasks/{task_id}/dependencies/{dependency_id}")
+    .get::<dependencies::ListAllDependencies>("/task-dependencies")
+    // Labels and milestones.
+    .get::<labels::ListLabels>("/labels")
+    .create::<labels::CreateLabel>("/labels")
+    .patch::<labels::UpdateLabel>("/labels/{id}")
+    .delete::<labels::DeleteLabel>("/labels/{id}")
+    .get::<milestones::ListMilestones>("/milestones")
+    .create::<milestones::CreateMilestone>("/milestones")
+    .patch::<milestones::UpdateMilestone>("/milestones/{milestone_id}")
+    .delete::<milestones::DeleteMilestone>("/milestones/{milestone_id}")
+    // Per-user state, overview, audit.
+    .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
+    .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")
+    .get::<dashboard::Summary>("/dashboard/summary")
+    .get::<audit::ListAudit>("/audit");
     (r.router, r.table)
 }
