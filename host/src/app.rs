@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::actions::Registry;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::events::Bus;
 use crate::mail::Mailer;
 use crate::rate_limit::RateLimiter;
 use crate::store::Db;
@@ -28,6 +29,8 @@ pub struct AppInner {
     pub registry: Registry,
     /// Per-user (and per-IP for anonymous routes) request limits.
     pub rate_limiter: RateLimiter,
+    /// Published events and ephemeral signals for this process's connections.
+    pub bus: Bus,
 }
 
 impl Deref for App {
@@ -63,6 +66,7 @@ impl App {
             jwt,
             mailer,
             rate_limiter,
+            bus: Bus::new(4096),
         })))
     }
 }

@@ -56,6 +56,9 @@ pub struct ConfigArgs {
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "STINT_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Days delivered real-time events are kept for clients that resume [default: 7].
+    #[arg(long, env = "STINT_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u32>,
 }
 
 /// How log lines are written.
@@ -85,6 +88,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     db_max_connections: Option<u32>,
     log_format: Option<LogFormat>,
+    event_retention_days: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -129,6 +133,8 @@ pub struct Config {
     pub ws_ticket_ttl: Duration,
     /// Lifetime of password-reset links.
     pub password_reset_ttl: Duration,
+    /// How long delivered events stay in the outbox for resuming clients.
+    pub event_retention: Duration,
 }
 
 impl Config {
@@ -188,6 +194,9 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             ws_ticket_ttl: Duration::from_secs(30),
             password_reset_ttl: Duration::from_secs(3600),
+            event_retention: Duration::from_secs(
+                86_400 * u64::from(args.event_retention_days.or(file.event_retention_days).unwrap_or(7)),
+            ),
         })
     }
 

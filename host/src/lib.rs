@@ -23,6 +23,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod mail;
 pub mod rate_limit;
@@ -88,12 +89,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
     let db = app.db.clone();
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     housekeeping.abort();
+    dispatcher.abort();
     db.close().await;
     Ok(())
 }
@@ -105,6 +108,10 @@ async fn housekeeping(app: App) {
         app.rate_limiter.prune();
         if let Err(e) = crate::domain::accounts::purge_expired(&app).await {
             tracing::warn!(error = %e, "purging expired credentials failed");
+        }
+        let cutoff = chrono::Utc::now() - app.config.event_retention;
+        if let Err(e) = store::events::purge_outbox(&mut app.db.auto_commit(), cutoff).await {
+            tracing::warn!(error = %e, "purging old events failed");
         }
     }
 }

@@ -80,6 +80,8 @@ async fn write(
         user_id: Some(cx.user_id()),
         payload: &data,
         at: now,
+        event: "EntityChanged",
+        audience: None,
     };
     store::events::insert_outbox(tx, &event).await?;
     let details = changes.unwrap_or_else(|| json!({}));

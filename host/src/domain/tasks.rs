@@ -389,24 +389,30 @@ async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: CreateTask) -> Result<Task>
         Some(r) => members(tx, &org_id, "reporter_id", &[r]).await?.pop(),
         None => Some(cx.user_id().to_owned()),
     };
+    let label_ids = labels(tx, &org_id, &input.label_ids).await?;
+    let description = validate::text("description", input.description.as_deref(), 100_000)?;
+    let priority = priority(input.priority.as_deref().unwrap_or("none"))?;
+    let estimate_minutes = estimate(input.estimate_minutes)?;
+    // Every check has passed: only now take a number, so a refused task leaves no gap.
+    let number = store::organizations::reserve_task_numbers(cx.db(), tx, &org_id, 1).await?;
     let now = crate::clock::now();
     let task = Task {
         id: ids::new_id("tsk"),
-        number: store::organizations::next_task_number(tx, &org_id).await?,
+        number,
         position: store::tasks::next_position(tx, &project.id, input.group_id.as_deref()).await?,
         org_id: org_id.clone(),
         project_id: project.id,
         group_id: input.group_id,
         milestone_id: input.milestone_id,
         title,
-        description: validate::text("description", input.description.as_deref(), 100_000)?,
-        priority: priority(input.priority.as_deref().unwrap_or("none"))?,
+        description,
+        priority,
         assignee_ids,
         reporter_id,
-        label_ids: labels(tx, &org_id, &input.label_ids).await?,
+        label_ids,
         start_date,
         due_date,
-        estimate_minutes: estimate(input.estimate_minutes)?,
+        estimate_minutes,
         completed_at: status.is_done.then_some(now),
         status: status.code,
         created_by: cx.user_id().to_owned(),

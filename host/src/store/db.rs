@@ -9,6 +9,7 @@
 //! let task: Option<TaskRow> = db.fetch_optional(q!("SELECT * FROM tasks WHERE id = $1", id)).await?;
 //! ```
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,7 +31,14 @@ pub enum Backend {
 
 /// A handle to the database: cheap to clone, shared by the whole process.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pools: Pools,
+    /// Signalled after every successful commit, so the event dispatcher publishes without polling.
+    committed: Arc<tokio::sync::Notify>,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
     /// SQLite: readers share a pool, writes go through a single connection so that writers queue
     /// in-process instead of failing with `SQLITE_BUSY`.
     Sqlite {
@@ -44,10 +52,13 @@ pub enum Db {
 }
 
 /// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
-pub enum Tx {
-    /// SQLite transaction on the write connection.
+pub struct Tx {
+    inner: TxInner,
+    committed: Arc<tokio::sync::Notify>,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
-    /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -334,9 +345,9 @@ impl Exec for AutoCommit<'_> {
         self.0.backend()
     }
     fn executor(&mut self) -> Executor<'_> {
-        match self.0 {
-            Db::Sqlite { write, .. } => Executor::SqliteWrite(write),
-            Db::Postgres(pool) => Executor::Postgres(pool),
+        match &self.0.pools {
+            Pools::Sqlite { write, .. } => Executor::SqliteWrite(write),
+            Pools::Postgres(pool) => Executor::Postgres(pool),
         }
     }
 }
@@ -346,35 +357,37 @@ impl Exec for &Db {
         Db::backend(self)
     }
     fn executor(&mut self) -> Executor<'_> {
-        match *self {
-            Db::Sqlite { read, .. } => Executor::SqliteRead(read),
-            Db::Postgres(pool) => Executor::Postgres(pool),
+        match &self.pools {
+            Pools::Sqlite { read, .. } => Executor::SqliteRead(read),
+            Pools::Postgres(pool) => Executor::Postgres(pool),
         }
     }
 }
 
 impl Exec for Tx {
     fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
         }
     }
     fn executor(&mut self) -> Executor<'_> {
-        match self {
-            Tx::Sqlite(tx) => Executor::SqliteTx(tx),
-            Tx::Postgres(tx) => Executor::PostgresTx(tx),
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Executor::SqliteTx(tx),
+            TxInner::Postgres(tx) => Executor::PostgresTx(tx),
         }
     }
 }
 
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction and wakes whoever waits for commits (the event dispatcher).
     pub async fn commit(self) -> sqlx::Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
+        self.committed.notify_one();
+        Ok(())
     }
 }
 
@@ -397,7 +410,7 @@ impl Db {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::new(Pools::Postgres(pool)))
         } else if url.starts_with("sqlite:") {
             let options: SqliteConnectOptions = url
                 .parse::<SqliteConnectOptions>()?
@@ -418,18 +431,28 @@ impl Db {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options.read_only(true))
                 .await?;
-            Ok(Db::Sqlite { read, write })
+            Ok(Db::new(Pools::Sqlite { read, write }))
         } else {
             anyhow::bail!("unsupported database URL {url:?}: use sqlite:PATH or postgres://…")
         }
     }
 
+    fn new(pools: Pools) -> Db {
+        Db { pools, committed: Arc::new(tokio::sync::Notify::new()) }
+    }
+
     /// The engine behind this handle.
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Resolves after the next commit made through this handle (or at once if one happened since
+    /// the last wait): how the event dispatcher learns of new outbox rows without polling.
+    pub async fn committed(&self) {
+        self.committed.notified().await
     }
 
     /// An executor that writes without an explicit transaction (single statements).
@@ -439,29 +462,30 @@ impl Db {
 
     /// Opens a write transaction.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        match self {
-            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(write.begin().await?)),
-            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
-        }
+        let inner = match &self.pools {
+            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner, committed: self.committed.clone() })
     }
 
     /// Applies the embedded migrations for this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Db::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite").run(write).await?,
-            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite").run(write).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
 
     /// Closes every connection (used at shutdown so SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite { read, write } => {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
         }
     }
 }

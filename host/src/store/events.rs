@@ -22,23 +22,93 @@ pub struct NewEvent<'a> {
     pub payload: &'a Value,
     /// When.
     pub at: DateTime<Utc>,
+    /// The push event name (`EntityChanged`, …).
+    pub event: &'a str,
+    /// Who may receive it (`None` = the whole organization; see [`crate::events::Audience`]).
+    pub audience: Option<&'a str>,
 }
 
 /// Appends to the outbox.
 pub async fn insert_outbox(ex: &mut impl Exec, e: &NewEvent<'_>) -> sqlx::Result<()> {
     ex.execute(q!(
-        "INSERT INTO outbox (org_id, entity_type, entity_id, action, user_id, payload, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO outbox (org_id, entity_type, entity_id, action, user_id, payload, created_at, event, audience)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         e.org_id,
         e.entity_type,
         e.entity_id,
         e.action,
         e.user_id,
         e.payload.to_string(),
-        e.at
+        e.at,
+        e.event,
+        e.audience
     ))
     .await
     .map(drop)
+}
+
+/// A stored event.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Monotonic event id.
+    pub id: i64,
+    /// Organization.
+    pub org_id: String,
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// `created`, `updated`, `deleted`, …
+    pub action: String,
+    /// Acting user.
+    pub user_id: Option<String>,
+    /// The event's `data`, as JSON text.
+    pub payload: String,
+    /// Push event name.
+    pub event: String,
+    /// Audience column.
+    pub audience: Option<String>,
+}
+
+/// The newest event id (0 when there is none).
+pub async fn max_outbox_id(ex: &mut impl Exec) -> sqlx::Result<i64> {
+    let (id,): (Option<i64>,) = ex.fetch_one(q!("SELECT MAX(id) FROM outbox")).await?;
+    Ok(id.unwrap_or(0))
+}
+
+const OUTBOX_COLUMNS: &str =
+    "id, org_id, entity_type, entity_id, action, user_id, payload, event, audience";
+
+/// Events after `after` in id order, optionally only of the given organizations.
+pub async fn outbox_after(
+    ex: &mut impl Exec,
+    after: i64,
+    orgs: Option<&[String]>,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxRow>> {
+    let Some(orgs) = orgs else {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id > $1 ORDER BY id LIMIT $2");
+        return ex.fetch_all(Query::new(Sql::Built(sql)).bind(after).bind(limit)).await;
+    };
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<Arg> = vec![after.into(), limit.into()];
+    let mut placeholders = Vec::with_capacity(orgs.len());
+    for org in orgs {
+        args.push(org.into());
+        placeholders.push(format!("${}", args.len()));
+    }
+    let sql = format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id > $1 AND org_id IN ({}) ORDER BY id LIMIT $2",
+        placeholders.join(", ")
+    );
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args)).await
+}
+
+/// Deletes events older than `before` (retention); returns how many.
+pub async fn purge_outbox(ex: &mut impl Exec, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    ex.execute(q!("DELETE FROM outbox WHERE created_at < $1", before)).await
 }
 
 /// Appends to the audit log.

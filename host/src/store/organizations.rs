@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::members::{Invitation, Member, MemberRecord};
 use crate::domain::organizations::Organization;
 use crate::q;
-use crate::store::db::{Arg, Exec, Query, Sql};
+use crate::store::db::{Arg, Backend, Db, Exec, Query, Sql, Tx};
 
 /// Inserts an organization.
 pub async fn insert(ex: &mut impl Exec, org: &Organization, created_by: &str) -> sqlx::Result<()> {
@@ -76,16 +76,38 @@ pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
         .map(drop)
 }
 
-/// Takes the next per-organization task number.
-pub async fn next_task_number(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<i64> {
-    let (n,): (i64,) = ex
-        .fetch_one(q!(
-            "UPDATE organizations SET next_task_number = next_task_number + 1 WHERE id = $1
-             RETURNING next_task_number - 1",
-            org_id
-        ))
-        .await?;
-    Ok(n)
+/// Reserves `count` consecutive task numbers of an organization and returns the first.
+///
+/// On SQLite this runs inside the caller's transaction (writers are serialised anyway). On
+/// PostgreSQL it runs as its own one-statement transaction, so the organization's row is locked
+/// for microseconds instead of until the caller commits — otherwise every task creation in an
+/// organization would wait for the previous one's commit. That statement commits without waiting
+/// for its WAL flush: WAL is flushed in order, so any task that becomes durable implies its
+/// counter update is durable too, and a crash or a rolled-back caller leaves only a gap.
+pub async fn reserve_task_numbers(db: &Db, tx: &mut Tx, org_id: &str, count: i64) -> sqlx::Result<i64> {
+    let (first,): (i64,) = match tx.backend() {
+        Backend::Sqlite => {
+            tx.fetch_one(q!(
+                "UPDATE organizations SET next_task_number = next_task_number + $2 WHERE id = $1
+                 RETURNING next_task_number - $2",
+                org_id,
+                count
+            ))
+            .await?
+        }
+        Backend::Postgres => {
+            db.auto_commit()
+                .fetch_one(q!(
+                    "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+                     UPDATE organizations SET next_task_number = next_task_number + $2 FROM relaxed
+                     WHERE id = $1 RETURNING next_task_number - $2",
+                    org_id,
+                    count
+                ))
+                .await?
+        }
+    };
+    Ok(first)
 }
 
 /// Adds a member.

@@ -1,0 +1,120 @@
+//! The in-process event bus.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+/// Who may receive an event, besides being a member of its organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every member of the organization.
+    Org,
+    /// One user (notifications, their own timer).
+    User(String),
+    /// The members of a chat channel.
+    Channel(String),
+}
+
+impl Audience {
+    /// Parses the outbox `audience` column.
+    pub fn from_column(value: Option<&str>) -> Audience {
+        match value {
+            Some(v) if v.starts_with("usr_") => Audience::User(v.to_owned()),
+            Some(v) if v.starts_with("ch_") => Audience::Channel(v.to_owned()),
+            _ => Audience::Org,
+        }
+    }
+
+    /// The value stored in the outbox `audience` column.
+    pub fn to_column(&self) -> Option<&str> {
+        match self {
+            Audience::Org => None,
+            Audience::User(u) => Some(u),
+            Audience::Channel(c) => Some(c),
+        }
+    }
+}
+
+/// One event on its way to connections, rendered once for all of them.
+#[derive(Debug)]
+pub struct Delivery {
+    /// The outbox id; `None` for ephemeral signals, which are never replayed.
+    pub event_id: Option<i64>,
+    /// The organization the event belongs to.
+    pub org_id: String,
+    /// Who may see it within the organization.
+    pub audience: Audience,
+    /// The push event name (`EntityChanged`, `ChatMessage`, …).
+    pub event: String,
+    /// Entity type and id for `EntityChanged` (used to track membership changes).
+    pub entity: Option<(String, String)>,
+    /// The `action` of an `EntityChanged` (`created`, `updated`, `deleted`).
+    pub action: Option<String>,
+    /// The user whose action caused the event.
+    pub user_id: Option<String>,
+    /// The complete frame: `{"event", "event_id"?, "data"}` as JSON text.
+    pub frame: Arc<str>,
+}
+
+impl Delivery {
+    /// Renders the push frame for stored `data` JSON text.
+    pub fn render(event: &str, event_id: Option<i64>, data_json: &str) -> Arc<str> {
+        let name = Value::String(event.to_owned()).to_string();
+        match event_id {
+            Some(id) => format!(r#"{{"event":{name},"event_id":{id},"data":{data_json}}}"#).into(),
+            None => format!(r#"{{"event":{name},"data":{data_json}}}"#).into(),
+        }
+    }
+}
+
+/// Broadcasts deliveries to every subscriber in the process.
+pub struct Bus {
+    sender: broadcast::Sender<Arc<Delivery>>,
+}
+
+impl Bus {
+    /// A bus that buffers up to `capacity` deliveries per slow subscriber; a subscriber that falls
+    /// further behind is told how many it missed and recovers from the outbox.
+    pub fn new(capacity: usize) -> Bus {
+        Bus { sender: broadcast::channel(capacity.max(16)).0 }
+    }
+
+    /// Listens to everything published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delivery>> {
+        self.sender.subscribe()
+    }
+
+    /// Publishes a delivery (no subscribers is fine).
+    pub fn publish(&self, delivery: Delivery) {
+        let _ = self.sender.send(Arc::new(delivery));
+    }
+
+    /// Publishes an ephemeral signal (typing, presence): delivered live, never stored or replayed.
+    pub fn signal(&self, org_id: &str, audience: Audience, event: &str, user_id: &str, data: &Value) {
+        self.publish(Delivery {
+            event_id: None,
+            org_id: org_id.to_owned(),
+            audience,
+            event: event.to_owned(),
+            entity: None,
+            action: None,
+            user_id: Some(user_id.to_owned()),
+            frame: Delivery::render(event, None, &data.to_string()),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_and_audiences() {
+        let f = Delivery::render("EntityChanged", Some(7), r#"{"a":1}"#);
+        let v: Value = serde_json::from_str(&f).unwrap();
+        assert_eq!(v, serde_json::json!({"event": "EntityChanged", "event_id": 7, "data": {"a": 1}}));
+        assert_eq!(Audience::from_column(Some("usr_1")), Audience::User("usr_1".into()));
+        assert_eq!(Audience::from_column(None).to_column(), None);
+    }
+}
