@@ -2,3 +2,4 @@
 //! or a domain function, and maps results and errors onto its wire format.
 
 pub mod rest;
+pub mod ws;

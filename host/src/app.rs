@@ -31,6 +31,8 @@ pub struct AppInner {
     pub rate_limiter: RateLimiter,
     /// Published events and ephemeral signals for this process's connections.
     pub bus: Bus,
+    /// WebSocket connections per user.
+    pub ws_limits: crate::api::ws::ConnectionLimits,
 }
 
 impl Deref for App {
@@ -67,6 +69,7 @@ impl App {
             mailer,
             rate_limiter,
             bus: Bus::new(4096),
+            ws_limits: Default::default(),
         })))
     }
 }

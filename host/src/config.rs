@@ -195,7 +195,12 @@ impl Config {
             ws_ticket_ttl: Duration::from_secs(30),
             password_reset_ttl: Duration::from_secs(3600),
             event_retention: Duration::from_secs(
-                86_400 * u64::from(args.event_retention_days.or(file.event_retention_days).unwrap_or(7)),
+                86_400
+                    * u64::from(
+                        args.event_retention_days
+                            .or(file.event_retention_days)
+                            .unwrap_or(7),
+                    ),
             ),
         })
     }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod chat;
 pub mod checklist;
 pub mod comments;
 pub mod context;
@@ -17,6 +18,7 @@ pub mod organizations;
 pub mod page;
 pub mod permissions;
 pub mod projects;
+pub mod search;
 pub mod sidebar;
 pub mod task_groups;
 pub mod task_statuses;

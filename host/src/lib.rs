@@ -52,6 +52,7 @@ pub fn router(app: App) -> Router {
     let limit = app.config.max_body_bytes;
     Router::new()
         .route("/api/health", get(health))
+        .route("/ws", get(api::ws::upgrade))
         .nest("/api/v1", api_v1.route("/health", get(health)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -3,12 +3,14 @@
 
 pub mod access;
 pub mod accounts;
+pub mod chat;
 pub mod db;
 pub mod events;
 pub mod labels;
 pub mod milestones;
 pub mod organizations;
 pub mod projects;
+pub mod search;
 pub mod sidebar;
 pub mod task_extras;
 pub mod task_groups;

@@ -56,6 +56,10 @@ struct Fixtures {
     comment_id: String,
     item_id: String,
     dependency_id: String,
+    /// A private chat channel of alice and bob.
+    channel_id: String,
+    /// Alice's message in it (alice reacted to it with `ok`).
+    message_id: String,
 }
 
 /// One row of `stint routes`.
@@ -110,6 +114,10 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("comments", "comment_id") => &fx.comment_id,
         ("checklist-items", "item_id") => &fx.item_id,
         ("dependencies", "dependency_id") => &fx.dependency_id,
+        ("channels", "channel_id") => &fx.channel_id,
+        ("messages", "message_id") => &fx.message_id,
+        // Alice's reaction on `message_id`.
+        ("reactions", "emoji") => "ok",
         ("labels", "id") => &fx.label_id,
         ("milestones", "milestone_id") => &fx.milestone_id,
         _ => panic!(
@@ -151,6 +159,7 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         }
         ("GET", "/sidebar/collapsed" | "/dashboard/summary" | "/audit") => json!({}),
         ("GET", "/milestones") => json!({ "project_id": fx.project_id }),
+        ("GET", "/search") => json!({ "q": "launch" }),
         ("PATCH", "/organizations/{id}") => json!({ "name": "Taken over" }),
         ("POST", "/organizations/{org_id}/members") => {
             json!({ "email": "mallory@example.com", "role": "admin" })
@@ -197,6 +206,15 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
             json!({ "title": "Taken over", "description": null })
         }
         ("POST", "/sidebar/toggle-collapsed") => json!({ "project_id": fx.project_id }),
+        ("GET", "/chat/channels") => json!({}),
+        ("POST", "/chat/channels") => json!({ "name": "Mallory's channel", "kind": "private" }),
+        ("POST", "/chat/direct") => json!({ "user_id": fx.bob_id }),
+        ("POST", "/chat/channels/{channel_id}/members") => json!({ "user_id": fx.bob_id }),
+        ("POST", "/chat/channels/{channel_id}/messages") => {
+            json!({ "content": "Mallory was here" })
+        }
+        ("POST", "/chat/channels/{channel_id}/typing") => json!({}),
+        ("POST", "/chat/messages/{message_id}/reactions") => json!({ "emoji": "ok" }),
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -395,6 +413,30 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
             )
             .await,
     );
+    let channel_id = created_id(
+        &alice
+            .post(
+                "/chat/channels",
+                Some(json!({ "org_id": org_id, "name": "Launch crew", "kind": "private", "member_ids": [bob_id] })),
+            )
+            .await,
+    );
+    let message_id = created_id(
+        &alice
+            .post(
+                &format!("/chat/channels/{channel_id}/messages"),
+                Some(json!({ "content": "T minus 10" })),
+            )
+            .await,
+    );
+    created_id(
+        &alice
+            .post(
+                &format!("/chat/messages/{message_id}/reactions"),
+                Some(json!({ "emoji": "ok" })),
+            )
+            .await,
+    );
     let token = alice
         .post(
             "/auth/tokens",
@@ -426,6 +468,8 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         comment_id,
         item_id,
         dependency_id,
+        channel_id,
+        message_id,
     };
     (alice, mallory, fx)
 }
@@ -452,6 +496,8 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/labels?org_id={org}"),
         format!("/milestones?project_id={}", fx.project_id),
         format!("/sidebar/collapsed?org_id={org}"),
+        format!("/chat/channels?org_id={org}"),
+        format!("/chat/channels/{}/messages", fx.channel_id),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

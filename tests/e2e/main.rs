@@ -12,6 +12,9 @@ mod harness;
 
 mod auth;
 mod bad_input;
+mod chat;
 mod cross_org;
 mod permissions;
+mod search;
 mod tasks;
+mod ws;

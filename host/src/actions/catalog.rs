@@ -211,6 +211,11 @@ actions! {
         "Delete a milestone", permission: Some(ManageTasks), scope: |p| Scope::entity(&p.milestone_id, &p.org_id),
         run: milestones::delete }
 
+    // Search
+    search::Search => "search" -> Vec<search::SearchHit> {
+        "Full-text search over the organization's tasks, projects and comments, best match first",
+        permission: None, scope: |p| Scope::org(&p.org_id), run: search::search }
+
     // Sidebar, dashboard, audit
     sidebar::GetCollapsed => "sidebar.get_collapsed" -> Vec<String> {
         "The caller's collapsed sidebar nodes", permission: None, scope: |p| Scope::org(&p.org_id),
@@ -224,4 +229,39 @@ actions! {
     audit::ListAudit => "audit.list" -> Page<audit::AuditEntry> {
         "The organization's audit log (admins)", permission: Some(ManageOrg), scope: |p| Scope::org(&p.org_id),
         run: audit::list }
+
+    // Chat
+    chat::ListChannels => "chat.channels.list" -> Vec<chat::Channel> {
+        "List the chat channels the caller belongs to (general first)", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: chat::list_channels }
+    chat::CreateChannel => "chat.channels.create" -> chat::Channel {
+        "Create a project or private channel", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: chat::create_channel }
+    chat::AddChannelMember => "chat.channels.add_member" -> chat::Channel {
+        "Add an organization member to a project or private channel", permission: None,
+        scope: |p| Scope::entity(&p.channel_id, &p.org_id), run: chat::add_member }
+    chat::RemoveChannelMember => "chat.channels.remove_member" -> () {
+        "Remove a member from a channel (oneself, or as its creator or with manage_org)", permission: None,
+        scope: |p| Scope::entity(&p.channel_id, &p.org_id), run: chat::remove_member }
+    chat::OpenDirect => "chat.direct.open" -> chat::Channel {
+        "Open (or create) the direct conversation with another member", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: chat::open_direct }
+    chat::ListMessages => "chat.messages.list" -> Vec<chat::Message> {
+        "List a channel's messages, newest first (before, limit)", permission: None,
+        scope: |p| Scope::entity(&p.channel_id, &p.org_id), run: chat::list_messages }
+    chat::SendMessage => "chat.messages.send" -> chat::Message {
+        "Send a message to a channel", permission: None, scope: |p| Scope::entity(&p.channel_id, &p.org_id),
+        run: chat::send_message }
+    chat::DeleteMessage => "chat.messages.delete" -> () {
+        "Delete a message (one's own, or with manage_org)", permission: None,
+        scope: |p| Scope::entity(&p.message_id, &p.org_id), run: chat::delete_message }
+    chat::AddReaction => "chat.reactions.add" -> chat::Message {
+        "React to a message with an emoji", permission: None,
+        scope: |p| Scope::entity(&p.message_id, &p.org_id), run: chat::add_reaction }
+    chat::RemoveReaction => "chat.reactions.remove" -> () {
+        "Take back a reaction", permission: None, scope: |p| Scope::entity(&p.message_id, &p.org_id),
+        run: chat::remove_reaction }
+    chat::Typing => "chat.typing" -> () {
+        "Tell a channel's members that the caller is typing (not stored)", permission: None,
+        scope: |p| Scope::entity(&p.channel_id, &p.org_id), run: chat::typing }
 }

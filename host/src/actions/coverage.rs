@@ -15,6 +15,8 @@ const COVERED: &[&str] = &[
     "Sidebar",
     "Dashboard",
     "Audit",
+    "Search",
+    "Chat",
 ];
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/reference-actions.txt");

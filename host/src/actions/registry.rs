@@ -244,6 +244,8 @@ fn kind_of(id: &str) -> &'static str {
         Some("dep") => "dependency",
         Some("lbl") => "label",
         Some("ms") => "milestone",
+        Some("ch") => "channel",
+        Some("msg") => "message",
         _ => "resource",
     }
 }

@@ -20,12 +20,22 @@ pub trait Entity: Serialize {
 /// Records the creation of `entity`.
 pub async fn created<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
     let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(tx, cx, E::TYPE, entity.id(), "created", value, None).await
+    write(tx, cx, E::TYPE, entity.id(), "created", value, None, None).await
 }
 
 /// Records a change from `before` to `after`, with the changed fields as `{from, to}` pairs.
 /// Nothing is recorded when no field changed.
 pub async fn updated<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, before: &E, after: &E) -> Result<()> {
+    updated_to(tx, cx, before, after, None).await
+}
+
+async fn updated_to<E: Entity>(
+    tx: &mut Tx,
+    cx: &Cx<'_>,
+    before: &E,
+    after: &E,
+    audience: Option<&str>,
+) -> Result<()> {
     let before_v = serde_json::to_value(before).map_err(anyhow::Error::from)?;
     let after_v = serde_json::to_value(after).map_err(anyhow::Error::from)?;
     let changes = diff(&before_v, &after_v);
@@ -40,6 +50,7 @@ pub async fn updated<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, before: &E, after: &E)
         "updated",
         after_v,
         Some(Value::Object(changes)),
+        audience,
     )
     .await
 }
@@ -47,9 +58,101 @@ pub async fn updated<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, before: &E, after: &E)
 /// Records the deletion of `entity` (its last state is kept in the event).
 pub async fn deleted<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
     let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(tx, cx, E::TYPE, entity.id(), "deleted", value, None).await
+    write(tx, cx, E::TYPE, entity.id(), "deleted", value, None, None).await
 }
 
+/// Like [`created`], for an entity only part of the organization may see: `audience` is a chat
+/// channel (`ch_…`) or a user (`usr_…`) id (see [`crate::events::Audience`]).
+pub async fn created_for<E: Entity>(
+    tx: &mut Tx,
+    cx: &Cx<'_>,
+    entity: &E,
+    audience: &str,
+) -> Result<()> {
+    let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
+    write(
+        tx,
+        cx,
+        E::TYPE,
+        entity.id(),
+        "created",
+        value,
+        None,
+        Some(audience),
+    )
+    .await
+}
+
+/// Like [`updated`], for an entity only `audience` may see (see [`created_for`]).
+pub async fn updated_for<E: Entity>(
+    tx: &mut Tx,
+    cx: &Cx<'_>,
+    before: &E,
+    after: &E,
+    audience: &str,
+) -> Result<()> {
+    updated_to(tx, cx, before, after, Some(audience)).await
+}
+
+/// Like [`deleted`], for an entity only `audience` may see (see [`created_for`]).
+pub async fn deleted_for<E: Entity>(
+    tx: &mut Tx,
+    cx: &Cx<'_>,
+    entity: &E,
+    audience: &str,
+) -> Result<()> {
+    let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
+    write(
+        tx,
+        cx,
+        E::TYPE,
+        entity.id(),
+        "deleted",
+        value,
+        None,
+        Some(audience),
+    )
+    .await
+}
+
+/// A change pushed under its own event name (e.g. `ChatMessage`) rather than `EntityChanged`.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// The push event name.
+    pub event: &'a str,
+    /// The entity type recorded in the outbox and the audit log.
+    pub entity_type: &'a str,
+    /// The entity's id.
+    pub entity_id: &'a str,
+    /// `created`, `updated`, `deleted`, …; the audit action is `{entity_type}.{action}`.
+    pub action: &'a str,
+    /// The event's `data`, exactly as pushed.
+    pub data: Value,
+    /// Who may receive it (`None` = the whole organization; see [`crate::events::Audience`]).
+    pub audience: Option<&'a str>,
+}
+
+/// Writes `record` to the outbox and an entry (with empty details) to the audit log.
+pub async fn record(tx: &mut Tx, cx: &Cx<'_>, record: Record<'_>) -> Result<()> {
+    let event = store::events::NewEvent {
+        org_id: cx.org_id()?,
+        entity_type: record.entity_type,
+        entity_id: record.entity_id,
+        action: record.action,
+        user_id: Some(cx.user_id()),
+        payload: &record.data,
+        at: crate::clock::now(),
+        event: record.event,
+        audience: record.audience,
+    };
+    store::events::insert_outbox(tx, &event).await?;
+    let ip = cx.caller.ip.map(|ip| ip.to_string());
+    let action = format!("{}.{}", record.entity_type, record.action);
+    store::events::insert_audit(tx, &event, &action, ip, &json!({})).await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn write(
     tx: &mut Tx,
     cx: &Cx<'_>,
@@ -58,6 +161,7 @@ async fn write(
     action: &str,
     entity: Value,
     changes: Option<Value>,
+    audience: Option<&str>,
 ) -> Result<()> {
     let org_id = cx.org_id()?;
     let now = crate::clock::now();
@@ -81,7 +185,7 @@ async fn write(
         payload: &data,
         at: now,
         event: "EntityChanged",
-        audience: None,
+        audience,
     };
     store::events::insert_outbox(tx, &event).await?;
     let details = changes.unwrap_or_else(|| json!({}));

@@ -213,6 +213,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateOrganization) -> Result<Organizati
     }
     let scoped = Cx::new(cx.app, cx.caller, Some(owner_membership(&org.id)));
     events::created(&mut tx, &scoped, &org).await?;
+    crate::domain::chat::ensure_general(&mut tx, &scoped).await?;
     tx.commit().await?;
     Ok(org)
 }

@@ -77,7 +77,9 @@ impl Bus {
     /// A bus that buffers up to `capacity` deliveries per slow subscriber; a subscriber that falls
     /// further behind is told how many it missed and recovers from the outbox.
     pub fn new(capacity: usize) -> Bus {
-        Bus { sender: broadcast::channel(capacity.max(16)).0 }
+        Bus {
+            sender: broadcast::channel(capacity.max(16)).0,
+        }
     }
 
     /// Listens to everything published from now on.
@@ -91,7 +93,14 @@ impl Bus {
     }
 
     /// Publishes an ephemeral signal (typing, presence): delivered live, never stored or replayed.
-    pub fn signal(&self, org_id: &str, audience: Audience, event: &str, user_id: &str, data: &Value) {
+    pub fn signal(
+        &self,
+        org_id: &str,
+        audience: Audience,
+        event: &str,
+        user_id: &str,
+        data: &Value,
+    ) {
         self.publish(Delivery {
             event_id: None,
             org_id: org_id.to_owned(),
@@ -113,8 +122,14 @@ mod tests {
     fn frames_and_audiences() {
         let f = Delivery::render("EntityChanged", Some(7), r#"{"a":1}"#);
         let v: Value = serde_json::from_str(&f).unwrap();
-        assert_eq!(v, serde_json::json!({"event": "EntityChanged", "event_id": 7, "data": {"a": 1}}));
-        assert_eq!(Audience::from_column(Some("usr_1")), Audience::User("usr_1".into()));
+        assert_eq!(
+            v,
+            serde_json::json!({"event": "EntityChanged", "event_id": 7, "data": {"a": 1}})
+        );
+        assert_eq!(
+            Audience::from_column(Some("usr_1")),
+            Audience::User("usr_1".into())
+        );
         assert_eq!(Audience::from_column(None).to_column(), None);
     }
 }

@@ -57,6 +57,8 @@ pub async fn membership_of_entity(
         Some("dep") => member_of!("task_dependencies"),
         Some("lbl") => member_of!("labels"),
         Some("ms") => member_of!("milestones"),
+        Some("ch") => member_of!("chat_channels"),
+        Some("msg") => member_of!("chat_messages"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

@@ -438,7 +438,10 @@ impl Db {
     }
 
     fn new(pools: Pools) -> Db {
-        Db { pools, committed: Arc::new(tokio::sync::Notify::new()) }
+        Db {
+            pools,
+            committed: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     /// The engine behind this handle.
@@ -466,13 +469,18 @@ impl Db {
             Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner, committed: self.committed.clone() })
+        Ok(Tx {
+            inner,
+            committed: self.committed.clone(),
+        })
     }
 
     /// Applies the embedded migrations for this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite").run(write).await?,
+            Pools::Sqlite { write, .. } => {
+                sqlx::migrate!("../migrations/sqlite").run(write).await?
+            }
             Pools::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
         }
         Ok(())

@@ -88,7 +88,9 @@ pub async fn outbox_after(
 ) -> sqlx::Result<Vec<OutboxRow>> {
     let Some(orgs) = orgs else {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id > $1 ORDER BY id LIMIT $2");
-        return ex.fetch_all(Query::new(Sql::Built(sql)).bind(after).bind(limit)).await;
+        return ex
+            .fetch_all(Query::new(Sql::Built(sql)).bind(after).bind(limit))
+            .await;
     };
     if orgs.is_empty() {
         return Ok(Vec::new());
@@ -103,12 +105,20 @@ pub async fn outbox_after(
         "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id > $1 AND org_id IN ({}) ORDER BY id LIMIT $2",
         placeholders.join(", ")
     );
-    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args)).await
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args))
+        .await
+}
+
+/// The oldest event still kept, if any.
+pub async fn oldest_outbox_id(ex: &mut impl Exec) -> sqlx::Result<Option<i64>> {
+    let (id,): (Option<i64>,) = ex.fetch_one(q!("SELECT MIN(id) FROM outbox")).await?;
+    Ok(id)
 }
 
 /// Deletes events older than `before` (retention); returns how many.
 pub async fn purge_outbox(ex: &mut impl Exec, before: DateTime<Utc>) -> sqlx::Result<u64> {
-    ex.execute(q!("DELETE FROM outbox WHERE created_at < $1", before)).await
+    ex.execute(q!("DELETE FROM outbox WHERE created_at < $1", before))
+        .await
 }
 
 /// Appends to the audit log.

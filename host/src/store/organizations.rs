@@ -84,7 +84,12 @@ pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
 /// organization would wait for the previous one's commit. That statement commits without waiting
 /// for its WAL flush: WAL is flushed in order, so any task that becomes durable implies its
 /// counter update is durable too, and a crash or a rolled-back caller leaves only a gap.
-pub async fn reserve_task_numbers(db: &Db, tx: &mut Tx, org_id: &str, count: i64) -> sqlx::Result<i64> {
+pub async fn reserve_task_numbers(
+    db: &Db,
+    tx: &mut Tx,
+    org_id: &str,
+    count: i64,
+) -> sqlx::Result<i64> {
     let (first,): (i64,) = match tx.backend() {
         Backend::Sqlite => {
             tx.fetch_one(q!(

@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::{auth, invoke::call};
 use crate::actions::Action;
 use crate::app::App;
+use crate::domain::search;
 use crate::domain::{
-    audit, checklist, comments, dashboard, dependencies, labels, members, milestones,
+    audit, chat, checklist, comments, dashboard, dependencies, labels, members, milestones,
     organizations, projects, sidebar, task_groups, task_statuses, tasks,
 };
 
@@ -76,6 +77,10 @@ impl Routes {
     /// `POST` that creates a resource, 201.
     fn create<A: Action>(self, path: &'static str) -> Self {
         self.action::<A>("POST", path, post(call::<A, 201>))
+    }
+    /// `POST` that answers with no body, 204.
+    fn post_no_content<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("POST", path, post(call::<A, 204>))
     }
     /// `PATCH`, 200.
     fn patch<A: Action>(self, path: &'static str) -> Self {
@@ -193,6 +198,19 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
     .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")
     .get::<dashboard::Summary>("/dashboard/summary")
-    .get::<audit::ListAudit>("/audit");
+    .get::<search::Search>("/search")
+    .get::<audit::ListAudit>("/audit")
+    // Chat.
+    .get::<chat::ListChannels>("/chat/channels")
+    .create::<chat::CreateChannel>("/chat/channels")
+    .create::<chat::AddChannelMember>("/chat/channels/{channel_id}/members")
+    .delete::<chat::RemoveChannelMember>("/chat/channels/{channel_id}/members/{user_id}")
+    .get::<chat::ListMessages>("/chat/channels/{channel_id}/messages")
+    .create::<chat::SendMessage>("/chat/channels/{channel_id}/messages")
+    .delete::<chat::DeleteMessage>("/chat/channels/{channel_id}/messages/{message_id}")
+    .post_no_content::<chat::Typing>("/chat/channels/{channel_id}/typing")
+    .create::<chat::AddReaction>("/chat/messages/{message_id}/reactions")
+    .delete::<chat::RemoveReaction>("/chat/messages/{message_id}/reactions/{emoji}")
+    .post::<chat::OpenDirect>("/chat/direct");
     (r.router, r.table)
 }

@@ -1,0 +1,46 @@
+//! `/ws`: TRCR's WebSocket API. A client connects, sends `authenticate` with a single-use ticket
+//! (optionally with `last_event_id` to resume), then sends actions — dispatched through the same
+//! registry as REST — and receives the events it may see, pushed as they commit.
+
+mod connection;
+mod limits;
+pub mod protocol;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+
+pub use limits::ConnectionLimits;
+
+use crate::app::App;
+
+/// Largest accepted message (and frame).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Time allowed between connecting and a successful `authenticate`.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Interval of server pings.
+pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+/// Time allowed for the pong after a ping.
+pub const PONG_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection without client messages for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Client messages allowed per minute per connection.
+pub const MESSAGES_PER_MINUTE: u32 = 60;
+/// Concurrent connections allowed per user.
+pub const CONNECTIONS_PER_USER: usize = 5;
+
+/// Upgrades `GET /ws`. Buffers are kept small: an idle connection should cost kilobytes.
+pub async fn upgrade(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| connection::run(app, socket, peer.ip()))
+}

@@ -1,0 +1,449 @@
+//! The `/ws` protocol with real WebSocket clients: ticket authentication, the request/response
+//! envelope for every registered action, pushed events and who receives them, resuming with
+//! `last_event_id`, presence, and every kind of bad frame with its documented error or close code.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::harness::{Backend, Client, Server};
+
+/// How long a test waits for a frame it expects.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A WebSocket client that keeps pushed events apart from responses.
+struct Ws {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    /// Pushed events received while waiting for a response.
+    events: Vec<Value>,
+}
+
+impl Ws {
+    /// Connects without authenticating.
+    async fn connect(server: &Server) -> Ws {
+        let url = format!("{}/ws", server.base.replacen("http", "ws", 1));
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("WebSocket connects");
+        Ws {
+            stream,
+            next_id: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// Connects and authenticates with a fresh ticket of `client`'s user.
+    async fn open(server: &Server, client: &Client) -> Ws {
+        Ws::resume(server, client, None).await
+    }
+
+    /// Connects and authenticates, resuming after `last_event_id` when given.
+    async fn resume(server: &Server, client: &Client, last_event_id: Option<i64>) -> Ws {
+        let mut ws = Ws::connect(server).await;
+        let ticket = ticket(client).await;
+        let mut payload = json!({ "ticket": ticket });
+        if let Some(id) = last_event_id {
+            payload["last_event_id"] = json!(id);
+        }
+        let reply = ws.request("authenticate", payload).await;
+        assert_eq!(reply["status"], "ok", "authenticate failed: {reply}");
+        ws
+    }
+
+    async fn send(&mut self, value: Value) {
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("frame sent");
+    }
+
+    /// The next text frame as JSON (control frames are skipped).
+    async fn recv(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a frame within the wait")
+                .expect("the connection is open")
+                .expect("a valid frame");
+            match message {
+                Message::Text(t) => return serde_json::from_str(&t).expect("frames are JSON"),
+                Message::Close(frame) => panic!("connection closed unexpectedly: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Sends an action with a fresh `request_id` and returns its response; events that arrive
+    /// first are kept in `events`.
+    async fn request(&mut self, action: &str, payload: Value) -> Value {
+        self.next_id += 1;
+        let id = format!("r{}", self.next_id);
+        self.send(json!({ "action": action, "payload": payload, "request_id": id }))
+            .await;
+        loop {
+            let frame = self.recv().await;
+            if frame["request_id"] == id.as_str() {
+                return frame;
+            }
+            assert!(
+                frame.get("event").is_some(),
+                "unexpected frame while waiting for {id}: {frame}"
+            );
+            self.events.push(frame);
+        }
+    }
+
+    /// The next pushed event (from `events` first).
+    async fn event(&mut self) -> Value {
+        if !self.events.is_empty() {
+            return self.events.remove(0);
+        }
+        let frame = self.recv().await;
+        assert!(
+            frame.get("event").is_some(),
+            "expected an event, got {frame}"
+        );
+        frame
+    }
+
+    /// The next pushed event of kind `event`, skipping other kinds (presence announcements, and
+    /// changes committed just before this connection subscribed, which may still arrive live).
+    async fn next(&mut self, event: &str) -> Value {
+        loop {
+            let e = self.event().await;
+            if e["event"] == event {
+                return e;
+            }
+        }
+    }
+
+    /// The next `EntityChanged` about `entity_type` with `action`, skipping anything else.
+    async fn next_change(&mut self, entity_type: &str, action: &str) -> Value {
+        loop {
+            let e = self.next("EntityChanged").await;
+            if e["data"]["entity_type"] == entity_type && e["data"]["action"] == action {
+                return e;
+            }
+        }
+    }
+
+    /// Asserts that none of the pending events (after a ping round trip) is of these kinds.
+    async fn assert_none_of(&mut self, kinds: &[&str]) {
+        let pong = self.request("ping", json!({})).await;
+        assert_eq!(pong["action"], "pong");
+        let unwanted: Vec<&Value> = self
+            .events
+            .iter()
+            .filter(|e| kinds.iter().any(|k| e["event"] == *k))
+            .collect();
+        assert!(unwanted.is_empty(), "unexpected events: {unwanted:?}");
+    }
+
+    /// Asserts that no event is pending: a ping round trip returns without any event before it.
+    async fn assert_no_events(&mut self) {
+        let pong = self.request("ping", json!({})).await;
+        assert_eq!(pong["action"], "pong");
+        assert!(
+            self.events.is_empty(),
+            "unexpected events: {:?}",
+            self.events
+        );
+    }
+
+    /// Waits for the server to close the connection and returns the close code.
+    async fn closed(&mut self) -> u16 {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
+                .await
+                .expect("the server closes within the wait");
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+                Some(Ok(Message::Close(None))) | None => return u16::from(CloseCode::Status),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("connection failed instead of closing: {e}"),
+            }
+        }
+    }
+}
+
+async fn ticket(client: &Client) -> String {
+    let r = client.post("/auth/ws-ticket", None).await;
+    r.assert_status(200);
+    r.body["ticket"].as_str().expect("ticket").to_owned()
+}
+
+/// Every action name in the registry, from `stint actions`.
+fn registered_actions() -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("actions")
+        .output()
+        .expect("stint actions runs");
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("stint actions prints JSON");
+    list.iter()
+        .map(|a| a["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+both! {
+    async fn authenticate_then_actions_with_the_envelope(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let mut ws = Ws::open(&server, &alice).await;
+
+        let project = ws.request("projects.create", json!({ "name": "Website" })).await;
+        assert_eq!(project["status"], "ok", "{project}");
+        let pid = project["data"]["id"].as_str().expect("project id").to_owned();
+        let task = ws.request("tasks.create", json!({ "title": "Over the socket", "project_id": pid })).await;
+        assert_eq!(task["data"]["title"], "Over the socket");
+        let list = ws.request("tasks.list", json!({ "per_page": 1 })).await;
+        assert_eq!(list["pagination"]["total"], 1);
+
+        // `id` instead of `request_id` is echoed as `id`.
+        ws.send(json!({ "action": "labels.list", "id": 42 })).await;
+        let mut reply = ws.recv().await;
+        while reply.get("event").is_some() {
+            reply = ws.recv().await;
+        }
+        assert_eq!(reply["id"], 42);
+        assert_eq!(reply["status"], "ok");
+        assert!(reply.get("request_id").is_none());
+
+        let pong = ws.request("ping", json!({})).await;
+        assert_eq!(pong["action"], "pong");
+        assert!(pong["timestamp"].is_string());
+
+        let unknown = ws.request("tasks.fly", json!({})).await;
+        assert_eq!(unknown["error"]["code"], "VALIDATION_ERROR");
+        let wrong = ws.request("tasks.create", json!({ "title": 5, "project_id": pid })).await;
+        assert_eq!(wrong["error"]["code"], "VALIDATION_ERROR");
+        assert_eq!(wrong["error"]["details"]["field"], "title");
+        let missing = ws.request("tasks.get", json!({})).await;
+        assert_eq!(missing["error"]["code"], "VALIDATION_ERROR");
+        let foreign = ws.request("tasks.get", json!({ "id": "tsk_nope" })).await;
+        assert_eq!(foreign["error"]["code"], "NOT_FOUND");
+        let again = ws.request("authenticate", json!({ "ticket": "wst_x" })).await;
+        assert_eq!(again["error"]["code"], "VALIDATION_ERROR");
+    }
+
+    async fn every_registered_action_answers_over_the_socket(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let mut ws = Ws::open(&server, &alice).await;
+        let actions = registered_actions();
+        assert!(actions.len() >= 50, "only {} actions registered", actions.len());
+        for action in &actions {
+            // An empty payload: each action must answer with the envelope — ok, or an error that
+            // is about the payload or the resource, never "unknown action" and never a 500.
+            let reply = ws.request(action, json!({})).await;
+            let status = reply["status"].as_str().unwrap_or_default();
+            assert!(status == "ok" || status == "error", "{action}: no envelope: {reply}");
+            if status == "error" {
+                let code = reply["error"]["code"].as_str().unwrap_or_default();
+                let message = reply["error"]["message"].as_str().unwrap_or_default();
+                assert_ne!(code, "INTERNAL_ERROR", "{action}: {reply}");
+                assert!(!message.contains("unknown action"), "{action} is not dispatched: {reply}");
+            }
+        }
+    }
+
+    async fn events_reach_those_who_may_see_them(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (mallory, _) = server.register_with_org("mallory@example.com", "Mallory", "Other").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com" }))).await.assert_status(201);
+
+        let mut alice_ws = Ws::open(&server, &alice).await;
+        let mut bob_ws = Ws::open(&server, &bob).await;
+        let mut mallory_ws = Ws::open(&server, &mallory).await;
+        // Bob connecting is announced to alice.
+        let presence = alice_ws.next("UserPresence").await;
+        assert_eq!(presence["data"]["status"], "online");
+
+        let project = alice.post("/projects", Some(json!({ "name": "Website" }))).await;
+        let pid = project.data()["id"].as_str().expect("id").to_owned();
+        let task = alice.post("/tasks", Some(json!({ "title": "Push me", "project_id": pid }))).await;
+        let tid = task.data()["id"].as_str().expect("id").to_owned();
+        alice.patch(&format!("/tasks/{tid}"), Some(json!({ "title": "Pushed" }))).await.assert_status(200);
+
+        for ws in [&mut alice_ws, &mut bob_ws] {
+            let project = ws.next_change("project", "created").await;
+            assert_eq!(project["data"]["entity_id"], pid.as_str());
+            let created = ws.next_change("task", "created").await;
+            assert_eq!(created["data"]["entity"]["title"], "Push me");
+            let updated = ws.next_change("task", "updated").await;
+            assert_eq!(updated["data"]["entity_id"], tid.as_str());
+            assert_eq!(updated["data"]["changes"]["title"], json!({ "from": "Push me", "to": "Pushed" }));
+            assert!(updated["data"]["user_id"].is_string() && updated["data"]["timestamp"].is_string());
+            let ids: Vec<i64> = [&project, &created, &updated].iter().map(|e| e["event_id"].as_i64().expect("event_id")).collect();
+            assert!(ids.windows(2).all(|w| w[0] < w[1]), "event ids increase: {ids:?}");
+        }
+        // Mallory, in another organization, receives none of Acme's events.
+        let pong = mallory_ws.request("ping", json!({})).await;
+        assert_eq!(pong["action"], "pong");
+        let mallory_id = mallory.get("/auth/me", None).await.data()["id"].clone();
+        let leaked: Vec<&Value> = mallory_ws
+            .events
+            .iter()
+            .filter(|e| {
+                e["data"]["entity"]["org_id"] == org.as_str()
+                    || e["data"]["entity_id"] == pid.as_str()
+                    || e["data"]["entity_id"] == tid.as_str()
+                    || (e["event"] == "UserPresence" && e["data"]["user_id"] != mallory_id)
+            })
+            .collect();
+        assert!(leaked.is_empty(), "mallory received Acme's events: {leaked:?}");
+
+        // Bob leaves: alice sees him go offline; he no longer gets the organization's events.
+        drop(bob_ws);
+        let offline = alice_ws.next("UserPresence").await;
+        assert_eq!(offline["data"]["status"], "offline");
+    }
+
+    async fn resume_replays_what_was_missed_in_order(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let project = alice.post("/projects", Some(json!({ "name": "Website" }))).await;
+        let pid = project.data()["id"].as_str().expect("id").to_owned();
+
+        let mut ws = Ws::open(&server, &alice).await;
+        alice.post("/tasks", Some(json!({ "title": "seen", "project_id": pid }))).await.assert_status(201);
+        let seen = ws.next_change("task", "created").await;
+        assert_eq!(seen["data"]["entity"]["title"], "seen");
+        let last = seen["event_id"].as_i64().expect("event_id");
+        drop(ws);
+
+        for title in ["missed 1", "missed 2", "missed 3"] {
+            alice.post("/tasks", Some(json!({ "title": title, "project_id": pid }))).await.assert_status(201);
+        }
+        let mut ws = Ws::resume(&server, &alice, Some(last)).await;
+        let mut ids = Vec::new();
+        for title in ["missed 1", "missed 2", "missed 3"] {
+            let e = ws.next_change("task", "created").await;
+            assert_eq!(e["data"]["entity"]["title"], title);
+            ids.push(e["event_id"].as_i64().expect("event_id"));
+        }
+        assert!(ids.windows(2).all(|w| w[0] < w[1]) && ids[0] > last, "replayed in order: {ids:?}");
+        // Then live, without duplicates.
+        alice.post("/tasks", Some(json!({ "title": "live", "project_id": pid }))).await.assert_status(201);
+        let live = ws.next_change("task", "created").await;
+        assert_eq!(live["data"]["entity"]["title"], "live");
+        ws.assert_no_events().await;
+    }
+
+    async fn bad_frames_get_their_documented_answer(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+
+        // Actions before authenticate are refused; the connection stays usable.
+        let mut ws = Ws::connect(&server).await;
+        let early = ws.request("tasks.list", json!({})).await;
+        assert_eq!(early["error"]["code"], "UNAUTHORIZED");
+        ws.send(json!({ "nonsense": true })).await;
+        assert_eq!(ws.recv().await["error"]["code"], "VALIDATION_ERROR");
+        ws.stream.send(Message::Text("{not json".into())).await.expect("sent");
+        assert_eq!(ws.recv().await["error"]["code"], "VALIDATION_ERROR");
+        let t = ticket(&alice).await;
+        let ok = ws.request("authenticate", json!({ "ticket": t })).await;
+        assert_eq!(ok["status"], "ok");
+
+        // Binary frames close with 1003.
+        ws.stream.send(Message::Binary(vec![1, 2, 3].into())).await.expect("sent");
+        assert_eq!(ws.closed().await, 1003);
+
+        // A message over 64 KB closes with 1009.
+        let mut ws = Ws::open(&server, &alice).await;
+        let big = json!({ "action": "ping", "payload": { "pad": "x".repeat(70 * 1024) } });
+        ws.stream.send(Message::Text(big.to_string().into())).await.expect("sent");
+        assert_eq!(ws.closed().await, 1009);
+
+        // A reused ticket is refused and closes with 4003.
+        let t = ticket(&alice).await;
+        let mut first = Ws::connect(&server).await;
+        assert_eq!(first.request("authenticate", json!({ "ticket": t })).await["status"], "ok");
+        let mut second = Ws::connect(&server).await;
+        let reused = second.request("authenticate", json!({ "ticket": t })).await;
+        assert_eq!(reused["error"]["code"], "UNAUTHORIZED");
+        assert_eq!(second.closed().await, 4003);
+        drop(first);
+
+        // A sixth connection of one user is refused with 4029 (after the server has seen the
+        // earlier connections go).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut open = Vec::new();
+        for _ in 0..5 {
+            open.push(Ws::open(&server, &alice).await);
+        }
+        let mut sixth = Ws::connect(&server).await;
+        let t = ticket(&alice).await;
+        let refused = sixth.request("authenticate", json!({ "ticket": t })).await;
+        assert_eq!(refused["error"]["code"], "TOO_MANY_CONNECTIONS");
+        assert_eq!(sixth.closed().await, 4029);
+        drop(open);
+
+        // The 61st message within a minute is refused with RATE_LIMIT_EXCEEDED.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut ws = Ws::open(&server, &alice).await;
+        let mut limited = None;
+        for i in 0..61 {
+            let reply = ws.request("ping", json!({})).await;
+            if reply.get("error").is_some() {
+                limited = Some((i, reply));
+                break;
+            }
+        }
+        let (at, reply) = limited.expect("the limit applies within 61 messages");
+        assert_eq!(reply["error"]["code"], "RATE_LIMIT_EXCEEDED");
+        assert!(at >= 59, "limited too early, at message {at}");
+
+        // No authenticate within 10 s closes with 4001.
+        let mut slow = Ws::connect(&server).await;
+        assert_eq!(slow.closed().await, 4001);
+    }
+
+    async fn chat_events_reach_channel_members_only(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        let (carol, _) = server.register("carol@example.com", "Carol").await;
+        for email in ["bob@example.com", "carol@example.com"] {
+            alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": email }))).await.assert_status(201);
+        }
+        let bob_id = bob.get("/auth/me", None).await.data()["id"].as_str().expect("id").to_owned();
+        let private = alice.post("/chat/channels", Some(json!({ "name": "secret", "kind": "private", "member_ids": [bob_id] }))).await;
+        private.assert_status(201);
+        let private = private.data()["id"].as_str().expect("channel id").to_owned();
+        let channels = alice.get("/chat/channels", None).await;
+        let general = channels.data().as_array().expect("list").iter().find(|c| c["kind"] == "org").expect("general channel")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+
+        let mut alice_ws = Ws::open(&server, &alice).await;
+        let mut bob_ws = Ws::open(&server, &bob).await;
+        let mut carol_ws = Ws::open(&server, &carol).await;
+
+        alice.post(&format!("/chat/channels/{private}/messages"), Some(json!({ "content": "just us" }))).await.assert_status(201);
+        let message = bob_ws.next("ChatMessage").await;
+        assert_eq!(message["data"]["channel_id"], private.as_str());
+        assert_eq!(message["data"]["message"]["content"], "just us");
+        assert_eq!(message["data"]["message"]["user_name"], "Alice");
+        assert_eq!(alice_ws.next("ChatMessage").await["data"]["message"]["content"], "just us");
+
+        bob.post(&format!("/chat/channels/{private}/typing"), Some(json!({ "org_id": org }))).await.assert_status(204);
+        let typing = alice_ws.next("Typing").await;
+        assert_eq!(typing["data"]["channel_id"], private.as_str());
+        assert!(typing.get("event_id").is_none(), "typing is ephemeral");
+
+        alice.post(&format!("/chat/channels/{general}/messages"), Some(json!({ "content": "hello all" }))).await.assert_status(201);
+        assert_eq!(carol_ws.next("ChatMessage").await["data"]["message"]["content"], "hello all");
+        // Carol saw neither the private message nor the typing in the private channel.
+        carol_ws.assert_none_of(&["ChatMessage", "Typing"]).await;
+    }
+}
