@@ -264,4 +264,26 @@ both! {
         alice.delete(&format!("/organizations/{side}"), None).await.assert_status(204);
         alice.get(&format!("/organizations/{side}"), None).await.assert_error(404, "NOT_FOUND");
     }
+
+    async fn concurrent_creates_get_unique_numbers(backend: Backend) {
+        // More concurrent creations than the server has pooled connections: none may wait on
+        // another forever, and every task gets its own number.
+        let server = Server::start(backend).await;
+        let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let project = alice.post("/projects", Some(json!({ "name": "Busy" }))).await;
+        let pid = id(project.assert_status(201).data());
+        let creates = (0..40).map(|i| {
+            let (alice, pid) = (alice.clone(), pid.clone());
+            async move { alice.post("/tasks", Some(json!({ "title": format!("task {i}"), "project_id": pid }))).await }
+        });
+        let results = tokio::time::timeout(std::time::Duration::from_secs(60), futures::future::join_all(creates))
+            .await
+            .expect("40 concurrent creations finish within a minute");
+        let mut numbers: Vec<i64> = results
+            .iter()
+            .map(|r| r.assert_status(201).data()["number"].as_i64().expect("number"))
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=40).collect::<Vec<i64>>(), "numbers are unique and without gaps");
+    }
 }

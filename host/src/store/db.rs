@@ -47,8 +47,15 @@ enum Pools {
         /// The one connection that opens write transactions.
         write: SqlitePool,
     },
-    /// PostgreSQL: one pool for everything.
-    Postgres(PgPool),
+    /// PostgreSQL: the main pool, and a small side pool for short out-of-band statements taken
+    /// while the caller holds a main-pool transaction (see [`Db::side`]); sharing one pool would
+    /// let those callers exhaust it and wait on each other forever.
+    Postgres {
+        /// Connections for reads and transactions.
+        main: PgPool,
+        /// Connections for out-of-band autocommit statements.
+        side: PgPool,
+    },
 }
 
 /// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
@@ -347,7 +354,22 @@ impl Exec for AutoCommit<'_> {
     fn executor(&mut self) -> Executor<'_> {
         match &self.0.pools {
             Pools::Sqlite { write, .. } => Executor::SqliteWrite(write),
-            Pools::Postgres(pool) => Executor::Postgres(pool),
+            Pools::Postgres { main, .. } => Executor::Postgres(main),
+        }
+    }
+}
+
+/// Out-of-band autocommit statements (PostgreSQL's side pool; SQLite's writer).
+pub struct Side<'a>(&'a Db);
+
+impl Exec for Side<'_> {
+    fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+    fn executor(&mut self) -> Executor<'_> {
+        match &self.0.pools {
+            Pools::Sqlite { write, .. } => Executor::SqliteWrite(write),
+            Pools::Postgres { side, .. } => Executor::Postgres(side),
         }
     }
 }
@@ -359,7 +381,7 @@ impl Exec for &Db {
     fn executor(&mut self) -> Executor<'_> {
         match &self.pools {
             Pools::Sqlite { read, .. } => Executor::SqliteRead(read),
-            Pools::Postgres(pool) => Executor::Postgres(pool),
+            Pools::Postgres { main, .. } => Executor::Postgres(main),
         }
     }
 }
@@ -405,12 +427,17 @@ impl Db {
     pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options: PgConnectOptions = url.parse()?;
-            let pool = PgPoolOptions::new()
+            let main = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options.clone())
+                .await?;
+            let side = PgPoolOptions::new()
+                .max_connections(2)
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            Ok(Db::new(Pools::Postgres(pool)))
+            Ok(Db::new(Pools::Postgres { main, side }))
         } else if url.starts_with("sqlite:") {
             let options: SqliteConnectOptions = url
                 .parse::<SqliteConnectOptions>()?
@@ -448,7 +475,7 @@ impl Db {
     pub fn backend(&self) -> Backend {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,
-            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -463,11 +490,17 @@ impl Db {
         AutoCommit(self)
     }
 
+    /// An executor for short autocommit statements issued while the caller holds a transaction.
+    /// On SQLite this is the writer (do not use it while holding a SQLite transaction).
+    pub fn side(&self) -> Side<'_> {
+        Side(self)
+    }
+
     /// Opens a write transaction.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         let inner = match &self.pools {
             Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
-            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Pools::Postgres { main, .. } => TxInner::Postgres(main.begin().await?),
         };
         Ok(Tx {
             inner,
@@ -481,7 +514,9 @@ impl Db {
             Pools::Sqlite { write, .. } => {
                 sqlx::migrate!("../migrations/sqlite").run(write).await?
             }
-            Pools::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+            Pools::Postgres { main, .. } => {
+                sqlx::migrate!("../migrations/postgres").run(main).await?
+            }
         }
         Ok(())
     }
@@ -493,7 +528,10 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Pools::Postgres(pool) => pool.close().await,
+            Pools::Postgres { main, side } => {
+                main.close().await;
+                side.close().await;
+            }
         }
     }
 }

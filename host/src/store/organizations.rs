@@ -101,7 +101,7 @@ pub async fn reserve_task_numbers(
             .await?
         }
         Backend::Postgres => {
-            db.auto_commit()
+            db.side()
                 .fetch_one(q!(
                     "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
                      UPDATE organizations SET next_task_number = next_task_number + $2 FROM relaxed
