@@ -21,8 +21,10 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpSocket;
-use tokio::sync::{Barrier, mpsc};
+
+use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Command-line options.
@@ -53,6 +55,17 @@ struct Args {
     /// Unique prefix for e-mail addresses (default: derived from the time).
     #[arg(long)]
     run_id: Option<String>,
+}
+
+/// Waits until `n` connections have authenticated.
+async fn wait_ready(ready: &(AtomicUsize, Notify), n: usize) {
+    loop {
+        let notified = ready.1.notified();
+        if ready.0.load(Ordering::SeqCst) >= n {
+            return;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
+    }
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -155,7 +168,6 @@ async fn main() -> anyhow::Result<()> {
         tokens.push(r??);
     }
 
-    let before = args.server_pid.and_then(rss_kib);
     eprintln!("opening {} connections …", args.connections);
     let ws_url = format!(
         "{}/ws",
@@ -167,10 +179,19 @@ async fn main() -> anyhow::Result<()> {
         .next()
         .context("server address")?;
     let (latency_tx, mut latency_rx) = mpsc::unbounded_channel::<(usize, Instant)>();
-    let ready = Arc::new(Barrier::new(args.connections + 1));
+    // Connections report readiness and then keep reading (so they answer the server's pings)
+    // instead of blocking until every connection is open.
+    let ready = Arc::new((AtomicUsize::new(0), Notify::new()));
     let started = Instant::now();
     let mut conns = tokio::task::JoinSet::new();
+    let half = args.connections / 2;
+    let mut rss_half = None;
     for n in 0..args.connections {
+        if n == half && half > 0 {
+            wait_ready(&ready, half).await;
+            tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
+            rss_half = args.server_pid.and_then(rss_kib);
+        }
         let token = tokens[n / args.per_user.max(1)].clone();
         let (http, api, ws_url, ready, latency_tx) = (
             http.clone(),
@@ -205,7 +226,8 @@ async fn main() -> anyhow::Result<()> {
                 }
                 ws
             };
-            ready.wait().await;
+            ready.0.fetch_add(1, Ordering::SeqCst);
+            ready.1.notify_waiters();
             let mut ws = stream;
             while let Some(msg) = ws.next().await {
                 if let Ok(Message::Text(t)) = msg
@@ -221,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     drop(latency_tx);
-    ready.wait().await;
+    wait_ready(&ready, args.connections).await;
     eprintln!(
         "{} connections open in {:.1?}",
         args.connections,
@@ -229,10 +251,11 @@ async fn main() -> anyhow::Result<()> {
     );
     tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
     let after = args.server_pid.and_then(rss_kib);
-    if let (Some(b), Some(a)) = (before, after) {
-        let per = (a.saturating_sub(b)) as f64 / args.connections as f64;
+    if let (Some(h), Some(a)) = (rss_half, after) {
+        // The slope between half and all connections leaves out what setup left behind.
+        let per = a.saturating_sub(h) as f64 / (args.connections - half) as f64;
         println!(
-            "server RSS: {b} KiB before, {a} KiB with {} connections → {per:.1} KiB per connection",
+            "server RSS: {h} KiB with {half} connections, {a} KiB with {} → {per:.1} KiB per additional connection",
             args.connections
         );
     }

@@ -28,22 +28,43 @@ pub fn validate(field: &str, password: &str) -> Result<()> {
     Ok(())
 }
 
+/// Argon2id takes ~19 MiB and tens of milliseconds per hash. Running more hashes at once than
+/// there are cores only queues them on the blocking pool — where every thread's allocator arena
+/// keeps its 19 MiB — so a registration or login storm is bounded to one hash per core.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2);
+    tokio::sync::Semaphore::new(cores)
+});
+
+async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+}
+
 /// Hashes a password with Argon2id and a random salt (PHC string format).
 pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(anyhow::anyhow!("hashing password: {e}")))
     })
     .await
-    .map_err(|e| Error::Internal(e.into()))?
 }
 
 /// Verifies a password against a stored hash. With no stored hash (unknown account) it still
 /// spends the same time against a dummy, so response time does not reveal which emails exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         let parsed = PasswordHash::new(&stored).map_err(|e| {
@@ -55,7 +76,6 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
             && known)
     })
     .await
-    .map_err(|e| Error::Internal(e.into()))?
 }
 
 /// Argon2id hash of a random string nobody knows, made once with the default parameters.

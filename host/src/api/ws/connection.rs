@@ -418,6 +418,7 @@ async fn timed(f: impl Future<Output = Result<(), axum::Error>>) -> Option<()> {
 }
 
 async fn shut(sink: &mut Sink, code: u16, reason: &str) {
+    tracing::debug!(code, reason, "closing WebSocket connection");
     let frame = CloseFrame {
         code,
         reason: reason.into(),
