@@ -33,6 +33,12 @@ pub struct AppInner {
     pub bus: Bus,
     /// WebSocket connections per user.
     pub ws_limits: crate::api::ws::ConnectionLimits,
+    /// The highest event id the dispatcher has published (replays stop there).
+    pub events_published: crate::events::dispatcher::Watermark,
+    /// Woken when another process committed events.
+    pub outbox_wake: tokio::sync::Notify,
+    /// The Redis client for listening to the other processes, when configured.
+    pub redis: Option<redis::Client>,
 }
 
 impl Deref for App {
@@ -61,6 +67,16 @@ impl App {
         );
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let rate_limiter = RateLimiter::new(config.rate_limit_per_minute);
+        let bus = Bus::new(4096);
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let (relay, client) =
+                    crate::events::relay::Relay::connect(url, &config.database_url).await?;
+                bus.set_relay(relay);
+                Some(client)
+            }
+            None => None,
+        };
         Ok(App(Arc::new(AppInner {
             registry: crate::actions::build_registry(),
             config,
@@ -68,8 +84,11 @@ impl App {
             jwt,
             mailer,
             rate_limiter,
-            bus: Bus::new(4096),
+            bus,
             ws_limits: Default::default(),
+            events_published: Default::default(),
+            outbox_wake: tokio::sync::Notify::new(),
+            redis,
         })))
     }
 }

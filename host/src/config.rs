@@ -59,6 +59,9 @@ pub struct ConfigArgs {
     /// Days delivered real-time events are kept for clients that resume [default: 7].
     #[arg(long, env = "STINT_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u32>,
+    /// Seconds a WebSocket ticket stays valid [default: 30].
+    #[arg(long, env = "STINT_WS_TICKET_TTL_SECS")]
+    pub ws_ticket_ttl_secs: Option<u32>,
 }
 
 /// How log lines are written.
@@ -89,6 +92,7 @@ struct FileConfig {
     db_max_connections: Option<u32>,
     log_format: Option<LogFormat>,
     event_retention_days: Option<u32>,
+    ws_ticket_ttl_secs: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -192,7 +196,12 @@ impl Config {
             data_dir,
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
-            ws_ticket_ttl: Duration::from_secs(30),
+            ws_ticket_ttl: Duration::from_secs(u64::from(
+                args.ws_ticket_ttl_secs
+                    .or(file.ws_ticket_ttl_secs)
+                    .unwrap_or(30)
+                    .max(1),
+            )),
             password_reset_ttl: Duration::from_secs(3600),
             event_retention: Duration::from_secs(
                 86_400

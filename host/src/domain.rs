@@ -14,6 +14,7 @@ pub mod events;
 pub mod labels;
 pub mod members;
 pub mod milestones;
+pub mod notifications;
 pub mod organizations;
 pub mod page;
 pub mod permissions;

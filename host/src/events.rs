@@ -5,5 +5,6 @@
 
 pub mod bus;
 pub mod dispatcher;
+pub mod relay;
 
 pub use bus::{Audience, Bus, Delivery};

@@ -91,6 +91,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
+    let relay = match (app.bus.relay(), &app.redis) {
+        (Some(relay), Some(client)) => Some(tokio::spawn(
+            relay.clone().listen(client.clone(), app.clone()),
+        )),
+        _ => None,
+    };
     let db = app.db.clone();
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
@@ -98,6 +104,9 @@ pub async fn serve(
         .await?;
     housekeeping.abort();
     dispatcher.abort();
+    if let Some(relay) = relay {
+        relay.abort();
+    }
     db.close().await;
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod events;
 pub mod labels;
 pub mod milestones;
+pub mod notifications;
 pub mod organizations;
 pub mod projects;
 pub mod search;

@@ -215,6 +215,8 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         }
         ("POST", "/chat/channels/{channel_id}/typing") => json!({}),
         ("POST", "/chat/messages/{message_id}/reactions") => json!({ "emoji": "ok" }),
+        ("GET", "/notifications") => json!({ "unread": "true" }),
+        ("POST", "/notifications/mark-read") => json!({}),
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -498,6 +500,7 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/sidebar/collapsed?org_id={org}"),
         format!("/chat/channels?org_id={org}"),
         format!("/chat/channels/{}/messages", fx.channel_id),
+        format!("/notifications?org_id={org}"),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

@@ -102,6 +102,8 @@ pub struct Server {
     data_dir: PathBuf,
     /// The PostgreSQL database created for this server, dropped on `Drop`.
     pg_db: Option<String>,
+    /// The extra environment it was started with, for restarts.
+    extra_env: Vec<(String, String)>,
 }
 
 /// How a start attempt ended.
@@ -139,6 +141,10 @@ impl Server {
             _dir: dir,
             data_dir,
             pg_db: None,
+            extra_env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         // Registered in `server` before anything can panic, so `Drop` removes it.
         if backend == Backend::Postgres {
@@ -151,6 +157,44 @@ impl Server {
             }
         }
         panic!("could not start stint: the port was taken {START_ATTEMPTS} times in a row");
+    }
+
+    /// Starts a second process of the same deployment: the same PostgreSQL database and the same
+    /// extra environment (e.g. `STINT_REDIS_URL`), its own port and data directory. The database
+    /// stays owned by `self`.
+    pub async fn start_peer(&self) -> Server {
+        let db = self
+            .pg_db
+            .as_ref()
+            .expect("processes of one deployment share a PostgreSQL database");
+        let url = format!("{}/{db}", pg_server_url().await);
+        let mut env: Vec<(&str, &str)> = self
+            .extra_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        env.push(("STINT_DATABASE_URL", &url));
+        // Started as "SQLite" so no database of its own is created; the URL above wins.
+        let mut peer = Server::start_with(Backend::Sqlite, &env).await;
+        peer.backend = Backend::Postgres;
+        peer
+    }
+
+    /// Kills the server with SIGKILL — no graceful shutdown — and starts it again on the same data
+    /// (and database). It listens on a new port: take new clients from [`Server::client`].
+    pub async fn kill_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let env = self.extra_env.clone();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        for _ in 0..START_ATTEMPTS {
+            if let Start::Ready = self.spawn(&env).await {
+                return;
+            }
+        }
+        panic!("could not restart stint: the port was taken {START_ATTEMPTS} times in a row");
     }
 
     /// One start attempt on a newly chosen port.

@@ -14,6 +14,7 @@ mod auth;
 mod bad_input;
 mod chat;
 mod cross_org;
+mod notifications;
 mod permissions;
 mod search;
 mod tasks;

@@ -446,4 +446,213 @@ both! {
         // Carol saw neither the private message nor the typing in the private channel.
         carol_ws.assert_none_of(&["ChatMessage", "Typing"]).await;
     }
+
+    async fn notifications_reach_their_recipient_only(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        let (carol, _) = server.register("carol@example.com", "Carol").await;
+        for email in ["bob@example.com", "carol@example.com"] {
+            alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": email }))).await.assert_status(201);
+        }
+        let bob_id = bob.get("/auth/me", None).await.data()["id"].as_str().expect("id").to_owned();
+        let project = alice.post("/projects", Some(json!({ "name": "Website" }))).await;
+        let pid = project.data()["id"].as_str().expect("id").to_owned();
+
+        let mut alice_ws = Ws::open(&server, &alice).await;
+        let mut bob_ws = Ws::open(&server, &bob).await;
+        let mut carol_ws = Ws::open(&server, &carol).await;
+
+        let task = alice
+            .post("/tasks", Some(json!({ "title": "Implement login page", "project_id": pid, "assignee_ids": [bob_id] })))
+            .await;
+        task.assert_status(201);
+        let tid = task.data()["id"].as_str().expect("id").to_owned();
+        let pushed = bob_ws.next("NotificationCreated").await;
+        assert!(pushed["event_id"].is_i64(), "{pushed}");
+        let data = &pushed["data"];
+        assert_eq!(data["type"], "task_assigned");
+        assert_eq!(data["title"], "You were assigned to 'Implement login page'");
+        assert_eq!(data["entity_type"], "task");
+        assert_eq!(data["entity_id"], tid.as_str());
+        assert!(data["id"].as_str().is_some_and(|i| i.starts_with("ntf_")) && data["created_at"].is_string());
+        let mut keys: Vec<&str> = data.as_object().expect("object").keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["created_at", "entity_id", "entity_type", "id", "title", "type"]);
+        // Carol (same organization, not assigned) and alice (the actor) get no notification.
+        carol_ws.next_change("task", "created").await;
+        carol_ws.assert_none_of(&["NotificationCreated"]).await;
+        alice_ws.next_change("task", "created").await;
+        alice_ws.assert_none_of(&["NotificationCreated"]).await;
+    }
+
+    async fn expired_tickets_are_refused(backend: Backend) {
+        let server = Server::start_with(backend, &[("STINT_WS_TICKET_TTL_SECS", "1")]).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let stale = ticket(&alice).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let mut ws = Ws::connect(&server).await;
+        let refused = ws.request("authenticate", json!({ "ticket": stale })).await;
+        assert_eq!(refused["error"]["code"], "UNAUTHORIZED");
+        assert_eq!(ws.closed().await, 4003);
+        // A fresh ticket still works.
+        let mut ws = Ws::connect(&server).await;
+        let fresh = ticket(&alice).await;
+        assert_eq!(ws.request("authenticate", json!({ "ticket": fresh })).await["status"], "ok");
+    }
+
+    async fn a_killed_server_loses_no_committed_event(backend: Backend) {
+        let mut server = Server::start(backend).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let token = alice.token().expect("alice has a token").to_owned();
+        let project = alice.post("/projects", Some(json!({ "name": "Crash" }))).await;
+        let pid = project.data()["id"].as_str().expect("id").to_owned();
+
+        // Four writers create tasks until the server dies under them.
+        let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let mut writers = Vec::new();
+        for w in 0..4 {
+            let (alice, pid, acknowledged) = (alice.clone(), pid.clone(), acknowledged.clone());
+            writers.push(tokio::spawn(async move {
+                for i in 0..250 {
+                    let title = format!("w{w}-{i}");
+                    let r = alice.post("/tasks", Some(json!({ "title": title, "project_id": pid }))).await;
+                    if r.status != 201 {
+                        break;
+                    }
+                    acknowledged.lock().expect("lock").push(title);
+                }
+            }));
+        }
+        while acknowledged.lock().expect("lock").len() < 200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.kill_and_restart().await;
+        for w in writers {
+            let _ = w.await;
+        }
+        let acknowledged = acknowledged.lock().expect("lock").clone();
+        assert!(acknowledged.len() >= 200 && acknowledged.len() < 1000, "the kill landed mid-way: {}", acknowledged.len());
+
+        // A client resuming from the beginning gets every committed creation once, in order;
+        // the pong marks the end of the replay.
+        let alice = server.client().with_token(&token);
+        let mut ws = Ws::resume(&server, &alice, Some(0)).await;
+        let pong = ws.request("ping", json!({})).await;
+        assert_eq!(pong["action"], "pong");
+        let created: Vec<&Value> = ws
+            .events
+            .iter()
+            .filter(|e| e["data"]["entity_type"] == "task" && e["data"]["action"] == "created")
+            .collect();
+        let ids: Vec<i64> = ws.events.iter().filter_map(|e| e["event_id"].as_i64()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "replay is in order without duplicates");
+        let titles: std::collections::BTreeSet<&str> =
+            created.iter().filter_map(|e| e["data"]["entity"]["title"].as_str()).collect();
+        assert_eq!(titles.len(), created.len(), "each creation is replayed once");
+        for title in &acknowledged {
+            assert!(titles.contains(title.as_str()), "acknowledged task {title} has no event");
+        }
+        // Events and data agree: every task in the project has its creation event, and no more.
+        let total = alice.get(&format!("/tasks?project_id={pid}&per_page=1"), None).await.body["pagination"]["total"]
+            .as_u64()
+            .expect("total");
+        assert_eq!(total as usize, created.len(), "one event per committed task");
+    }
+}
+
+/// Two `stint` processes sharing PostgreSQL and Redis serve one deployment: events, typing and
+/// presence caused through one reach clients of the other, and a ticket works only once across
+/// both.
+#[tokio::test]
+async fn two_processes_share_events_signals_and_tickets() {
+    let a = Server::start_with(
+        Backend::Postgres,
+        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
+    )
+    .await;
+    let b = a.start_peer().await;
+    let (alice, org) = a
+        .register_with_org("alice@example.com", "Alice", "Acme")
+        .await;
+    let (bob_a, _) = a.register("bob@example.com", "Bob").await;
+    alice
+        .post(
+            &format!("/organizations/{org}/members"),
+            Some(json!({ "email": "bob@example.com" })),
+        )
+        .await
+        .assert_status(201);
+    let bob = b.client().with_token(bob_a.token().expect("bob's token"));
+
+    let mut alice_ws = Ws::open(&a, &alice).await;
+    let mut bob_ws = Ws::open(&b, &bob).await;
+    // Bob came online on B; Alice, on A, hears of it.
+    let online = alice_ws.next("UserPresence").await;
+    assert_eq!(online["data"]["status"], "online");
+
+    // A change made through B reaches A's client.
+    let project = bob
+        .post(
+            "/projects",
+            Some(json!({ "name": "Made on B", "org_id": org })),
+        )
+        .await;
+    project.assert_status(403);
+    let project = alice
+        .post("/projects", Some(json!({ "name": "Made on A" })))
+        .await;
+    project.assert_status(201);
+    let pid = project.data()["id"].as_str().expect("id").to_owned();
+    let created = bob_ws.next_change("project", "created").await;
+    assert_eq!(
+        created["data"]["entity_id"],
+        pid.as_str(),
+        "B's client sees A's change"
+    );
+    let task = bob
+        .post(
+            "/tasks",
+            Some(json!({ "title": "From B", "project_id": pid })),
+        )
+        .await;
+    task.assert_status(201);
+    let seen = alice_ws.next_change("task", "created").await;
+    assert_eq!(
+        seen["data"]["entity"]["title"], "From B",
+        "A's client sees B's change"
+    );
+
+    // Typing through B reaches A.
+    let channels = bob.get(&format!("/chat/channels?org_id={org}"), None).await;
+    let general = channels
+        .data()
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["kind"] == "org")
+        .expect("general")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    bob.post(
+        &format!("/chat/channels/{general}/typing"),
+        Some(json!({ "org_id": org })),
+    )
+    .await
+    .assert_status(204);
+    let typing = alice_ws.next("Typing").await;
+    assert_eq!(typing["data"]["channel_id"], general.as_str());
+
+    // A ticket redeemed on A is refused on B.
+    let t = ticket(&alice).await;
+    let mut on_a = Ws::connect(&a).await;
+    assert_eq!(
+        on_a.request("authenticate", json!({ "ticket": t })).await["status"],
+        "ok"
+    );
+    let mut on_b = Ws::connect(&b).await;
+    let reused = on_b.request("authenticate", json!({ "ticket": t })).await;
+    assert_eq!(reused["error"]["code"], "UNAUTHORIZED");
+    assert_eq!(on_b.closed().await, 4003);
 }

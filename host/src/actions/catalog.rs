@@ -264,4 +264,12 @@ actions! {
     chat::Typing => "chat.typing" -> () {
         "Tell a channel's members that the caller is typing (not stored)", permission: None,
         scope: |p| Scope::entity(&p.channel_id, &p.org_id), run: chat::typing }
+
+    // Notifications
+    notifications::ListNotifications => "notifications.list" -> Page<notifications::Notification> {
+        "List the caller's notifications in the organization, newest first (unread)", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: notifications::list }
+    notifications::MarkRead => "notifications.mark_read" -> notifications::MarkedRead {
+        "Mark the caller's notifications read (the given ids, or all unread)", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: notifications::mark_read }
 }

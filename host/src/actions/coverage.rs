@@ -17,6 +17,7 @@ const COVERED: &[&str] = &[
     "Audit",
     "Search",
     "Chat",
+    "Notifications",
 ];
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/reference-actions.txt");

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::domain::events::{self, Entity, Record};
 use crate::domain::permissions::Permission;
-use crate::domain::{Cx, projects, validate, wire};
+use crate::domain::{Cx, notifications, projects, validate, wire};
 use crate::error::{Error, Result};
 use crate::events::Audience;
 use crate::store::db::{Db, Exec, Tx};
@@ -630,7 +630,8 @@ pub async fn list_messages(cx: &Cx<'_>, input: ListMessages) -> Result<Vec<Messa
     Ok(messages)
 }
 
-/// Sends a message; its members receive it as `ChatMessage`.
+/// Sends a message; its members receive it as `ChatMessage`, and the channel members it
+/// mentions (`@email` or `@usr_…`) a notification.
 pub async fn send_message(cx: &Cx<'_>, input: SendMessage) -> Result<Message> {
     let content = content(&input.content)?;
     let mut tx = cx.db().begin().await?;
@@ -687,6 +688,29 @@ pub async fn send_message(cx: &Cx<'_>, input: SendMessage) -> Result<Message> {
         },
     )
     .await?;
+    let mut mentioned = Vec::new();
+    for user_id in notifications::mentioned_users(&mut tx, &m.content).await? {
+        if store::chat::can_see(&mut tx, &channel.id, &user_id).await? {
+            mentioned.push(user_id);
+        }
+    }
+    if !mentioned.is_empty() {
+        let place = match channel.kind.as_str() {
+            KIND_DIRECT => "a direct message".to_owned(),
+            _ => format!("#{}", channel.name),
+        };
+        let title = format!("{} mentioned you in {place}", m.user_name);
+        notifications::notify(
+            &mut tx,
+            cx,
+            &mentioned,
+            notifications::MENTION,
+            &title,
+            Message::TYPE,
+            &m.id,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(m)
 }

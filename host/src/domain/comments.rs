@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{self, Entity};
 use crate::domain::permissions::Permission;
-use crate::domain::{Cx, tasks, validate};
+use crate::domain::{Cx, notifications, tasks, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
@@ -75,15 +75,15 @@ pub async fn list(cx: &Cx<'_>, input: ListComments) -> Result<Vec<Comment>> {
     Ok(store::task_extras::comments(&mut cx.db(), &task.id).await?)
 }
 
-/// Adds a comment.
+/// Adds a comment, notifying the members it mentions (`@email` or `@usr_…`).
 pub async fn add(cx: &Cx<'_>, input: AddComment) -> Result<Comment> {
     let mut tx = cx.db().begin().await?;
     let task = tasks::load(cx, &mut tx, &input.task_id).await?;
     let now = crate::clock::now();
     let c = Comment {
         id: ids::new_id("cmt"),
-        org_id: task.org_id,
-        task_id: task.id,
+        org_id: task.org_id.clone(),
+        task_id: task.id.clone(),
         user_id: cx.user_id().to_owned(),
         body: validate::name("body", &input.body, 20_000)?,
         created_at: now,
@@ -91,6 +91,21 @@ pub async fn add(cx: &Cx<'_>, input: AddComment) -> Result<Comment> {
     };
     store::task_extras::insert_comment(&mut tx, &c).await?;
     events::created(&mut tx, cx, &c).await?;
+    let mentioned = notifications::mentioned_users(&mut tx, &c.body).await?;
+    if !mentioned.is_empty() {
+        let actor = notifications::actor_name(&mut tx, cx).await?;
+        let title = format!("{actor} mentioned you on '{}'", task.title);
+        notifications::notify(
+            &mut tx,
+            cx,
+            &mentioned,
+            notifications::MENTION,
+            &title,
+            tasks::Task::TYPE,
+            &task.id,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(c)
 }

@@ -19,8 +19,19 @@ pub trait Entity: Serialize {
 
 /// Records the creation of `entity`.
 pub async fn created<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
+    whole(tx, cx, entity, "created", None).await
+}
+
+/// Records `action` with the entity's full state and no field changes.
+async fn whole<E: Entity>(
+    tx: &mut Tx,
+    cx: &Cx<'_>,
+    entity: &E,
+    action: &str,
+    audience: Option<&str>,
+) -> Result<()> {
     let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(tx, cx, E::TYPE, entity.id(), "created", value, None, None).await
+    write(tx, cx, E::TYPE, entity.id(), action, value, None, audience).await
 }
 
 /// Records a change from `before` to `after`, with the changed fields as `{from, to}` pairs.
@@ -57,8 +68,7 @@ async fn updated_to<E: Entity>(
 
 /// Records the deletion of `entity` (its last state is kept in the event).
 pub async fn deleted<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
-    let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(tx, cx, E::TYPE, entity.id(), "deleted", value, None, None).await
+    whole(tx, cx, entity, "deleted", None).await
 }
 
 /// Like [`created`], for an entity only part of the organization may see: `audience` is a chat
@@ -69,18 +79,7 @@ pub async fn created_for<E: Entity>(
     entity: &E,
     audience: &str,
 ) -> Result<()> {
-    let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(
-        tx,
-        cx,
-        E::TYPE,
-        entity.id(),
-        "created",
-        value,
-        None,
-        Some(audience),
-    )
-    .await
+    whole(tx, cx, entity, "created", Some(audience)).await
 }
 
 /// Like [`updated`], for an entity only `audience` may see (see [`created_for`]).
@@ -101,18 +100,7 @@ pub async fn deleted_for<E: Entity>(
     entity: &E,
     audience: &str,
 ) -> Result<()> {
-    let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
-    write(
-        tx,
-        cx,
-        E::TYPE,
-        entity.id(),
-        "deleted",
-        value,
-        None,
-        Some(audience),
-    )
-    .await
+    whole(tx, cx, entity, "deleted", Some(audience)).await
 }
 
 /// A change pushed under its own event name (e.g. `ChatMessage`) rather than `EntityChanged`.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::Scope;
 use crate::domain::events::{self, Entity};
+use crate::domain::notifications::{self, Mail, Notification};
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::task_statuses::TaskStatus;
 use crate::domain::{Cx, milestones, projects, task_groups, validate, wire};
@@ -371,7 +372,12 @@ pub async fn load(cx: &Cx<'_>, ex: &mut impl Exec, id: &str) -> Result<Task> {
     Ok(task)
 }
 
-async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: CreateTask) -> Result<Task> {
+async fn insert_new(
+    cx: &Cx<'_>,
+    tx: &mut Tx,
+    input: CreateTask,
+    mails: &mut Vec<Mail>,
+) -> Result<Task> {
     let org_id = cx.org_id()?.to_owned();
     if input.org_id.as_deref().is_some_and(|o| o != org_id) {
         return Err(Error::not_found("project"));
@@ -421,14 +427,85 @@ async fn insert_new(cx: &Cx<'_>, tx: &mut Tx, input: CreateTask) -> Result<Task>
     };
     store::tasks::insert(tx, &task).await?;
     events::created(tx, cx, &task).await?;
+    let assigned = notify_assigned(cx, tx, &task, &task.assignee_ids).await?;
+    mails.extend(notifications::mails(tx, &assigned, &mail_body(&task)).await?);
     Ok(task)
+}
+
+/// The line under an e-mail's title naming the task.
+fn mail_body(task: &Task) -> String {
+    format!("Task #{}: {}", task.number, task.title)
+}
+
+/// Notifies `users` that they were assigned to `task` (`task_assigned`).
+async fn notify_assigned(
+    cx: &Cx<'_>,
+    tx: &mut Tx,
+    task: &Task,
+    users: &[String],
+) -> Result<Vec<Notification>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let title = format!("You were assigned to '{}'", task.title);
+    notifications::notify(
+        tx,
+        cx,
+        users,
+        notifications::TASK_ASSIGNED,
+        &title,
+        Task::TYPE,
+        &task.id,
+    )
+    .await
+}
+
+/// Notifies about a saved change from `before` to `after`: users newly added to the assignees
+/// (`task_assigned`), and, when the status changed, the reporter and the assignees
+/// (`status_changed`; someone just assigned gets only the assignment). Returns the e-mails to
+/// send after the commit.
+async fn notify_change(cx: &Cx<'_>, tx: &mut Tx, before: &Task, after: &Task) -> Result<Vec<Mail>> {
+    let added: Vec<String> = after
+        .assignee_ids
+        .iter()
+        .filter(|a| !before.assignee_ids.contains(a))
+        .cloned()
+        .collect();
+    let body = mail_body(after);
+    let assigned = notify_assigned(cx, tx, after, &added).await?;
+    let mut mails = notifications::mails(tx, &assigned, &body).await?;
+    if after.status != before.status {
+        let status = status_of(tx, &after.org_id, Some(&after.status)).await?;
+        let title = format!("'{}' moved to {}", after.title, status.label);
+        let recipients: Vec<String> = after
+            .reporter_id
+            .iter()
+            .chain(after.assignee_ids.iter())
+            .filter(|u| !added.contains(u))
+            .cloned()
+            .collect();
+        let changed = notifications::notify(
+            tx,
+            cx,
+            &recipients,
+            notifications::STATUS_CHANGED,
+            &title,
+            Task::TYPE,
+            &after.id,
+        )
+        .await?;
+        mails.extend(notifications::mails(tx, &changed, &body).await?);
+    }
+    Ok(mails)
 }
 
 /// Creates a task at the end of its group.
 pub async fn create(cx: &Cx<'_>, input: CreateTask) -> Result<Task> {
     let mut tx = cx.db().begin().await?;
-    let task = insert_new(cx, &mut tx, input).await?;
+    let mut mails = Vec::new();
+    let task = insert_new(cx, &mut tx, input, &mut mails).await?;
     tx.commit().await?;
+    notifications::send_mails(cx, mails);
     Ok(task)
 }
 
@@ -448,13 +525,15 @@ pub async fn create_bulk(cx: &Cx<'_>, input: CreateTasksBulk) -> Result<Vec<Task
     }
     let mut tx = cx.db().begin().await?;
     let mut created = Vec::with_capacity(input.tasks.len());
+    let mut mails = Vec::new();
     for (i, item) in input.tasks.into_iter().enumerate() {
-        let task = insert_new(cx, &mut tx, item)
+        let task = insert_new(cx, &mut tx, item, &mut mails)
             .await
             .map_err(|e| at_index(e, i))?;
         created.push(task);
     }
     tx.commit().await?;
+    notifications::send_mails(cx, mails);
     Ok(created)
 }
 
@@ -618,20 +697,25 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTask) -> Result<Task> {
         t.estimate_minutes = estimate(e)?;
     }
     save(cx, &mut tx, &before, &mut t).await?;
+    let mails = notify_change(cx, &mut tx, &before, &t).await?;
     tx.commit().await?;
+    notifications::send_mails(cx, mails);
     Ok(t)
 }
 
-/// Moves a task to another status. (Notifying reporter and assignees rides on the recorded event.)
+/// Moves a task to another status, notifying its reporter and assignees (in-app and by e-mail).
 pub async fn update_status(cx: &Cx<'_>, input: UpdateTaskStatus) -> Result<Task> {
     let mut tx = cx.db().begin().await?;
     let before = load(cx, &mut tx, &input.id).await?;
     let mut t = before.clone();
     apply_status(&mut tx, &mut t, &input.status).await?;
+    let mut mails = Vec::new();
     if t != before {
         save(cx, &mut tx, &before, &mut t).await?;
+        mails = notify_change(cx, &mut tx, &before, &t).await?;
     }
     tx.commit().await?;
+    notifications::send_mails(cx, mails);
     Ok(t)
 }
 

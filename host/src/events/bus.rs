@@ -68,9 +68,11 @@ impl Delivery {
     }
 }
 
-/// Broadcasts deliveries to every subscriber in the process.
+/// Broadcasts deliveries to every subscriber in the process, and relays ephemeral signals to the
+/// deployment's other processes when Redis is configured.
 pub struct Bus {
     sender: broadcast::Sender<Arc<Delivery>>,
+    relay: std::sync::OnceLock<Arc<super::relay::Relay>>,
 }
 
 impl Bus {
@@ -79,7 +81,18 @@ impl Bus {
     pub fn new(capacity: usize) -> Bus {
         Bus {
             sender: broadcast::channel(capacity.max(16)).0,
+            relay: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Relays this process's signals to the others from now on.
+    pub fn set_relay(&self, relay: Arc<super::relay::Relay>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// The relay, when several processes serve the deployment.
+    pub fn relay(&self) -> Option<&Arc<super::relay::Relay>> {
+        self.relay.get()
     }
 
     /// Listens to everything published from now on.
@@ -92,8 +105,24 @@ impl Bus {
         let _ = self.sender.send(Arc::new(delivery));
     }
 
-    /// Publishes an ephemeral signal (typing, presence): delivered live, never stored or replayed.
+    /// Publishes an ephemeral signal (typing, presence): delivered live here and in the other
+    /// processes, never stored or replayed.
     pub fn signal(
+        &self,
+        org_id: &str,
+        audience: Audience,
+        event: &str,
+        user_id: &str,
+        data: &Value,
+    ) {
+        if let Some(relay) = self.relay.get() {
+            relay.signal(org_id, &audience, event, user_id, data);
+        }
+        self.deliver_signal(org_id, audience, event, user_id, data);
+    }
+
+    /// Delivers a signal to this process's connections only.
+    pub fn deliver_signal(
         &self,
         org_id: &str,
         audience: Audience,

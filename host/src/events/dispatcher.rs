@@ -1,10 +1,15 @@
 //! Publishes committed outbox rows on the bus, in id order, as soon as they commit.
 //!
-//! SQLite has one writer, so ids are assigned in commit order and the dispatcher never skips a
-//! row. The dispatcher wakes on every local commit and polls as a fallback (for commits made by
-//! other processes sharing a PostgreSQL database).
+//! Ids are taken when a row is inserted, not when its transaction commits: on PostgreSQL a
+//! transaction holding id 6 may commit after one holding id 7. The dispatcher therefore publishes
+//! only a contiguous run of ids. At a gap it waits (up to [`GAP_WAIT`]) for the missing row, and
+//! only then treats it as rolled back. What it has published is the [`Watermark`]; replays read
+//! the outbox only up to it, so a replayed client can never be ahead of an event still to come.
+//! The dispatcher wakes on every local commit and polls as a fallback (for commits made by other
+//! processes sharing a PostgreSQL database).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::events::{Audience, Delivery};
@@ -14,6 +19,24 @@ use crate::store;
 const BATCH: i64 = 500;
 /// Fallback poll interval when no local commit wakes the dispatcher.
 const POLL: Duration = Duration::from_millis(250);
+/// How long a missing id may hold back later events before it counts as rolled back.
+pub const GAP_WAIT: Duration = Duration::from_secs(1);
+
+/// The highest event id published: every stored event up to it has been published or was never
+/// committed.
+#[derive(Debug, Default)]
+pub struct Watermark(AtomicI64);
+
+impl Watermark {
+    /// The current watermark.
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self, id: i64) {
+        self.0.store(id, Ordering::Release);
+    }
+}
 
 /// Runs until the process stops.
 pub async fn run(app: App) {
@@ -26,20 +49,49 @@ pub async fn run(app: App) {
             }
         }
     };
+    app.events_published.set(last);
+    let mut gap_since: Option<Instant> = None;
+    // Set when a local commit woke us: what we then publish, the other processes should read too.
+    let mut local = false;
     loop {
         match store::events::outbox_after(&mut &app.db, last, None, BATCH).await {
             Ok(rows) if !rows.is_empty() => {
+                let before = last;
                 for row in rows {
+                    if row.id != last + 1 {
+                        let since = *gap_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() < GAP_WAIT {
+                            break;
+                        }
+                        tracing::debug!(
+                            from = last + 1,
+                            to = row.id - 1,
+                            "outbox ids never committed; skipping"
+                        );
+                    }
+                    gap_since = None;
                     last = row.id;
+                    app.events_published.set(last);
                     app.bus.publish(delivery(row));
                 }
+                if last != before {
+                    if std::mem::take(&mut local)
+                        && let Some(relay) = app.bus.relay()
+                    {
+                        relay.wake_others();
+                    }
+                    continue;
+                }
+                // Held at a gap: look again shortly.
+                tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "event dispatcher failed to read the outbox"),
         }
         tokio::select! {
-            _ = app.db.committed() => {}
+            _ = app.db.committed() => local = true,
+            _ = app.outbox_wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }

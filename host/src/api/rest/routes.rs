@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
     audit, chat, checklist, comments, dashboard, dependencies, labels, members, milestones,
-    organizations, projects, sidebar, task_groups, task_statuses, tasks,
+    notifications, organizations, projects, sidebar, task_groups, task_statuses, tasks,
 };
 
 /// One route of the REST API.
@@ -211,6 +211,9 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .post_no_content::<chat::Typing>("/chat/channels/{channel_id}/typing")
     .create::<chat::AddReaction>("/chat/messages/{message_id}/reactions")
     .delete::<chat::RemoveReaction>("/chat/messages/{message_id}/reactions/{emoji}")
-    .post::<chat::OpenDirect>("/chat/direct");
+    .post::<chat::OpenDirect>("/chat/direct")
+    // Notifications.
+    .get::<notifications::ListNotifications>("/notifications")
+    .post::<notifications::MarkRead>("/notifications/mark-read");
     (r.router, r.table)
 }

@@ -297,11 +297,13 @@ async fn handle(app: &App, session: &Session, text: &str) -> String {
     }
 }
 
-/// Sends the outbox events after `from` that the session may see, in order.
+/// Sends the outbox events after `from` that the session may see, in order — up to what the
+/// dispatcher has published; anything later reaches the session live from the bus.
 async fn replay(app: &App, sink: &mut Sink, session: &mut Session, from: i64) -> Option<()> {
     let orgs: Vec<String> = session.orgs.iter().cloned().collect();
+    let until = app.events_published.get();
     let mut after = from;
-    loop {
+    while after < until {
         let rows = match store::events::outbox_after(&mut &app.db, after, Some(&orgs), REPLAY_BATCH)
             .await
         {
@@ -314,11 +316,12 @@ async fn replay(app: &App, sink: &mut Sink, session: &mut Session, from: i64) ->
         let Some(last) = rows.last().map(|r| r.id) else {
             return Some(());
         };
-        for row in rows {
+        for row in rows.into_iter().take_while(|r| r.id <= until) {
             deliver(app, sink, session, &dispatcher::delivery(row)).await?;
         }
         after = last;
     }
+    Some(())
 }
 
 /// Sends one delivery if the session may see it and has not had it yet.

@@ -1,0 +1,97 @@
+//! Notifications.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::notifications::Notification;
+use crate::q;
+use crate::store::db::{Exec, Sql};
+
+const COLUMNS: &str =
+    "id, org_id, user_id, type, title, entity_type, entity_id, actor_id, read_at, created_at";
+
+/// Inserts a notification.
+pub async fn insert(ex: &mut impl Exec, n: &Notification) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO notifications (id, org_id, user_id, type, title, entity_type, entity_id, actor_id, read_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &n.id, &n.org_id, &n.user_id, &n.kind, &n.title, &n.entity_type, &n.entity_id,
+        n.actor_id.as_deref(), n.read_at, n.created_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// A user's notifications in an organization, newest first (only unread ones when
+/// `unread_only`), with the total.
+pub async fn list(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+    unread_only: bool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Notification>, i64)> {
+    let unread = if unread_only {
+        " AND read_at IS NULL"
+    } else {
+        ""
+    };
+    let wh = format!("user_id = $1 AND org_id = $2{unread}");
+    let (total,): (i64,) = ex
+        .fetch_one(q!(
+            Sql::Built(format!("SELECT COUNT(*) FROM notifications WHERE {wh}")),
+            user_id,
+            org_id
+        ))
+        .await?;
+    let items = ex
+        .fetch_all(q!(
+            Sql::Built(format!(
+                "SELECT {COLUMNS} FROM notifications WHERE {wh}
+                 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+            )),
+            user_id,
+            org_id,
+            limit,
+            offset
+        ))
+        .await?;
+    Ok((items, total))
+}
+
+/// Marks one of the user's unread notifications in the organization read; how many rows changed
+/// (0 for someone else's, an unknown or an already read id).
+pub async fn mark_read(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "UPDATE notifications SET read_at = $4
+         WHERE id = $3 AND user_id = $1 AND org_id = $2 AND read_at IS NULL",
+        user_id,
+        org_id,
+        id,
+        at
+    ))
+    .await
+}
+
+/// Marks all of the user's unread notifications in the organization read; how many changed.
+pub async fn mark_all_read(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "UPDATE notifications SET read_at = $3
+         WHERE user_id = $1 AND org_id = $2 AND read_at IS NULL",
+        user_id,
+        org_id,
+        at
+    ))
+    .await
+}
