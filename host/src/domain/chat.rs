@@ -83,12 +83,7 @@ pub struct Channel {
     pub member_ids: Option<Vec<String>>,
 }
 
-impl Entity for Channel {
-    const TYPE: &'static str = "chat_channel";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Channel, "chat_channel");
 
 /// The reactions with one emoji to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,12 +122,7 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
 }
 
-impl Entity for Message {
-    const TYPE: &'static str = "chat_message";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Message, "chat_message");
 
 /// `chat.channels.list`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::{Cx, tasks, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
@@ -35,12 +35,7 @@ pub struct ChecklistItem {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for ChecklistItem {
-    const TYPE: &'static str = "checklist_item";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(ChecklistItem, "checklist_item");
 
 /// `tasks.checklist.list`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -30,12 +30,7 @@ pub struct Comment {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Comment {
-    const TYPE: &'static str = "comment";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Comment, "comment");
 
 /// `tasks.list_comments`.
 #[derive(Debug, Deserialize, JsonSchema)]

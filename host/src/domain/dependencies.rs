@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::{Cx, tasks};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
@@ -30,12 +30,7 @@ pub struct Dependency {
     pub created_at: DateTime<Utc>,
 }
 
-impl Entity for Dependency {
-    const TYPE: &'static str = "task_dependency";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Dependency, "task_dependency");
 
 /// A task's links, seen from the task.
 #[derive(Debug, Serialize)]

@@ -9,6 +9,19 @@ use crate::domain::Cx;
 use crate::error::Result;
 use crate::store::{self, db::Tx};
 
+/// Implements [`Entity`] for a type whose `id` field is its id: `entity!(Task, "task");`.
+#[macro_export]
+macro_rules! entity {
+    ($ty:ty, $name:literal) => {
+        impl $crate::domain::events::Entity for $ty {
+            const TYPE: &'static str = $name;
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    };
+}
+
 /// An entity whose changes are recorded.
 pub trait Entity: Serialize {
     /// The `entity_type` of events (`task`, `project`, …).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::{Cx, validate};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
@@ -26,12 +26,7 @@ pub struct Label {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Label {
-    const TYPE: &'static str = "label";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Label, "label");
 
 /// `labels.list`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -87,12 +87,7 @@ pub struct Invitation {
     pub created_at: DateTime<Utc>,
 }
 
-impl Entity for Invitation {
-    const TYPE: &'static str = "invitation";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Invitation, "invitation");
 
 /// The outcome of `members.invite`.
 #[derive(Debug, Serialize)]

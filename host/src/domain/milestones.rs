@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::{Cx, projects, validate, wire};
 use crate::error::{Error, Result};
 use crate::{ids, store};
@@ -37,12 +37,7 @@ pub struct Milestone {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Milestone {
-    const TYPE: &'static str = "milestone";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Milestone, "milestone");
 
 /// `milestones.list`.
 #[derive(Debug, Deserialize, JsonSchema)]

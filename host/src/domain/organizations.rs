@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::permissions::Role;
 use crate::domain::{Cx, task_statuses, validate};
 use crate::error::{Error, OnConstraint, Result};
@@ -40,12 +40,7 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Organization {
-    const TYPE: &'static str = "organization";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Organization, "organization");
 
 /// `organizations.list`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

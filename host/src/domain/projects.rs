@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::{Cx, validate, wire};
 use crate::error::{Error, Result};
@@ -40,12 +40,7 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Project {
-    const TYPE: &'static str = "project";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Project, "project");
 
 /// `projects.list`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::sidebar::{self, CollapsedState};
 use crate::domain::{Cx, projects, validate};
 use crate::error::{Error, Result};
@@ -30,12 +30,7 @@ pub struct TaskGroup {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for TaskGroup {
-    const TYPE: &'static str = "task_group";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(TaskGroup, "task_group");
 
 /// A group as listed for the caller, with their collapsed state.
 #[derive(Debug, Serialize)]

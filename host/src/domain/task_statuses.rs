@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events;
 use crate::domain::{Cx, validate};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
@@ -33,12 +33,7 @@ pub struct TaskStatus {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for TaskStatus {
-    const TYPE: &'static str = "task_status";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(TaskStatus, "task_status");
 
 /// The statuses every new organization starts with: `(code, label, colour, done)`.
 pub const DEFAULTS: [(&str, &str, &str, bool); 4] = [

@@ -69,12 +69,7 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Entity for Task {
-    const TYPE: &'static str = "task";
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+crate::entity!(Task, "task");
 
 /// `tasks.create`, and each item of `tasks.create_bulk`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
