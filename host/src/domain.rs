@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod chat;
 pub mod checklist;
+pub mod clients;
 pub mod comments;
 pub mod context;
 pub mod dashboard;
@@ -24,6 +25,7 @@ pub mod sidebar;
 pub mod task_groups;
 pub mod task_statuses;
 pub mod tasks;
+pub mod time_entries;
 pub mod validate;
 pub mod wire;
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod chat;
+pub mod clients;
 pub mod db;
 pub mod events;
 pub mod labels;
@@ -17,5 +18,6 @@ pub mod task_extras;
 pub mod task_groups;
 pub mod task_statuses;
 pub mod tasks;
+pub mod time_entries;
 
 pub use db::{Db, Exec, Tx};

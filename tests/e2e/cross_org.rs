@@ -2,9 +2,9 @@
 //!
 //! One table-driven test asks the binary for its route table (`stint routes`), builds an
 //! organization A holding one of everything (project, task group, custom task status, assigned and
-//! labelled task, more tasks, comment, checklist item, dependency, label, milestone, a second
-//! member, a personal access token) and lets mallory, the owner of an unrelated organization B,
-//! call every authenticated route with A's ids:
+//! labelled task, more tasks, comment, checklist item, dependency, label, milestone, client, time
+//! entry, a second member, a personal access token) and lets mallory, the owner of an unrelated
+//! organization B, call every authenticated route with A's ids:
 //!
 //! * every `{param}` of a path is replaced by A's id of the resource the segment before it names
 //!   ([`fixture_id`] panics for a pair it does not know, so a new route needs a new fixture);
@@ -60,6 +60,10 @@ struct Fixtures {
     channel_id: String,
     /// Alice's message in it (alice reacted to it with `ok`).
     message_id: String,
+    /// A client of A (named by no project).
+    client_id: String,
+    /// Alice's finished time entry on `project_id`.
+    entry_id: String,
 }
 
 /// One row of `stint routes`.
@@ -120,6 +124,8 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("reactions", "emoji") => "ok",
         ("labels", "id") => &fx.label_id,
         ("milestones", "milestone_id") => &fx.milestone_id,
+        ("clients", "id") => &fx.client_id,
+        ("time-entries", "entry_id") => &fx.entry_id,
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -217,6 +223,17 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         ("POST", "/chat/messages/{message_id}/reactions") => json!({ "emoji": "ok" }),
         ("GET", "/notifications") => json!({ "unread": "true" }),
         ("POST", "/notifications/mark-read") => json!({}),
+        ("GET", "/clients" | "/time-entries" | "/time-entries/current") => json!({}),
+        ("POST", "/clients") => json!({ "name": "Mallory's client" }),
+        ("PATCH", "/clients/{id}") => json!({ "name": "Taken over", "email": null }),
+        ("POST", "/time-entries/start") => json!({ "project_id": fx.project_id }),
+        ("POST", "/time-entries/stop" | "/time-entries/{entry_id}/stop") => json!({}),
+        ("POST", "/time-entries") => json!({
+            "project_id": fx.project_id,
+            "started_at": "2026-03-02T09:00:00Z",
+            "stopped_at": "2026-03-02T10:00:00Z",
+        }),
+        ("PATCH", "/time-entries/{entry_id}") => json!({ "description": "Taken over" }),
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -439,6 +456,28 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
             )
             .await,
     );
+    let client_id = created_id(
+        &alice
+            .post(
+                "/clients",
+                Some(json!({ "org_id": org_id, "name": "Globex", "tax_rate_bp": 1900 })),
+            )
+            .await,
+    );
+    let entry_id = created_id(
+        &alice
+            .post(
+                "/time-entries",
+                Some(json!({
+                    "org_id": org_id,
+                    "project_id": project_id,
+                    "started_at": "2026-03-02T09:00:00Z",
+                    "stopped_at": "2026-03-02T10:30:00Z",
+                    "description": "Launch prep",
+                })),
+            )
+            .await,
+    );
     let token = alice
         .post(
             "/auth/tokens",
@@ -472,6 +511,8 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         dependency_id,
         channel_id,
         message_id,
+        client_id,
+        entry_id,
     };
     (alice, mallory, fx)
 }
@@ -501,6 +542,11 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/chat/channels?org_id={org}"),
         format!("/chat/channels/{}/messages", fx.channel_id),
         format!("/notifications?org_id={org}"),
+        format!("/clients?org_id={org}"),
+        format!("/clients/{}", fx.client_id),
+        format!("/time-entries?org_id={org}"),
+        format!("/time-entries/{}", fx.entry_id),
+        format!("/time-entries/current?org_id={org}"),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

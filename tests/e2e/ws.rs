@@ -559,6 +559,43 @@ both! {
             .expect("total");
         assert_eq!(total as usize, created.len(), "one event per committed task");
     }
+
+    async fn timer_updates_reach_the_timer_owner_only(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com" }))).await.assert_status(201);
+        let pid = alice.post("/projects", Some(json!({ "name": "Website" }))).await.data()["id"].as_str().expect("id").to_owned();
+
+        // Alice's second connection (another tab) and bob's.
+        let mut tab = Ws::open(&server, &alice).await;
+        let mut bob_ws = Ws::open(&server, &bob).await;
+
+        let started = alice.post("/time-entries/start", Some(json!({ "project_id": pid, "description": "Docs" }))).await;
+        started.assert_status(201);
+        let eid = started.data()["id"].as_str().expect("id").to_owned();
+        let on = tab.next("TimerUpdate").await;
+        assert_eq!(on["data"]["running"], true, "{on}");
+        assert_eq!(on["data"]["time_entry"]["id"], eid.as_str());
+        assert_eq!(on["data"]["time_entry"]["description"], "Docs");
+        assert_eq!(on["data"]["time_entry"]["project_id"], pid.as_str());
+        assert_eq!(on["data"]["time_entry"]["start_time"], started.data()["started_at"]);
+        alice.post("/time-entries/stop", None).await.assert_status(200);
+        let off = tab.next("TimerUpdate").await;
+        assert_eq!(off["data"]["running"], false, "{off}");
+        assert_eq!(off["data"]["time_entry"]["id"], eid.as_str());
+
+        // Bob sees the entry change (whole organization) but no TimerUpdate of alice's.
+        loop {
+            let e = bob_ws.event().await;
+            assert_ne!(e["event"], "TimerUpdate", "bob received alice's timer: {e}");
+            if e["event"] == "EntityChanged" && e["data"]["entity_type"] == "time_entry" && e["data"]["action"] == "updated" {
+                assert_eq!(e["data"]["entity_id"], eid.as_str());
+                break;
+            }
+        }
+        bob_ws.assert_none_of(&["TimerUpdate"]).await;
+    }
 }
 
 /// Two `stint` processes sharing PostgreSQL and Redis serve one deployment: events, typing and

@@ -197,6 +197,51 @@ actions! {
         "Delete a label (it is removed from tasks)", permission: Some(ManageProjects),
         scope: |p| Scope::entity(&p.id, &p.org_id), run: labels::delete }
 
+    // Clients
+    clients::ListClients => "clients.list" -> Page<clients::Client> {
+        "List clients, optionally by a search term", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: clients::list }
+    clients::GetClient => "clients.get" -> clients::Client {
+        "Get a client", permission: None, scope: |p| Scope::entity(&p.id, &p.org_id), run: clients::get }
+    clients::CreateClient => "clients.create" -> clients::Client {
+        "Create a client", permission: Some(ManageClients), scope: |p| Scope::org(&p.org_id),
+        run: clients::create }
+    clients::UpdateClient => "clients.update" -> clients::Client {
+        "Update a client", permission: Some(ManageClients), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: clients::update }
+    clients::DeleteClient => "clients.delete" -> () {
+        "Delete a client (refused while projects name it)", permission: Some(ManageClients),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: clients::delete }
+
+    // Time entries
+    time_entries::StartTimer => "time_entries.start" -> time_entries::TimeEntry {
+        "Start a timer (refused while another runs)", permission: Some(TrackTime),
+        scope: |p| Scope::org(&p.org_id), run: time_entries::start }
+    time_entries::StopTimer => "time_entries.stop" -> time_entries::TimeEntry {
+        "Stop the caller's running timer", permission: Some(TrackTime), scope: |p| Scope::org(&p.org_id),
+        run: time_entries::stop }
+    time_entries::StopTimerById => "time_entries.stop_by_id" -> time_entries::TimeEntry {
+        "Stop one of the caller's running entries by id", permission: Some(TrackTime),
+        scope: |p| Scope::entity(&p.entry_id, &p.org_id), run: time_entries::stop_by_id }
+    time_entries::CurrentTimer => "time_entries.current" -> Option<time_entries::TimeEntry> {
+        "The caller's running timer, or null", permission: None, scope: |p| Scope::org(&p.org_id),
+        run: time_entries::current }
+    time_entries::GetTimeEntry => "time_entries.get" -> time_entries::TimeEntry {
+        "Get a time entry", permission: None, scope: |p| Scope::entity(&p.entry_id, &p.org_id),
+        run: time_entries::get }
+    time_entries::ListTimeEntries => "time_entries.list" -> Page<time_entries::TimeEntry> {
+        "List time entries by day range, project, task, user or billable", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: time_entries::list }
+    time_entries::CreateTimeEntry => "time_entries.create" -> time_entries::TimeEntry {
+        "Record a finished time entry by hand", permission: Some(TrackTime), scope: |p| Scope::org(&p.org_id),
+        run: time_entries::create }
+    time_entries::UpdateTimeEntry => "time_entries.update" -> time_entries::TimeEntry {
+        "Update one of the caller's time entries", permission: Some(TrackTime),
+        scope: |p| Scope::entity(&p.entry_id, &p.org_id), run: time_entries::update }
+    time_entries::DeleteTimeEntry => "time_entries.delete" -> () {
+        "Delete one of the caller's time entries", permission: Some(TrackTime),
+        scope: |p| Scope::entity(&p.entry_id, &p.org_id), run: time_entries::delete }
+
     // Milestones
     milestones::ListMilestones => "milestones.list" -> Vec<milestones::Milestone> {
         "List a project's milestones by target date", permission: None,

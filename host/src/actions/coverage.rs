@@ -18,6 +18,8 @@ const COVERED: &[&str] = &[
     "Search",
     "Chat",
     "Notifications",
+    "Clients",
+    "Time Entries",
 ];
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/reference-actions.txt");

@@ -246,6 +246,8 @@ fn kind_of(id: &str) -> &'static str {
         Some("ms") => "milestone",
         Some("ch") => "channel",
         Some("msg") => "message",
+        Some("cli") => "client",
+        Some("te") => "time entry",
         _ => "resource",
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::events;
 use crate::domain::page::{Page, PageQuery};
-use crate::domain::{Cx, validate, wire};
+use crate::domain::{Cx, clients, validate, wire};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
@@ -32,6 +32,8 @@ pub struct Project {
     pub billable: bool,
     /// Default client rate, minor units per hour.
     pub hourly_rate: Option<i64>,
+    /// The client billed for it (`cli_…`).
+    pub client_id: Option<String>,
     /// Creator.
     pub created_by: String,
     /// Created.
@@ -83,6 +85,8 @@ pub struct CreateProject {
     pub billable: Option<bool>,
     /// Default client rate, minor units per hour.
     pub hourly_rate: Option<i64>,
+    /// The client billed for it (`cli_…`, same organization).
+    pub client_id: Option<String>,
 }
 
 /// `projects.update`; omitted fields stay, `null` clears the nullable ones.
@@ -111,6 +115,10 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "wire::nullable")]
     #[schemars(with = "Option<i64>")]
     pub hourly_rate: Option<Option<i64>>,
+    /// New client (`null` detaches it).
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub client_id: Option<Option<String>>,
 }
 
 /// `projects.delete`.
@@ -199,11 +207,15 @@ pub async fn create(cx: &Cx<'_>, input: CreateProject) -> Result<Project> {
         status: status(input.status.as_deref().unwrap_or("active"))?,
         billable: input.billable.unwrap_or(true),
         hourly_rate: rate(input.hourly_rate)?,
+        client_id: input.client_id,
         created_by: cx.user_id().to_owned(),
         created_at: now,
         updated_at: now,
     };
     let mut tx = cx.db().begin().await?;
+    if let Some(client_id) = &project.client_id {
+        clients::check_in_org(cx, &mut tx, client_id).await?;
+    }
     store::projects::insert(&mut tx, &project).await?;
     events::created(&mut tx, cx, &project).await?;
     tx.commit().await?;
@@ -232,6 +244,12 @@ pub async fn update(cx: &Cx<'_>, input: UpdateProject) -> Result<Project> {
     }
     if let Some(r) = input.hourly_rate {
         p.hourly_rate = rate(r)?;
+    }
+    if let Some(c) = input.client_id {
+        if let Some(client_id) = &c {
+            clients::check_in_org(cx, &mut tx, client_id).await?;
+        }
+        p.client_id = c;
     }
     p.updated_at = crate::clock::now();
     store::projects::update(&mut tx, &p).await?;

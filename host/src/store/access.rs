@@ -59,6 +59,8 @@ pub async fn membership_of_entity(
         Some("ms") => member_of!("milestones"),
         Some("ch") => member_of!("chat_channels"),
         Some("msg") => member_of!("chat_messages"),
+        Some("cli") => member_of!("clients"),
+        Some("te") => member_of!("time_entries"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

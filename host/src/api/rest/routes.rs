@@ -10,8 +10,9 @@ use crate::actions::Action;
 use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
-    audit, chat, checklist, comments, dashboard, dependencies, labels, members, milestones,
-    notifications, organizations, projects, sidebar, task_groups, task_statuses, tasks,
+    audit, chat, checklist, clients, comments, dashboard, dependencies, labels, members,
+    milestones, notifications, organizations, projects, sidebar, task_groups, task_statuses, tasks,
+    time_entries,
 };
 
 /// One route of the REST API.
@@ -194,6 +195,21 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .create::<milestones::CreateMilestone>("/milestones")
     .patch::<milestones::UpdateMilestone>("/milestones/{milestone_id}")
     .delete::<milestones::DeleteMilestone>("/milestones/{milestone_id}")
+    // Clients and time entries.
+    .get::<clients::ListClients>("/clients")
+    .create::<clients::CreateClient>("/clients")
+    .get::<clients::GetClient>("/clients/{id}")
+    .patch::<clients::UpdateClient>("/clients/{id}")
+    .delete::<clients::DeleteClient>("/clients/{id}")
+    .create::<time_entries::StartTimer>("/time-entries/start")
+    .post::<time_entries::StopTimer>("/time-entries/stop")
+    .get::<time_entries::CurrentTimer>("/time-entries/current")
+    .post::<time_entries::StopTimerById>("/time-entries/{entry_id}/stop")
+    .get::<time_entries::ListTimeEntries>("/time-entries")
+    .create::<time_entries::CreateTimeEntry>("/time-entries")
+    .get::<time_entries::GetTimeEntry>("/time-entries/{entry_id}")
+    .patch::<time_entries::UpdateTimeEntry>("/time-entries/{entry_id}")
+    .delete::<time_entries::DeleteTimeEntry>("/time-entries/{entry_id}")
     // Per-user state, overview, audit.
     .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
     .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")

@@ -1,0 +1,144 @@
+//! Time entries.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::time_entries::TimeEntry;
+use crate::q;
+use crate::store::db::{Arg, Exec, Query, Sql};
+
+const COLUMNS: &str = "id, org_id, user_id, project_id, task_id, description, started_at, stopped_at, duration_secs, \
+     billable, hourly_rate, invoice_id, created_at, updated_at";
+
+/// Inserts a time entry.
+pub async fn insert(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO time_entries (id, org_id, user_id, project_id, task_id, description, started_at, stopped_at,
+         duration_secs, billable, hourly_rate, invoice_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        &e.id, &e.org_id, &e.user_id, e.project_id.as_ref(), e.task_id.as_ref(), e.description.as_ref(),
+        e.started_at, e.stopped_at, e.duration_secs, e.billable, e.hourly_rate, e.invoice_id.as_ref(),
+        e.created_at, e.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// A time entry by id.
+pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<TimeEntry>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT {COLUMNS} FROM time_entries WHERE id = $1"
+        )))
+        .bind(id),
+    )
+    .await
+}
+
+/// The user's running entry in the organization, if any.
+pub async fn running(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<TimeEntry>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT {COLUMNS} FROM time_entries WHERE org_id = $1 AND user_id = $2 AND stopped_at IS NULL"
+        )))
+        .bind(org_id)
+        .bind(user_id),
+    )
+    .await
+}
+
+/// Filters of a time-entry listing; `org_id` is always applied.
+#[derive(Debug, Default)]
+pub struct EntryFilter {
+    /// Organization.
+    pub org_id: String,
+    /// Started at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Started before.
+    pub before: Option<DateTime<Utc>>,
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this task.
+    pub task_id: Option<String>,
+    /// Only this user's.
+    pub user_id: Option<String>,
+    /// Only billable (or only non-billable) entries.
+    pub billable: Option<bool>,
+}
+
+/// Entries matching `f`, latest start first, with the total.
+pub async fn list(
+    ex: &mut impl Exec,
+    f: &EntryFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<TimeEntry>, i64)> {
+    let mut wh = String::from("org_id = $1");
+    let mut args: Vec<Arg> = vec![f.org_id.as_str().into()];
+    let mut add = |column_op: &str, arg: Arg, wh: &mut String| {
+        args.push(arg);
+        wh.push_str(&format!(" AND {column_op} ${}", args.len()));
+    };
+    if let Some(t) = f.from {
+        add("started_at >=", t.into(), &mut wh);
+    }
+    if let Some(t) = f.before {
+        add("started_at <", t.into(), &mut wh);
+    }
+    if let Some(p) = &f.project_id {
+        add("project_id =", p.into(), &mut wh);
+    }
+    if let Some(t) = &f.task_id {
+        add("task_id =", t.into(), &mut wh);
+    }
+    if let Some(u) = &f.user_id {
+        add("user_id =", u.into(), &mut wh);
+    }
+    if let Some(b) = f.billable {
+        add("billable =", b.into(), &mut wh);
+    }
+    let (total,): (i64,) = ex
+        .fetch_one(
+            Query::new(Sql::Built(format!(
+                "SELECT COUNT(*) FROM time_entries WHERE {wh}"
+            )))
+            .with_args(args.clone()),
+        )
+        .await?;
+    let n = args.len();
+    let items = ex
+        .fetch_all(
+            Query::new(Sql::Built(format!(
+                "SELECT {COLUMNS} FROM time_entries WHERE {wh} ORDER BY started_at DESC, id DESC LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            )))
+            .with_args(args)
+            .bind(limit)
+            .bind(offset),
+        )
+        .await?;
+    Ok((items, total))
+}
+
+/// Writes an entry's fields.
+pub async fn update(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "UPDATE time_entries SET project_id = $2, task_id = $3, description = $4, started_at = $5, stopped_at = $6,
+         duration_secs = $7, billable = $8, hourly_rate = $9, updated_at = $10 WHERE id = $1",
+        &e.id, e.project_id.as_ref(), e.task_id.as_ref(), e.description.as_ref(), e.started_at, e.stopped_at,
+        e.duration_secs, e.billable, e.hourly_rate, e.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Deletes an entry.
+pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM time_entries WHERE id = $1", id))
+        .await
+        .map(drop)
+}
