@@ -2,7 +2,7 @@
 
 use crate::domain::clients::Client;
 use crate::q;
-use crate::store::db::{Arg, Exec, Query, Sql};
+use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 use crate::store::projects::escape_like;
 
 const COLUMNS: &str =
@@ -48,28 +48,13 @@ pub async fn list(
             " AND (LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE ${n} ESCAPE '\\')"
         ));
     }
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM clients WHERE {wh}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
-    let n = args.len();
-    let items = ex
-        .fetch_all(
-            Query::new(Sql::Built(format!(
-                "SELECT {COLUMNS} FROM clients WHERE {wh} ORDER BY LOWER(name), id LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )))
-            .with_args(args)
-            .bind(limit)
-            .bind(offset),
-        )
-        .await?;
-    Ok((items, total))
+    let listing = Listing {
+        select: &format!("SELECT {COLUMNS} FROM clients"),
+        from: "clients",
+        filter: &wh,
+        order: "LOWER(name), id",
+    };
+    fetch_page(ex, listing, args, limit, offset).await
 }
 
 /// Writes a client's fields.

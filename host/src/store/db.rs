@@ -536,6 +536,55 @@ impl Db {
     }
 }
 
+/// A filtered, ordered listing for [`fetch_page`]. Every part is built from static fragments;
+/// values go in the arguments.
+pub struct Listing<'a> {
+    /// Everything before `WHERE`: `SELECT … FROM table [JOIN …]`.
+    pub select: &'a str,
+    /// The table (and alias) the total is counted over, e.g. `tasks t`.
+    pub from: &'a str,
+    /// The `WHERE` condition, with `$n` placeholders numbered from 1.
+    pub filter: &'a str,
+    /// The `ORDER BY` list.
+    pub order: &'a str,
+}
+
+/// One page of a listing plus the total across pages: a `COUNT(*)` and the page's rows, both with
+/// the filter's `args`; `LIMIT` and `OFFSET` are bound after them.
+pub async fn fetch_page<T: DbRow>(
+    ex: &mut impl Exec,
+    listing: Listing<'_>,
+    args: Vec<Arg>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<T>, i64)> {
+    let Listing {
+        select,
+        from,
+        filter,
+        order,
+    } = listing;
+    let count = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
+    let (total,): (i64,) = ex
+        .fetch_one(Query::new(Sql::Built(count)).with_args(args.clone()))
+        .await?;
+    let n = args.len();
+    let page = format!(
+        "{select} WHERE {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows = ex
+        .fetch_all(
+            Query::new(Sql::Built(page))
+                .with_args(args)
+                .bind(limit)
+                .bind(offset),
+        )
+        .await?;
+    Ok((rows, total))
+}
+
 /// True when `err` is a unique-constraint violation (either engine).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::q;
-use crate::store::db::{Arg, Exec, Query, Sql};
+use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 
 /// An event about to be written.
 pub struct NewEvent<'a> {
@@ -215,27 +215,11 @@ pub async fn list_audit(
             next.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).into(),
         );
     }
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM audit_log WHERE {wh}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
-    let n = args.len();
-    args.push(limit.into());
-    args.push(offset.into());
-    let rows = ex
-        .fetch_all(
-            Query::new(Sql::Built(format!(
-                "SELECT id, user_id, action, entity_type, entity_id, ip, details, created_at
-                 FROM audit_log WHERE {wh} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )))
-            .with_args(args),
-        )
-        .await?;
-    Ok((rows, total))
+    let listing = Listing {
+        select: "SELECT id, user_id, action, entity_type, entity_id, ip, details, created_at FROM audit_log",
+        from: "audit_log",
+        filter: &wh,
+        order: "created_at DESC, id DESC",
+    };
+    fetch_page(ex, listing, args, limit, offset).await
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::projects::Project;
 use crate::q;
-use crate::store::db::{Arg, Exec, Query, Sql};
+use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 
 const COLUMNS: &str = "id, org_id, name, description, color, status, billable, hourly_rate, client_id, created_by, created_at, updated_at";
 
@@ -51,28 +51,13 @@ pub async fn list(
             args.len()
         ));
     }
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM projects WHERE {wh}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
-    let n = args.len();
-    let items = ex
-        .fetch_all(
-            Query::new(Sql::Built(format!(
-                "SELECT {COLUMNS} FROM projects WHERE {wh} ORDER BY LOWER(name), id LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )))
-            .with_args(args)
-            .bind(limit)
-            .bind(offset),
-        )
-        .await?;
-    Ok((items, total))
+    let listing = Listing {
+        select: &format!("SELECT {COLUMNS} FROM projects"),
+        from: "projects",
+        filter: &wh,
+        order: "LOWER(name), id",
+    };
+    fetch_page(ex, listing, args, limit, offset).await
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::tasks::Task;
 use crate::q;
-use crate::store::db::{Arg, Backend, Exec, Query, Sql};
+use crate::store::db::{Arg, Backend, Exec, Listing, Query, Sql, fetch_page};
 
 /// A task row with its links aggregated into comma-separated lists.
 #[derive(Debug, sqlx::FromRow)]
@@ -222,14 +222,6 @@ pub async fn list(
     if let Some(v) = f.due_to {
         add("t.due_date <= $?", v.into());
     }
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM tasks t WHERE {wh}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
     let direction = if descending { "DESC" } else { "ASC" };
     let order = match sort {
         "position" => format!("t.project_id, t.group_id, t.position {direction}"),
@@ -240,21 +232,13 @@ pub async fn list(
         }
         other => format!("t.{other} {direction}"),
     };
-    let n = args.len();
-    let sql = format!(
-        "{} WHERE {wh} ORDER BY {order}, t.number {direction} LIMIT ${} OFFSET ${}",
-        select(ex.backend()),
-        n + 1,
-        n + 2
-    );
-    let rows: Vec<TaskRow> = ex
-        .fetch_all(
-            Query::new(Sql::Built(sql))
-                .with_args(args)
-                .bind(limit)
-                .bind(offset),
-        )
-        .await?;
+    let listing = Listing {
+        select: select(ex.backend()),
+        from: "tasks t",
+        filter: &wh,
+        order: &format!("{order}, t.number {direction}"),
+    };
+    let (rows, total): (Vec<TaskRow>, i64) = fetch_page(ex, listing, args, limit, offset).await?;
     Ok((rows.into_iter().map(Task::from).collect(), total))
 }
 

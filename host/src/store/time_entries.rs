@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::time_entries::TimeEntry;
 use crate::q;
-use crate::store::db::{Arg, Exec, Query, Sql};
+use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 
 const COLUMNS: &str = "id, org_id, user_id, project_id, task_id, description, started_at, stopped_at, duration_secs, \
      billable, hourly_rate, invoice_id, created_at, updated_at";
@@ -100,28 +100,13 @@ pub async fn list(
     if let Some(b) = f.billable {
         add("billable =", b.into(), &mut wh);
     }
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM time_entries WHERE {wh}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
-    let n = args.len();
-    let items = ex
-        .fetch_all(
-            Query::new(Sql::Built(format!(
-                "SELECT {COLUMNS} FROM time_entries WHERE {wh} ORDER BY started_at DESC, id DESC LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )))
-            .with_args(args)
-            .bind(limit)
-            .bind(offset),
-        )
-        .await?;
-    Ok((items, total))
+    let listing = Listing {
+        select: &format!("SELECT {COLUMNS} FROM time_entries"),
+        from: "time_entries",
+        filter: &wh,
+        order: "started_at DESC, id DESC",
+    };
+    fetch_page(ex, listing, args, limit, offset).await
 }
 
 /// Writes an entry's fields.
