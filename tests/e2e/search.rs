@@ -269,4 +269,132 @@ both! {
         // The data is untouched.
         alice.get(&format!("/tasks/{}", a.login_task), None).await.assert_status(200);
     }
+
+    /// Chat messages are found by their words, carry their channel, and only in channels the
+    /// caller can see: the org-wide channel for every member, a private channel for its members
+    /// only, nothing of another organization; deleting a message removes it.
+    async fn chat_messages_follow_channel_visibility(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        let (carol, carol_auth) = server.register("carol@example.com", "Carol").await;
+        for email in ["bob@example.com", "carol@example.com"] {
+            alice
+                .post(&format!("/organizations/{org}/members"), Some(json!({ "email": email, "role": "member" })))
+                .await
+                .assert_status(201);
+        }
+        for c in [&bob, &carol] {
+            c.patch("/auth/me", Some(json!({ "current_org_id": org })))
+                .await
+                .assert_status(200);
+        }
+        let carol_id = carol_auth["user"]["id"].as_str().expect("user.id").to_owned();
+        let (mallory, _) = server.register_with_org("mallory@example.com", "Mallory", "Evil").await;
+
+        let channels = alice.get(&format!("/chat/channels?org_id={org}"), None).await;
+        let general = channels.assert_status(200).data().as_array().expect("channels are a list").iter()
+            .find(|c| c["kind"] == "org")
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_else(|| panic!("no org channel in {}", channels.body))
+            .to_owned();
+        let public = create(&alice, &format!("/chat/channels/{general}/messages"), json!({ "content": "Deploying the zeppelin tonight" })).await;
+
+        let hits = search(&bob, "zeppelin", "").await;
+        assert_eq!(ids(&hits), [public.as_str()], "{hits:?}");
+        let hit = &hits[0];
+        assert_eq!(hit["type"], "chat_message");
+        assert_eq!(hit["channel_id"], general.as_str());
+        assert_eq!(hit["title"], "general", "a message shows its channel's name");
+        assert_eq!(hit["project_id"], Value::Null);
+        assert!(hit["snippet"].as_str().is_some_and(|s| s.contains("<mark>zeppelin</mark>")), "{hit}");
+        assert_eq!(ids(&search(&bob, "zeppel", "&type=chat_message").await), [public.as_str()]);
+        assert!(search(&bob, "zeppelin", "&type=task").await.is_empty());
+        assert!(search(&bob, "zeppelin", "&type=client").await.is_empty());
+        assert!(search(&mallory, "zeppelin", "").await.is_empty(), "another organization sees nothing");
+
+        // A private channel with alice and carol: bob (same organization) does not see it.
+        let private = create(&alice, "/chat/channels", json!({ "name": "Secret plans", "kind": "private" })).await;
+        alice
+            .post(&format!("/chat/channels/{private}/members"), Some(json!({ "user_id": carol_id })))
+            .await
+            .assert_status(201);
+        let secret = create(&alice, &format!("/chat/channels/{private}/messages"), json!({ "content": "The quokka surprise party" })).await;
+        for (who, client) in [("alice", &alice), ("carol", &carol)] {
+            let hits = search(client, "quokka", "").await;
+            assert_eq!(ids(&hits), [secret.as_str()], "{who}: {hits:?}");
+            assert_eq!(hits[0]["channel_id"], private.as_str(), "{who}");
+            assert_eq!(hits[0]["title"], "Secret plans", "{who}");
+            assert_eq!(ids(&search(client, "quokka", "&type=chat_message").await), [secret.as_str()], "{who}");
+        }
+        for (who, client) in [("bob", &bob), ("mallory", &mallory)] {
+            assert!(search(client, "quokka", "").await.is_empty(), "{who} sees a private message");
+            assert!(search(client, "quokka", "&type=chat_message").await.is_empty(), "{who}");
+        }
+
+        // Deleting a message removes it from the results.
+        alice
+            .delete(&format!("/chat/channels/{private}/messages/{secret}"), None)
+            .await
+            .assert_status(204);
+        assert!(search(&alice, "quokka", "").await.is_empty());
+        assert!(search(&carol, "quokka", "&type=chat_message").await.is_empty());
+        alice
+            .delete(&format!("/chat/channels/{general}/messages/{public}"), None)
+            .await
+            .assert_status(204);
+        assert!(search(&bob, "zeppelin", "").await.is_empty());
+    }
+
+    /// Clients are found by name and by a word of their notes or e-mail, by every member of the
+    /// organization and by no one else; `type=client` keeps only them.
+    async fn clients_are_searchable(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        alice
+            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
+            .await
+            .assert_status(201);
+        bob.patch("/auth/me", Some(json!({ "current_org_id": org })))
+            .await
+            .assert_status(200);
+        let (mallory, _) = server.register_with_org("mallory@example.com", "Mallory", "Evil").await;
+
+        let client = create(
+            &alice,
+            "/clients",
+            json!({ "name": "Globex Corporation", "email": "billing@globex.example", "notes": "Prefers invoices by fax" }),
+        )
+        .await;
+        create(&alice, "/projects", json!({ "name": "Fax migration", "description": "Old machines" })).await;
+
+        for (who, c) in [("alice", &alice), ("bob", &bob)] {
+            let hits = search(c, "globex", "").await;
+            assert_eq!(ids(&hits), [client.as_str()], "{who}: {hits:?}");
+            assert_eq!(hits[0]["type"], "client");
+            assert_eq!(hits[0]["title"], "Globex Corporation");
+            assert_eq!(hits[0]["project_id"], Value::Null);
+            assert!(hits[0].get("channel_id").is_none(), "{}", hits[0]);
+        }
+        // A word of the notes: the project named "Fax…" matches too, the filter keeps the client.
+        let fax = ids(&search(&alice, "fax", "").await);
+        assert_eq!(fax.len(), 2, "{fax:?}");
+        assert!(fax.contains(&client));
+        assert_eq!(ids(&search(&alice, "fax", "&type=client").await), [client.as_str()]);
+        assert_eq!(ids(&search(&alice, "prefers", "").await), [client.as_str()]);
+        assert!(search(&alice, "globex", "&type=chat_message").await.is_empty());
+        assert!(search(&mallory, "globex", "").await.is_empty(), "another organization sees nothing");
+
+        // Edits and deletion follow.
+        alice
+            .patch(&format!("/clients/{client}"), Some(json!({ "name": "Initech", "notes": null })))
+            .await
+            .assert_status(200);
+        assert!(search(&alice, "globex corporation", "").await.is_empty());
+        assert!(search(&alice, "prefers", "").await.is_empty());
+        assert_eq!(ids(&search(&alice, "initech", "&type=client").await), [client.as_str()]);
+        alice.delete(&format!("/clients/{client}"), None).await.assert_status(204);
+        assert!(search(&alice, "initech", "").await.is_empty());
+    }
 }

@@ -1,7 +1,7 @@
-//! Full-text search over the organization's tasks, projects and comments.
+//! Full-text search over the organization's tasks, projects, comments, chat messages and clients.
 //!
 //! The index lives in the database (SQLite FTS5, PostgreSQL `tsvector`; see
-//! `migrations/*/0004_search.sql`) and is maintained by the database itself in the transaction of
+//! `migrations/*/0004_search.sql` and `0007_search_more.sql`) and is maintained by the database itself in the transaction of
 //! every change, so nothing here writes to it. This module validates the request, splits the query
 //! into words and turns the store's snippets into safe HTML.
 
@@ -26,7 +26,7 @@ pub struct Search {
     pub org_id: Option<String>,
     /// The words to look for (1 to 200 characters); the last word also matches as a prefix.
     pub q: String,
-    /// Only this kind of result: `task`, `project` or `comment`.
+    /// Only this kind of result: `task`, `project`, `comment`, `chat_message` or `client`.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// How many results (default 20, at most 50).
@@ -44,11 +44,21 @@ pub enum SearchKind {
     Project,
     /// Task comments: their text.
     Comment,
+    /// Chat messages: their text; only those of channels the caller can see.
+    ChatMessage,
+    /// Clients: name, e-mail and notes.
+    Client,
 }
 
 impl SearchKind {
     /// Every kind, in the order results of equal rank are not otherwise distinguished.
-    pub const ALL: [SearchKind; 3] = [SearchKind::Task, SearchKind::Project, SearchKind::Comment];
+    pub const ALL: [SearchKind; 5] = [
+        SearchKind::Task,
+        SearchKind::Project,
+        SearchKind::Comment,
+        SearchKind::ChatMessage,
+        SearchKind::Client,
+    ];
 
     /// The wire name (`type` of a result and of the filter).
     pub fn as_str(self) -> &'static str {
@@ -56,6 +66,8 @@ impl SearchKind {
             SearchKind::Task => "task",
             SearchKind::Project => "project",
             SearchKind::Comment => "comment",
+            SearchKind::ChatMessage => "chat_message",
+            SearchKind::Client => "client",
         }
     }
 
@@ -68,12 +80,13 @@ impl SearchKind {
 /// One search result.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SearchHit {
-    /// `task`, `project` or `comment`.
+    /// `task`, `project`, `comment`, `chat_message` or `client`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The entity's id (`tsk_…`, `prj_…`, `cmt_…`).
+    /// The entity's id (`tsk_…`, `prj_…`, `cmt_…`, a message's or a client's id).
     pub id: String,
-    /// The task's title, the project's name; for a comment, the title of its task.
+    /// The task's title, the project's or client's name; for a comment, the title of its task;
+    /// for a chat message, the name of its channel.
     pub title: String,
     /// A short excerpt around the match, HTML-escaped, with the matched words wrapped in
     /// `<mark>…</mark>`.
@@ -81,20 +94,27 @@ pub struct SearchHit {
     /// Relevance, higher is better; comparable only within one response.
     #[sqlx(rename = "score")]
     pub rank: f64,
-    /// The project the entity belongs to (a project's own id).
+    /// The project the entity belongs to (a project's own id); none for chat messages and clients.
     pub project_id: Option<String>,
     /// For a comment, its task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
+    /// For a chat message, its channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
 }
 
-/// Searches the caller's organization; best matches first.
+/// Searches the caller's organization; best matches first. Chat messages only of channels the
+/// caller can see (org-wide ones, or those listing them as a member), checked in the query.
 pub async fn search(cx: &Cx<'_>, input: Search) -> Result<Vec<SearchHit>> {
     let q = validate::name("q", &input.q, MAX_QUERY_CHARS)?;
     let kind = match input.kind.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(k) => Some(SearchKind::parse(k).ok_or_else(|| {
-            Error::invalid_field("type", "type must be one of task, project, comment")
+            Error::invalid_field(
+                "type",
+                "type must be one of task, project, comment, chat_message, client",
+            )
         })?),
     };
     let limit = match input.limit {
@@ -108,7 +128,15 @@ pub async fn search(cx: &Cx<'_>, input: Search) -> Result<Vec<SearchHit>> {
         // Only punctuation or symbols: nothing can match.
         return Ok(Vec::new());
     }
-    let hits = store::search::search(&mut cx.db(), org_id, &words, kind, i64::from(limit)).await?;
+    let hits = store::search::search(
+        &mut cx.db(),
+        org_id,
+        cx.user_id(),
+        &words,
+        kind,
+        i64::from(limit),
+    )
+    .await?;
     Ok(hits
         .into_iter()
         .map(|h| SearchHit {

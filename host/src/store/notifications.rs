@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::notifications::Notification;
 use crate::q;
-use crate::store::db::{Exec, Sql};
+use crate::store::db::{Exec, Listing, fetch_page};
 
 const COLUMNS: &str =
     "id, org_id, user_id, type, title, entity_type, entity_id, actor_id, read_at, created_at";
@@ -36,27 +36,20 @@ pub async fn list(
     } else {
         ""
     };
-    let wh = format!("user_id = $1 AND org_id = $2{unread}");
-    let (total,): (i64,) = ex
-        .fetch_one(q!(
-            Sql::Built(format!("SELECT COUNT(*) FROM notifications WHERE {wh}")),
-            user_id,
-            org_id
-        ))
-        .await?;
-    let items = ex
-        .fetch_all(q!(
-            Sql::Built(format!(
-                "SELECT {COLUMNS} FROM notifications WHERE {wh}
-                 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
-            )),
-            user_id,
-            org_id,
-            limit,
-            offset
-        ))
-        .await?;
-    Ok((items, total))
+    let listing = Listing {
+        select: &format!("SELECT {COLUMNS} FROM notifications"),
+        from: "notifications",
+        filter: &format!("user_id = $1 AND org_id = $2{unread}"),
+        order: "created_at DESC, id DESC",
+    };
+    fetch_page(
+        ex,
+        listing,
+        vec![user_id.into(), org_id.into()],
+        limit,
+        offset,
+    )
+    .await
 }
 
 /// Marks one of the user's unread notifications in the organization read; how many rows changed

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::members::{Invitation, Member, MemberRecord};
 use crate::domain::organizations::Organization;
 use crate::q;
-use crate::store::db::{Arg, Backend, Db, Exec, Query, Sql, Tx};
+use crate::store::db::{Arg, Backend, Db, Exec, Listing, Query, Sql, Tx, fetch_page};
 
 /// Inserts an organization.
 pub async fn insert(ex: &mut impl Exec, org: &Organization, created_by: &str) -> sqlx::Result<()> {
@@ -136,7 +136,7 @@ pub async fn insert_member(
 
 const MEMBER_SELECT: &str =
     "SELECT m.user_id, u.name, u.email, m.role, m.permission_overrides, m.created_at
-     FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1";
+     FROM org_members m JOIN users u ON u.id = m.user_id";
 
 /// One member.
 pub async fn member(
@@ -146,9 +146,11 @@ pub async fn member(
 ) -> sqlx::Result<Option<Member>> {
     let row: Option<MemberRecord> = ex
         .fetch_optional(
-            Query::new(Sql::Built(format!("{MEMBER_SELECT} AND m.user_id = $2")))
-                .bind(org_id)
-                .bind(user_id),
+            Query::new(Sql::Built(format!(
+                "{MEMBER_SELECT} WHERE m.org_id = $1 AND m.user_id = $2"
+            )))
+            .bind(org_id)
+            .bind(user_id),
         )
         .await?;
     Ok(row.map(Member::from))
@@ -166,27 +168,15 @@ pub async fn members(
         Some(r) => (" AND m.role = $2", vec![org_id.into(), r.into()]),
         None => ("", vec![org_id.into()]),
     };
-    let (total,): (i64,) = ex
-        .fetch_one(
-            Query::new(Sql::Built(format!(
-                "SELECT COUNT(*) FROM org_members m WHERE m.org_id = $1{filter}"
-            )))
-            .with_args(args.clone()),
-        )
-        .await?;
-    let n = args.len();
-    let rows: Vec<MemberRecord> = ex
-        .fetch_all(
-            Query::new(Sql::Built(format!(
-                "{MEMBER_SELECT}{filter} ORDER BY u.name, u.id LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )))
-            .with_args(args)
-            .bind(limit)
-            .bind(offset),
-        )
-        .await?;
+    let listing = Listing {
+        select: MEMBER_SELECT,
+        // Counted with the join too, so the total always matches what the pages list.
+        from: "org_members m JOIN users u ON u.id = m.user_id",
+        filter: &format!("m.org_id = $1{filter}"),
+        order: "u.name, u.id",
+    };
+    let (rows, total): (Vec<MemberRecord>, i64) =
+        fetch_page(ex, listing, args, limit, offset).await?;
     Ok((rows.into_iter().map(Member::from).collect(), total))
 }
 

@@ -1,4 +1,5 @@
-//! Full-text search queries over the database's own index (`migrations/*/0004_search.sql`).
+//! Full-text search queries over the database's own index (`migrations/*/0004_search.sql`,
+//! `0007_search_more.sql`).
 //!
 //! * SQLite: one FTS5 table `search_index` (columns `title`, `body`) whose rowids map to entities
 //!   through `search_docs`; ranked with `bm25` (title weighted 10, body 1), excerpts by `snippet`.
@@ -57,11 +58,13 @@ pub fn tsquery_prefix(terms: &[String]) -> String {
 }
 
 /// SQLite: one query over the FTS5 table; the entity's own table supplies the title and project.
+/// A chat message is kept only when its channel is org-wide or the caller (`$5`) is a member.
 const SQLITE_SEARCH: &str = "
 SELECT d.entity_type AS kind, d.entity_id AS id,
-       COALESCE(t.title, p.name, ct.title, '') AS title,
+       COALESCE(t.title, p.name, ct.title, ch.name, cl.name, '') AS title,
        COALESCE(t.project_id, p.id, ct.project_id) AS project_id,
        c.task_id AS task_id,
+       m.channel_id AS channel_id,
        -bm25(search_index, 10.0, 1.0) AS score,
        COALESCE(snippet(search_index, -1, char(57344), char(57345), '…', 16), '') AS snippet
 FROM search_index
@@ -70,7 +73,12 @@ LEFT JOIN tasks t ON d.entity_type = 'task' AND t.id = d.entity_id
 LEFT JOIN projects p ON d.entity_type = 'project' AND p.id = d.entity_id
 LEFT JOIN task_comments c ON d.entity_type = 'comment' AND c.id = d.entity_id
 LEFT JOIN tasks ct ON ct.id = c.task_id
+LEFT JOIN chat_messages m ON d.entity_type = 'chat_message' AND m.id = d.entity_id
+LEFT JOIN chat_channels ch ON ch.id = m.channel_id
+LEFT JOIN clients cl ON d.entity_type = 'client' AND cl.id = d.entity_id
 WHERE search_index MATCH $1 AND d.org_id = $2 AND ($3 IS NULL OR d.entity_type = $3)
+  AND (d.entity_type <> 'chat_message' OR ch.kind = 'org' OR EXISTS (
+      SELECT 1 FROM chat_channel_members cm WHERE cm.channel_id = m.channel_id AND cm.user_id = $5))
 ORDER BY score DESC, d.entity_id
 LIMIT $4";
 
@@ -97,29 +105,49 @@ macro_rules! pg_rank {
 }
 
 /// PostgreSQL: the branch of one entity type; columns kind, id, title, project_id, task_id,
-/// score and doc (the text the excerpt is taken from).
+/// channel_id, score and doc (the text the excerpt is taken from).
 fn pg_branch(kind: SearchKind) -> &'static str {
     match kind {
         SearchKind::Task => concat!(
-            "SELECT 'task'::text AS kind, t.id, t.title, t.project_id, NULL::text AS task_id, ",
+            "SELECT 'task'::text AS kind, t.id, t.title, t.project_id, NULL::text AS task_id, NULL::text AS channel_id, ",
             pg_rank!("t.search_vector"),
             " AS score, t.title || ' ' || coalesce(t.description, '') AS doc
              FROM tasks t WHERE t.org_id = $1 AND t.search_vector @@ ",
             pg_tsquery!()
         ),
         SearchKind::Project => concat!(
-            "SELECT 'project'::text AS kind, p.id, p.name AS title, p.id AS project_id, NULL::text AS task_id, ",
+            "SELECT 'project'::text AS kind, p.id, p.name AS title, p.id AS project_id, NULL::text AS task_id, NULL::text AS channel_id, ",
             pg_rank!("p.search_vector"),
             " AS score, p.name || ' ' || coalesce(p.description, '') AS doc
              FROM projects p WHERE p.org_id = $1 AND p.search_vector @@ ",
             pg_tsquery!()
         ),
         SearchKind::Comment => concat!(
-            "SELECT 'comment'::text AS kind, c.id, t.title, t.project_id, c.task_id, ",
+            "SELECT 'comment'::text AS kind, c.id, t.title, t.project_id, c.task_id, NULL::text AS channel_id, ",
             pg_rank!("c.search_vector"),
             " AS score, c.body AS doc
              FROM task_comments c JOIN tasks t ON t.id = c.task_id
              WHERE c.org_id = $1 AND c.search_vector @@ ",
+            pg_tsquery!()
+        ),
+        // Only channels the caller (`$5`) can see: org-wide ones, or those listing them.
+        SearchKind::ChatMessage => concat!(
+            "SELECT 'chat_message'::text AS kind, m.id, ch.name AS title, NULL::text AS project_id, ",
+            "NULL::text AS task_id, m.channel_id, ",
+            pg_rank!("m.search_vector"),
+            " AS score, m.content AS doc
+             FROM chat_messages m JOIN chat_channels ch ON ch.id = m.channel_id
+             WHERE m.org_id = $1 AND (ch.kind = 'org' OR EXISTS (
+                 SELECT 1 FROM chat_channel_members cm WHERE cm.channel_id = m.channel_id AND cm.user_id = $5))
+               AND m.search_vector @@ ",
+            pg_tsquery!()
+        ),
+        SearchKind::Client => concat!(
+            "SELECT 'client'::text AS kind, cl.id, cl.name AS title, NULL::text AS project_id, ",
+            "NULL::text AS task_id, NULL::text AS channel_id, ",
+            pg_rank!("cl.search_vector"),
+            " AS score, cl.name || ' ' || coalesce(cl.email, '') || ' ' || coalesce(cl.notes, '') AS doc
+             FROM clients cl WHERE cl.org_id = $1 AND cl.search_vector @@ ",
             pg_tsquery!()
         ),
     }
@@ -130,7 +158,7 @@ fn pg_search(kinds: &[SearchKind]) -> String {
     let branches: Vec<&str> = kinds.iter().map(|k| pg_branch(*k)).collect();
     format!(
         concat!(
-            "SELECT h.kind, h.id, h.title, h.project_id, h.task_id, h.score,
+            "SELECT h.kind, h.id, h.title, h.project_id, h.task_id, h.channel_id, h.score,
                     ts_headline('simple', h.doc, ",
             pg_tsquery!(),
             ", 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) ||
@@ -143,10 +171,12 @@ fn pg_search(kinds: &[SearchKind]) -> String {
 }
 
 /// The organization's entities matching every word of `terms` (the last also as a prefix), best
-/// first, at most `limit`. Snippets carry [`MARK_START`] / [`MARK_END`] around matches.
+/// first, at most `limit`, limited to what `user_id` may see (chat messages of channels that are
+/// org-wide or list them as a member). Snippets carry [`MARK_START`] / [`MARK_END`] around matches.
 pub async fn search(
     ex: &mut impl Exec,
     org_id: &str,
+    user_id: &str,
     terms: &[String],
     kind: Option<SearchKind>,
     limit: i64,
@@ -162,6 +192,7 @@ pub async fn search(
                 org_id.into(),
                 kind.map(SearchKind::as_str).into(),
                 limit.into(),
+                user_id.into(),
             ];
             ex.fetch_all(Query::new(SQLITE_SEARCH).with_args(args))
                 .await
@@ -175,12 +206,16 @@ pub async fn search(
                 Some(k) => vec![k],
                 None => SearchKind::ALL.to_vec(),
             };
-            let args: Vec<Arg> = vec![
+            let mut args: Vec<Arg> = vec![
                 org_id.into(),
                 prefix.into(),
                 terms.join(" ").into(),
                 limit.into(),
             ];
+            // `$5` appears only in the chat branch; PostgreSQL refuses unused parameters.
+            if kinds.contains(&SearchKind::ChatMessage) {
+                args.push(user_id.into());
+            }
             ex.fetch_all(Query::new(Sql::Built(pg_search(&kinds))).with_args(args))
                 .await
         }
@@ -232,9 +267,12 @@ mod tests {
     #[test]
     fn pg_query_has_one_branch_per_kind() {
         let all = pg_search(&SearchKind::ALL);
-        assert_eq!(all.matches("UNION ALL").count(), 2);
+        assert_eq!(all.matches("UNION ALL").count(), 4);
         let one = pg_search(&[SearchKind::Comment]);
         assert!(!one.contains("UNION ALL"));
         assert!(one.contains("FROM task_comments c"));
+        assert!(!one.contains("$5"));
+        let chat = pg_search(&[SearchKind::ChatMessage]);
+        assert!(chat.contains("cm.user_id = $5"));
     }
 }
