@@ -24,7 +24,7 @@ use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
-use crate::harness::{Backend, Client, Resp, Server};
+use crate::harness::{Backend, Client, Resp, Server, created_id};
 
 /// Ids of everything in organization A (and of mallory's organization B).
 struct Fixtures {
@@ -291,15 +291,6 @@ async fn send(client: &Client, method: &str, path: &str, payload: Map<String, Va
             .json(method, path, Some(Value::Object(payload)))
             .await
     }
-}
-
-/// `data.id` of a 201 response.
-fn created_id(resp: &Resp) -> String {
-    resp.assert_status(201);
-    resp.data()["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{}: no data.id in {}", resp.request, resp.body))
-        .to_owned()
 }
 
 /// `user.id` of a register response.

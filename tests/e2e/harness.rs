@@ -482,6 +482,25 @@ fn drop_pg_database(name: String) {
 // ---------------------------------------------------------------------------------------------
 // HTTP client.
 
+/// `value["id"]` as a string; panics naming the value when it has none.
+#[track_caller]
+pub fn id(value: &Value) -> String {
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+        .to_owned()
+}
+
+/// `data.id` of a creation response, after asserting `201 Created`.
+#[track_caller]
+pub fn created_id(resp: &Resp) -> String {
+    resp.assert_status(201);
+    resp.data()["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no data.id in {}", resp.request, resp.body))
+        .to_owned()
+}
+
 /// A small JSON client for `/api/v1`, optionally authenticated.
 #[derive(Clone)]
 pub struct Client {

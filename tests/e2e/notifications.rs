@@ -6,15 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, Server};
-
-/// `id` of a JSON object.
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
+use crate::harness::{Backend, Client, Server, id};
 
 /// Alice (owner of Acme), bob and carol (members); their clients and ids, the organization and a
 /// project.

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, Resp, Server};
+use crate::harness::{Backend, Client, Resp, Server, created_id};
 
 /// Organization A: alice (owner), bob (member), carol (viewer), dave (admin), a project, a task
 /// with one checklist item and one comment of alice's.
@@ -28,15 +28,6 @@ struct Team {
     task_id: String,
     item_id: String,
     comment_id: String,
-}
-
-/// `data.id` of a 201 response.
-fn created_id(resp: &Resp) -> String {
-    resp.assert_status(201);
-    resp.data()["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{}: no data.id in {}", resp.request, resp.body))
-        .to_owned()
 }
 
 /// Registers a user and returns the client and the user id.

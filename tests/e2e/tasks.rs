@@ -4,15 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, Server};
-
-/// `data.id` of a created resource.
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_owned()
-}
+use crate::harness::{Backend, Client, Server, id};
 
 /// Titles of a list response, in order.
 fn titles(list: &Value) -> Vec<String> {
