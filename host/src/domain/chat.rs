@@ -22,6 +22,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -267,12 +269,16 @@ pub struct Typing {
     pub channel_id: String,
 }
 
-/// Whether `user_id` may see the channel (and so receive its events): for the org-wide channel,
-/// membership of the organization; for the others, explicit membership of the channel (and of
-/// the organization). A channel that does not exist is not visible.
-pub async fn can_see_channel(db: &Db, channel_id: &str, user_id: &str) -> Result<bool> {
+/// Who may see a channel (and so receive its events): `None` for the org-wide channel, meaning
+/// every member of the organization; otherwise its explicit members. A channel that does not exist
+/// is visible to nobody.
+pub async fn channel_audience(db: &Db, channel_id: &str) -> Result<Option<HashSet<String>>> {
     let mut ex = db;
-    Ok(store::chat::can_see(&mut ex, channel_id, user_id).await?)
+    Ok(match store::chat::audience(&mut ex, channel_id).await? {
+        None => Some(HashSet::new()),
+        Some(None) => None,
+        Some(Some(ids)) => Some(ids.into_iter().collect()),
+    })
 }
 
 /// Creates the organization's org-wide channel `general` unless it exists (recording it).

@@ -1,5 +1,6 @@
 //! The in-process event bus.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -55,6 +56,9 @@ pub struct Delivery {
     pub user_id: Option<String>,
     /// The complete frame: `{"event", "event_id"?, "data"}` as JSON text.
     pub frame: Arc<str>,
+    /// For [`Audience::Channel`]: who may see the channel, looked up once when the first
+    /// connection needs it and shared by all the others (`None` = every organization member).
+    pub channel_members: tokio::sync::OnceCell<Option<HashSet<String>>>,
 }
 
 impl Delivery {
@@ -139,6 +143,7 @@ impl Bus {
             action: None,
             user_id: Some(user_id.to_owned()),
             frame: Delivery::render(event, None, &data.to_string()),
+            channel_members: Default::default(),
         });
     }
 }

@@ -122,6 +122,33 @@ pub async fn can_see(ex: &mut impl Exec, channel_id: &str, user_id: &str) -> sql
     Ok(row.is_some())
 }
 
+/// Who may see a channel: `Some(None)` for the org-wide channel (every organization member),
+/// `Some(Some(ids))` for the others, `None` when it does not exist.
+pub async fn audience(
+    ex: &mut impl Exec,
+    channel_id: &str,
+) -> sqlx::Result<Option<Option<Vec<String>>>> {
+    let kind: Option<(String,)> = ex
+        .fetch_optional(q!(
+            "SELECT kind FROM chat_channels WHERE id = $1",
+            channel_id
+        ))
+        .await?;
+    match kind {
+        None => Ok(None),
+        Some((kind,)) if kind == "org" => Ok(Some(None)),
+        Some(_) => {
+            let rows: Vec<(String,)> = ex
+                .fetch_all(q!(
+                    "SELECT user_id FROM chat_channel_members WHERE channel_id = $1",
+                    channel_id
+                ))
+                .await?;
+            Ok(Some(Some(rows.into_iter().map(|r| r.0).collect())))
+        }
+    }
+}
+
 /// Whether `user_id` is an explicit member of the channel.
 pub async fn is_member(ex: &mut impl Exec, channel_id: &str, user_id: &str) -> sqlx::Result<bool> {
     let row: Option<(String,)> = ex

@@ -337,7 +337,7 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
         && match &d.audience {
             Audience::Org => true,
             Audience::User(u) => u == session.user_id(),
-            Audience::Channel(c) => can_see_channel(app, c, session.user_id()).await,
+            Audience::Channel(c) => in_channel(app, d, c, session.user_id()).await,
         };
     if visible {
         timed(sink.send(Message::Text(d.frame.as_ref().into()))).await?;
@@ -353,10 +353,16 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
     Some(())
 }
 
-/// Whether the user is in a chat channel (checked against the database at delivery time).
-async fn can_see_channel(app: &App, channel_id: &str, user_id: &str) -> bool {
-    match crate::domain::chat::can_see_channel(&app.db, channel_id, user_id).await {
-        Ok(visible) => visible,
+/// Whether the user may see a chat channel's event. The channel's audience is read from the
+/// database once per event, when it is delivered, and shared by every connection.
+async fn in_channel(app: &App, d: &Delivery, channel_id: &str, user_id: &str) -> bool {
+    let members = d
+        .channel_members
+        .get_or_try_init(|| crate::domain::chat::channel_audience(&app.db, channel_id))
+        .await;
+    match members {
+        Ok(None) => true,
+        Ok(Some(ids)) => ids.contains(user_id),
         Err(e) => {
             tracing::warn!(error = %e, "channel visibility check failed; event withheld");
             false
