@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, Server};
+use crate::harness::{Backend, Client, Server, created_id};
 
 /// Percent-encodes a query-string value (everything but unreserved characters).
 fn enc(value: &str) -> String {
@@ -21,12 +21,7 @@ fn enc(value: &str) -> String {
 
 /// `data.id` of a created resource (asserting 201).
 async fn create(c: &Client, path: &str, body: Value) -> String {
-    let r = c.post(path, Some(body)).await;
-    r.assert_status(201);
-    r.data()["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {}", r.body))
-        .to_owned()
+    created_id(&c.post(path, Some(body)).await)
 }
 
 /// `GET /search?q=…&extra`, asserting 200; the list of hits.
