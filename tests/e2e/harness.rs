@@ -13,9 +13,6 @@
 //!
 //! Every test owns its server and database, so tests run in parallel safely.
 
-// The helpers serve every test module; not each one uses all of them.
-#![allow(dead_code)]
-
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -576,11 +573,6 @@ impl Client {
     /// `PATCH path` with an optional JSON body.
     pub async fn patch(&self, path: &str, body: Option<Value>) -> Resp {
         self.json("PATCH", path, body).await
-    }
-
-    /// `PUT path` with an optional JSON body.
-    pub async fn put(&self, path: &str, body: Option<Value>) -> Resp {
-        self.json("PUT", path, body).await
     }
 
     /// `DELETE path` with an optional JSON body.

@@ -2,7 +2,7 @@
 //! test suite can walk every route (`stint routes` prints them).
 
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use serde::Serialize;
 
 use super::{auth, invoke::call};
@@ -86,11 +86,6 @@ impl Routes {
     /// `PATCH`, 200.
     fn patch<A: Action>(self, path: &'static str) -> Self {
         self.action::<A>("PATCH", path, patch(call::<A, 200>))
-    }
-    /// `PUT`, 200.
-    #[allow(dead_code)]
-    fn put<A: Action>(self, path: &'static str) -> Self {
-        self.action::<A>("PUT", path, put(call::<A, 200>))
     }
     /// `DELETE`, 204.
     fn delete<A: Action>(self, path: &'static str) -> Self {
