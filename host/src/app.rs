@@ -39,6 +39,8 @@ pub struct AppInner {
     pub outbox_wake: tokio::sync::Notify,
     /// The Redis client for listening to the other processes, when configured.
     pub redis: Option<redis::Client>,
+    /// WebAssembly plugins: runtime, installed plugins, bindings.
+    pub plugins: crate::plugins::PluginHost,
 }
 
 impl Deref for App {
@@ -89,6 +91,7 @@ impl App {
             events_published: Default::default(),
             outbox_wake: tokio::sync::Notify::new(),
             redis,
+            plugins: crate::plugins::PluginHost::default(),
         })))
     }
 }

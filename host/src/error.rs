@@ -54,6 +54,18 @@ pub enum Error {
         /// Seconds until a request will be accepted again.
         retry_after_secs: u64,
     },
+    /// A plugin failed this call: it trapped, ran out of time or memory, panicked or returned
+    /// output that breaks its contract (HTTP 502). Other calls are unaffected.
+    #[error("plugin {plugin} failed: {reason}: {message}")]
+    Plugin {
+        /// The plugin's name.
+        plugin: String,
+        /// A stable reason: `trap`, `timeout`, `out_of_memory`, `panic`, `contract`, `error`,
+        /// `disabled`, `unavailable`.
+        reason: String,
+        /// What happened, including a captured panic message.
+        message: String,
+    },
     /// Anything unexpected. The inner error is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -104,6 +116,7 @@ impl Error {
             Error::Conflict(_) => "CONFLICT",
             Error::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Error::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            Error::Plugin { .. } => "PLUGIN_ERROR",
             Error::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -119,16 +132,24 @@ impl Error {
             Error::Conflict(_) => 409,
             Error::PayloadTooLarge { .. } => 413,
             Error::RateLimited { .. } => 429,
+            Error::Plugin { .. } => 502,
             Error::Internal(_) => 500,
         }
     }
 
     /// The `details` member of the envelope, if any.
-    pub fn details(&self) -> Option<&Value> {
+    pub fn details(&self) -> Option<Value> {
         match self {
             Error::Validation { details, .. } | Error::Unprocessable { details, .. } => {
-                details.as_ref()
+                details.clone()
             }
+            Error::Plugin {
+                plugin,
+                reason,
+                message,
+            } => Some(serde_json::json!({
+                "plugin": plugin, "reason": reason, "message": message,
+            })),
             _ => None,
         }
     }
@@ -137,7 +158,7 @@ impl Error {
     pub fn envelope(&self) -> Value {
         let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
         if let Some(details) = self.details() {
-            error["details"] = details.clone();
+            error["details"] = details;
         }
         serde_json::json!({ "error": error })
     }

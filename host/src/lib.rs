@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod mail;
+pub mod plugins;
 pub mod rate_limit;
 pub mod store;
 

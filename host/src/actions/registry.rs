@@ -319,7 +319,7 @@ mod tests {
         let err = decode::<serde_json::Value>(v).unwrap_err();
         assert_eq!(
             err.details(),
-            Some(&serde_json::json!({"field": "tasks[1].title"}))
+            Some(serde_json::json!({"field": "tasks[1].title"}))
         );
     }
 }
