@@ -93,8 +93,9 @@ pub async fn serve(
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
-        (Some(relay), Some(client)) => Some(tokio::spawn(
-            relay.clone().listen(client.clone(), app.clone()),
+        (Some(relay), Some(client)) => Some((
+            tokio::spawn(relay.clone().listen(client.clone(), app.clone())),
+            tokio::spawn(relay.clone().refresh_connections()),
         )),
         _ => None,
     };
@@ -105,8 +106,9 @@ pub async fn serve(
         .await?;
     housekeeping.abort();
     dispatcher.abort();
-    if let Some(relay) = relay {
-        relay.abort();
+    if let Some((listen, refresh)) = relay {
+        listen.abort();
+        refresh.abort();
     }
     db.close().await;
     Ok(())

@@ -156,6 +156,11 @@ impl Ws {
         );
     }
 
+    /// Closes the connection from the client side.
+    async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+
     /// Waits for the server to close the connection and returns the close code.
     async fn closed(&mut self) -> u16 {
         loop {
@@ -807,4 +812,73 @@ async fn a_killed_peer_loses_no_event_committed_through_the_other() {
     for title in acknowledged.lock().expect("lock").iter() {
         assert!(titles.contains(title.as_str()), "task {title} has no event");
     }
+}
+
+/// With two processes sharing Redis, the per-user connection limit and presence hold for the
+/// deployment: five connections spread over both processes are the most a user may hold, and the
+/// user goes offline only when the last one, on either process, closes.
+#[tokio::test]
+async fn connection_limit_and_presence_span_processes() {
+    let a = Server::start_with(
+        Backend::Postgres,
+        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
+    )
+    .await;
+    let b = a.start_peer().await;
+    let (alice, org) = a
+        .register_with_org("alice@example.com", "Alice", "Acme")
+        .await;
+    let (bob, _) = a.register("bob@example.com", "Bob").await;
+    alice
+        .post(
+            &format!("/organizations/{org}/members"),
+            Some(json!({ "email": "bob@example.com" })),
+        )
+        .await
+        .assert_status(201);
+    let alice_on_b = b.client().with_token(alice.token().expect("token"));
+    let alice_id = alice.get("/auth/me", None).await.data()["id"].clone();
+    let mut bob_ws = Ws::open(&a, &bob).await;
+
+    let mut on_a = Vec::new();
+    for _ in 0..3 {
+        on_a.push(Ws::open(&a, &alice).await);
+    }
+    let online = loop {
+        let e = bob_ws.next("UserPresence").await;
+        if e["data"]["user_id"] == alice_id {
+            break e;
+        }
+    };
+    assert_eq!(online["data"]["status"], "online");
+    let mut on_b = Vec::new();
+    for _ in 0..2 {
+        on_b.push(Ws::open(&b, &alice_on_b).await);
+    }
+    // A sixth connection is refused on either process.
+    for server in [&a, &b] {
+        let mut sixth = Ws::connect(server).await;
+        let t = ticket(&alice).await;
+        let refused = sixth.request("authenticate", json!({ "ticket": t })).await;
+        assert_eq!(
+            refused["error"]["code"], "TOO_MANY_CONNECTIONS",
+            "{refused}"
+        );
+        assert_eq!(sixth.closed().await, 4029);
+    }
+    // B's second connection came online without a second announcement; closing all of A's keeps
+    // alice online (she is still on B).
+    for ws in on_a {
+        ws.close().await;
+    }
+    // A slot freed on A is usable on B.
+    let extra = Ws::open(&b, &alice_on_b).await;
+    bob_ws.assert_none_of(&["UserPresence"]).await;
+    extra.close().await;
+    for ws in on_b {
+        ws.close().await;
+    }
+    let offline = bob_ws.next("UserPresence").await;
+    assert_eq!(offline["data"]["user_id"], alice_id);
+    assert_eq!(offline["data"]["status"], "offline");
 }
