@@ -63,12 +63,20 @@ impl<T: Recurrence> wit::Guest for RecurrenceAdapter<T> {
 #[macro_export]
 macro_rules! export_recurrence {
     ($ty:ty) => {
+        // The component's exports exist only in WebAssembly; natively (unit tests, benchmarks)
+        // only the trait bound is checked (export names like `pkg:iface/fn` do not link there).
+        #[cfg(target_arch = "wasm32")]
         #[allow(unsafe_code)]
         const _: () = {
             type __StintRecurrenceExport = $crate::__private::RecurrenceAdapter<$ty>;
             $crate::__private::recurrence_bindings::__export_recurrence_world!(
                 __StintRecurrenceExport with_types_in $crate::__private::recurrence_bindings
             );
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = {
+            fn assert_impl<T: $crate::Recurrence>() {}
+            let _ = assert_impl::<$ty>;
         };
     };
 }
