@@ -6,6 +6,7 @@
 //! none is bound), runs it in a fresh sandbox and checks its output.
 
 pub mod contract;
+pub mod runtime;
 
 use chrono::{DateTime, Utc};
 
