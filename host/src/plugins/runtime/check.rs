@@ -80,7 +80,7 @@ pub(super) fn component(
         return Err(LoadError::new(
             LoadErrorKind::ForbiddenImport,
             format!(
-                "a `{kind}` plugin may not import {} (rule plugins get no files, network or \
+                "a plugin of kind `{kind}` may not import {} (rule plugins get no files, network or \
                  HTTP; allowed: stint:plugins/*, wasi:io/*, wasi:cli/{{environment, exit, stdin, \
                  stdout, stderr, terminal-*}}, wasi:clocks/*, wasi:random/*)",
                 refused
