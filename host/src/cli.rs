@@ -1,4 +1,6 @@
-//! The `stint` command line: `serve`, `migrate`, `routes`, `actions`.
+//! The `stint` command line: `serve`, `migrate`, `routes`, `actions`, `plugin …`.
+
+mod plugin;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,11 @@ enum Command {
     Routes,
     /// Print the action registry (names, permissions, payload schemas) as JSON.
     Actions,
+    /// Work with WebAssembly plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -48,6 +55,7 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Routes => print_json(&crate::route_table()),
             Command::Actions => print_json(&actions_json()),
+            Command::Plugin { command } => plugin::run(command).await,
         }
     });
     match result {

@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod contract;
+pub mod runtime;
 
 use chrono::{DateTime, Utc};
 
