@@ -1,4 +1,7 @@
-//! The `stint` command line: `serve`, `migrate`, `routes`, `actions`.
+//! The `stint` command line: `serve`, `migrate`, `routes`, `actions`, `plugin …`.
+
+mod plugin;
+mod plugin_admin;
 
 use std::process::ExitCode;
 
@@ -24,6 +27,11 @@ enum Command {
     Routes,
     /// Print the action registry (names, permissions, payload schemas) as JSON.
     Actions,
+    /// Work with WebAssembly plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -48,6 +56,7 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Routes => print_json(&crate::route_table()),
             Command::Actions => print_json(&actions_json()),
+            Command::Plugin { command } => plugin::run(command).await,
         }
     });
     match result {

@@ -4,10 +4,10 @@
 //! generated bindings. Domain code (invoices, recurrences) speaks only these types.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an invoice is for (`invoicing.invoice-context`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceContext {
     /// The organization.
     pub org_id: String,
@@ -27,12 +27,13 @@ pub struct InvoiceContext {
     pub period_to: NaiveDate,
     /// The organization's IANA time zone.
     pub time_zone: String,
-    /// The plugin's configuration for the organization (a JSON object).
+    /// The plugin's configuration for the organization (a JSON object; `{}` when absent).
+    #[serde(default)]
     pub config: serde_json::Value,
 }
 
 /// A billable time entry with resolved rates (`invoicing.time-entry`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BillableEntry {
     /// The entry id.
     pub id: String,
@@ -109,7 +110,7 @@ pub struct InvoiceResult {
 }
 
 /// A request for the next occurrences of a pattern (`schedule.next`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OccurrenceQuery {
     /// The pattern as the user gave it (JSON text when it was an object).
     pub pattern: String,
