@@ -79,6 +79,15 @@ impl App {
             }
             None => None,
         };
+        let plugins = crate::plugins::PluginHost::start(
+            crate::plugins::HostConfig {
+                data_dir: config.data_dir.clone(),
+                failure_threshold: config.plugin_failure_threshold,
+                max_concurrent_calls: 16,
+            },
+            &db,
+        )
+        .await?;
         Ok(App(Arc::new(AppInner {
             registry: crate::actions::build_registry(),
             config,
@@ -91,7 +100,7 @@ impl App {
             events_published: Default::default(),
             outbox_wake: tokio::sync::Notify::new(),
             redis,
-            plugins: crate::plugins::PluginHost::default(),
+            plugins,
         })))
     }
 }

@@ -1,6 +1,7 @@
 //! The `stint` command line: `serve`, `migrate`, `routes`, `actions`, `plugin …`.
 
 mod plugin;
+mod plugin_admin;
 
 use std::process::ExitCode;
 

@@ -62,6 +62,12 @@ pub struct ConfigArgs {
     /// Seconds a WebSocket ticket stays valid [default: 30].
     #[arg(long, env = "STINT_WS_TICKET_TTL_SECS")]
     pub ws_ticket_ttl_secs: Option<u32>,
+    /// Consecutive failed calls after which a plugin is disabled [default: 5].
+    #[arg(long, env = "STINT_PLUGIN_FAILURE_THRESHOLD")]
+    pub plugin_failure_threshold: Option<u32>,
+    /// Largest accepted plugin component upload in bytes [default: 20971520].
+    #[arg(long, env = "STINT_PLUGIN_MAX_UPLOAD_BYTES")]
+    pub plugin_max_upload_bytes: Option<usize>,
 }
 
 /// How log lines are written.
@@ -93,6 +99,8 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     event_retention_days: Option<u32>,
     ws_ticket_ttl_secs: Option<u32>,
+    plugin_failure_threshold: Option<u32>,
+    plugin_max_upload_bytes: Option<usize>,
 }
 
 /// Outgoing mail settings.
@@ -139,6 +147,10 @@ pub struct Config {
     pub password_reset_ttl: Duration,
     /// How long delivered events stay in the outbox for resuming clients.
     pub event_retention: Duration,
+    /// Consecutive failed calls after which a plugin is disabled.
+    pub plugin_failure_threshold: u32,
+    /// Largest accepted plugin component upload.
+    pub plugin_max_upload_bytes: usize,
 }
 
 impl Config {
@@ -211,6 +223,15 @@ impl Config {
                             .unwrap_or(7),
                     ),
             ),
+            plugin_failure_threshold: args
+                .plugin_failure_threshold
+                .or(file.plugin_failure_threshold)
+                .unwrap_or(crate::plugins::DEFAULT_FAILURE_THRESHOLD)
+                .max(1),
+            plugin_max_upload_bytes: args
+                .plugin_max_upload_bytes
+                .or(file.plugin_max_upload_bytes)
+                .unwrap_or(20 * 1024 * 1024),
         })
     }
 

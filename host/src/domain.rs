@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod page;
 pub mod permissions;
+pub mod plugins;
 pub mod projects;
 pub mod search;
 pub mod sidebar;

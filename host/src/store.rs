@@ -11,6 +11,7 @@ pub mod labels;
 pub mod milestones;
 pub mod notifications;
 pub mod organizations;
+pub mod plugins;
 pub mod projects;
 pub mod search;
 pub mod sidebar;

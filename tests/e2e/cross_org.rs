@@ -66,6 +66,16 @@ struct Fixtures {
     entry_id: String,
 }
 
+/// The built-in invoicing plugin's id (registered at start-up with a fixed id).
+const BUILTIN_PLUGIN: &str = "plg_builtin-invoicing-standard";
+
+/// Whether a route addresses an instance-wide plugin: mallory may see the plugin itself from
+/// her own organization, so only the attempt naming A as `org_id` applies (A's configuration
+/// and bindings must stay out of reach).
+fn instance_wide(path: &str) -> bool {
+    path.starts_with("/plugins/") || path.starts_with("/plugin-bindings/")
+}
+
 /// One row of `stint routes`.
 struct Route {
     method: String,
@@ -126,6 +136,9 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("milestones", "milestone_id") => &fx.milestone_id,
         ("clients", "id") => &fx.client_id,
         ("time-entries", "entry_id") => &fx.entry_id,
+        // Plugins are instance-wide: the built-in one; A's part is its config and bindings.
+        ("plugins", "id") => BUILTIN_PLUGIN,
+        ("plugin-bindings", "kind") => "invoicing-rule",
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -234,6 +247,12 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
             "stopped_at": "2026-03-02T10:00:00Z",
         }),
         ("PATCH", "/time-entries/{entry_id}") => json!({ "description": "Taken over" }),
+        ("GET", "/plugins" | "/plugin-bindings") => json!({}),
+        ("PATCH", "/plugins/{id}") => json!({ "limits": { "deadline_ms": 500 } }),
+        ("POST", "/plugins/{id}/enable" | "/plugins/{id}/disable") => json!({}),
+        ("PUT", "/plugins/{id}/config") => json!({ "config": {} }),
+        ("POST", "/plugins/{id}/test") => json!({ "input": { "context": {} } }),
+        ("PUT", "/plugin-bindings/{kind}") => json!({ "plugin_id": BUILTIN_PLUGIN }),
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -257,6 +276,9 @@ fn account_route(method: &str, path: &str, fx: &Fixtures) -> Option<Value> {
         ("POST", "/auth/tokens") => Some(json!({ "name": "stolen", "org_id": fx.org_id })),
         // Logging out alice's session is checked separately: it answers 204 like an unknown token.
         ("POST", "/auth/logout") => None,
+        // The multipart plugin upload needs the instance role admin, which mallory lacks;
+        // covered in plugins.rs.
+        ("POST", "/plugins") => None,
         ("POST", "/auth/change-password")
         | ("GET", "/auth/me")
         | ("POST", "/auth/ws-ticket")
@@ -538,6 +560,8 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/time-entries?org_id={org}"),
         format!("/time-entries/{}", fx.entry_id),
         format!("/time-entries/current?org_id={org}"),
+        format!("/plugin-bindings?org_id={org}"),
+        format!("/plugins/{BUILTIN_PLUGIN}/config?org_id={org}"),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
@@ -585,7 +609,11 @@ both! {
                 }
             } else {
                 let payload = payload_for(method, path, &fx);
-                if had_params {
+                if instance_wide(path) {
+                    let mut scoped = payload;
+                    scoped.insert("org_id".into(), json!(fx.org_id));
+                    attempts.push((concrete, scoped));
+                } else if had_params {
                     attempts.push((concrete.clone(), payload.clone()));
                     // Naming her own organization must not open A's ids either. (Organization
                     // routes take the organization from the path and have no `org_id` field.)

@@ -271,6 +271,44 @@ actions! {
     dashboard::Summary => "dashboard.summary" -> dashboard::DashboardSummary {
         "Task totals: all, done, overdue, by status and priority", permission: None,
         scope: |p| Scope::org(&p.org_id), run: dashboard::summary }
+    // Plugins: installed instance-wide, configured and bound per organization.
+    plugins::ListPlugins => "plugins.list" -> Page<plugins::Plugin> {
+        "List installed plugins, by kind or name", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::list }
+    plugins::PluginRef => "plugins.get" -> plugins::Plugin {
+        "Get an installed plugin", permission: Some(ManagePlugins), scope: |p| Scope::org(&p.org_id),
+        run: plugins::get }
+    plugins::UpdatePlugin => "plugins.update" -> plugins::Plugin {
+        "Change a plugin's limits (instance admins)", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::update }
+    plugins::EnablePlugin => "plugins.enable" -> plugins::Plugin {
+        "Enable a plugin and clear its failure count (instance admins)", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::enable }
+    plugins::DisablePlugin => "plugins.disable" -> plugins::Plugin {
+        "Disable a plugin (instance admins)", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::disable }
+    plugins::DeletePlugin => "plugins.delete" -> () {
+        "Remove a plugin no organization binds (instance admins)", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::delete }
+    plugins::GetPluginConfig => "plugins.get_config" -> plugins::PluginConfig {
+        "The organization's configuration of a plugin", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::get_config }
+    plugins::SetPluginConfig => "plugins.set_config" -> plugins::PluginConfig {
+        "Set the organization's configuration of a plugin (validated against its schema)",
+        permission: Some(ManagePlugins), scope: |p| Scope::org(&p.org_id), run: plugins::set_config }
+    plugins::ListBindings => "plugins.bindings" -> Vec<plugins::PluginBinding> {
+        "Which plugin serves each kind for the organization", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::bindings }
+    plugins::BindPlugin => "plugins.bind" -> plugins::PluginBinding {
+        "Make a plugin serve a kind for the organization", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::bind }
+    plugins::UnbindPlugin => "plugins.unbind" -> () {
+        "Go back to the built-in plugin for a kind", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::unbind }
+    plugins::TestPlugin => "plugins.test" -> plugins::TestOutcome {
+        "Run a plugin on a JSON fixture with the organization's configuration", permission: Some(ManagePlugins),
+        scope: |p| Scope::org(&p.org_id), run: plugins::test }
+
     audit::ListAudit => "audit.list" -> Page<audit::AuditEntry> {
         "The organization's audit log (admins)", permission: Some(ManageOrg), scope: |p| Scope::org(&p.org_id),
         run: audit::list }

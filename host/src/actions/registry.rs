@@ -248,8 +248,19 @@ fn kind_of(id: &str) -> &'static str {
         Some("msg") => "message",
         Some("cli") => "client",
         Some("te") => "time entry",
+        Some("plg") => "plugin",
         _ => "resource",
     }
+}
+
+/// The caller's membership for `scope`, checked like an action's (for the few adapters that are
+/// not actions, e.g. the multipart plugin upload).
+pub async fn membership(
+    app: &App,
+    principal: &Principal,
+    scope: Scope<'_>,
+) -> Result<Option<Membership>> {
+    resolve(app, principal, scope).await
 }
 
 async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<Option<Membership>> {

@@ -4,6 +4,7 @@
 mod auth;
 mod extract;
 mod invoke;
+mod plugins;
 pub mod routes;
 
 use axum::http::{HeaderValue, StatusCode, header};

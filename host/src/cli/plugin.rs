@@ -1,5 +1,5 @@
 //! `stint plugin …`: plugin commands. Each subcommand is one variant of [`PluginCommand`] and
-//! one function here.
+//! one function here (install/list/remove live in [`super::plugin_admin`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
+use super::plugin_admin::{self, InstallArgs, ListArgs, RemoveArgs};
 use crate::plugins::runtime::{Limits, PluginKind, Runtime, RuntimeConfig, fixture};
 
 /// The `stint plugin` subcommands.
@@ -15,6 +16,13 @@ pub(super) enum PluginCommand {
     /// Run a plugin component against a JSON fixture, with no server and no database; print
     /// its output, its logs, the wall time and the peak memory as JSON.
     Test(TestArgs),
+    /// Install a plugin into the configured database and data directory (like `stint migrate`,
+    /// no server needed): a folder with plugin.yaml, or the plugin.yaml itself.
+    Install(InstallArgs),
+    /// List the installed plugins as JSON.
+    List(ListArgs),
+    /// Remove a plugin (`name` or `name@version`); refused while an organization binds it.
+    Remove(RemoveArgs),
 }
 
 /// Arguments of `stint plugin test`.
@@ -47,6 +55,9 @@ fn parse_kind(s: &str) -> Result<PluginKind, String> {
 pub(super) async fn run(command: PluginCommand) -> anyhow::Result<()> {
     match command {
         PluginCommand::Test(args) => test(args).await,
+        PluginCommand::Install(args) => plugin_admin::install(args).await,
+        PluginCommand::List(args) => plugin_admin::list(args).await,
+        PluginCommand::Remove(args) => plugin_admin::remove(args).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //! test suite can walk every route (`stint routes` prints them).
 
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde::Serialize;
 
 use super::{auth, invoke::call};
@@ -11,8 +12,8 @@ use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
     audit, chat, checklist, clients, comments, dashboard, dependencies, labels, members,
-    milestones, notifications, organizations, projects, sidebar, task_groups, task_statuses, tasks,
-    time_entries,
+    milestones, notifications, organizations, plugins, projects, sidebar, task_groups, task_statuses,
+    tasks, time_entries,
 };
 
 /// One route of the REST API.
@@ -86,6 +87,10 @@ impl Routes {
     /// `PATCH`, 200.
     fn patch<A: Action>(self, path: &'static str) -> Self {
         self.action::<A>("PATCH", path, patch(call::<A, 200>))
+    }
+    /// `PUT`, 200.
+    fn put<A: Action>(self, path: &'static str) -> Self {
+        self.action::<A>("PUT", path, put(call::<A, 200>))
     }
     /// `DELETE`, 204.
     fn delete<A: Action>(self, path: &'static str) -> Self {
@@ -225,6 +230,26 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .post::<chat::OpenDirect>("/chat/direct")
     // Notifications.
     .get::<notifications::ListNotifications>("/notifications")
-    .post::<notifications::MarkRead>("/notifications/mark-read");
+    .post::<notifications::MarkRead>("/notifications/mark-read")
+    // Plugins (instance-wide; configuration and bindings per organization). The upload is
+    // multipart and streams under its own cap (`plugin_max_upload_bytes`), not the JSON one.
+    .get::<plugins::ListPlugins>("/plugins")
+    .raw(
+        "POST",
+        "/plugins",
+        true,
+        post(super::plugins::install).layer(DefaultBodyLimit::disable()),
+    )
+    .get::<plugins::PluginRef>("/plugins/{id}")
+    .patch::<plugins::UpdatePlugin>("/plugins/{id}")
+    .delete::<plugins::DeletePlugin>("/plugins/{id}")
+    .post::<plugins::EnablePlugin>("/plugins/{id}/enable")
+    .post::<plugins::DisablePlugin>("/plugins/{id}/disable")
+    .get::<plugins::GetPluginConfig>("/plugins/{id}/config")
+    .put::<plugins::SetPluginConfig>("/plugins/{id}/config")
+    .post::<plugins::TestPlugin>("/plugins/{id}/test")
+    .get::<plugins::ListBindings>("/plugin-bindings")
+    .put::<plugins::BindPlugin>("/plugin-bindings/{kind}")
+    .delete::<plugins::UnbindPlugin>("/plugin-bindings/{kind}");
     (r.router, r.table)
 }
