@@ -62,6 +62,10 @@ pub struct ConfigArgs {
     /// Seconds a WebSocket ticket stays valid [default: 30].
     #[arg(long, env = "STINT_WS_TICKET_TTL_SECS")]
     pub ws_ticket_ttl_secs: Option<u32>,
+    /// Seconds between runs of the background jobs (overdue invoices); they also run once at
+    /// start-up [default: 60].
+    #[arg(long, env = "STINT_JOBS_INTERVAL_SECS")]
+    pub jobs_interval_secs: Option<u32>,
 }
 
 /// How log lines are written.
@@ -93,6 +97,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     event_retention_days: Option<u32>,
     ws_ticket_ttl_secs: Option<u32>,
+    jobs_interval_secs: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -139,6 +144,8 @@ pub struct Config {
     pub password_reset_ttl: Duration,
     /// How long delivered events stay in the outbox for resuming clients.
     pub event_retention: Duration,
+    /// Interval of the background jobs (overdue invoices).
+    pub jobs_interval: Duration,
 }
 
 impl Config {
@@ -203,6 +210,12 @@ impl Config {
                     .max(1),
             )),
             password_reset_ttl: Duration::from_secs(3600),
+            jobs_interval: Duration::from_secs(u64::from(
+                args.jobs_interval_secs
+                    .or(file.jobs_interval_secs)
+                    .unwrap_or(60)
+                    .max(1),
+            )),
             event_retention: Duration::from_secs(
                 86_400
                     * u64::from(

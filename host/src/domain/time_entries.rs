@@ -294,10 +294,16 @@ async fn load_own(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Ti
         ));
     }
     if let Some(invoice) = &entry.invoice_id {
-        return Err(Error::Conflict(format!(
-            "time entry {} is on invoice {invoice} and cannot be changed",
-            entry.id
-        )));
+        // Voiding or deleting an invoice releases its entries, so a set `invoice_id` always
+        // names a non-void invoice.
+        return Err(Error::rule(
+            "invoice_id",
+            format!(
+                "time entry {} is on invoice {invoice}; void the invoice (or remove the entry from \
+                 the draft by regenerating it) before changing it",
+                entry.id
+            ),
+        ));
     }
     Ok(entry)
 }
