@@ -27,7 +27,9 @@ pub async fn berlin_org(server: &Server) -> (Client, Client, String, String, Str
         )
         .await
         .assert_status(201);
-    bob.patch("/auth/me", Some(json!({ "current_org_id": org }))).await.assert_status(200);
+    bob.patch("/auth/me", Some(json!({ "current_org_id": org })))
+        .await
+        .assert_status(200);
     let bob_id = bob_auth["user"]["id"].as_str().unwrap().to_owned();
     let alice_id = alice_auth["user"]["id"].as_str().unwrap().to_owned();
     (alice, bob, org, bob_id, alice_id)
