@@ -94,8 +94,9 @@ pub async fn serve(
     let jobs = tokio::spawn(jobs(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
-        (Some(relay), Some(client)) => Some(tokio::spawn(
-            relay.clone().listen(client.clone(), app.clone()),
+        (Some(relay), Some(client)) => Some((
+            tokio::spawn(relay.clone().listen(client.clone(), app.clone())),
+            tokio::spawn(relay.clone().refresh_connections()),
         )),
         _ => None,
     };
@@ -107,8 +108,9 @@ pub async fn serve(
     housekeeping.abort();
     jobs.abort();
     dispatcher.abort();
-    if let Some(relay) = relay {
-        relay.abort();
+    if let Some((listen, refresh)) = relay {
+        listen.abort();
+        refresh.abort();
     }
     db.close().await;
     Ok(())

@@ -37,7 +37,8 @@ struct Session {
     orgs: HashSet<String>,
     /// Highest event id delivered, so replayed and live events are never sent twice.
     last_sent: i64,
-    _slot: Slot,
+    /// The connection's place in the per-user count; released when the connection ends.
+    slot: Option<Slot>,
 }
 
 impl Session {
@@ -53,14 +54,18 @@ pub async fn run(app: App, socket: WebSocket, ip: IpAddr) {
         return;
     };
     let user_id = session.user_id().to_owned();
-    let first = app.ws_limits.count(&user_id) == 1;
-    if first {
+    if session.slot.as_ref().is_some_and(|slot| slot.first) {
         presence(&app, &session, "online");
     }
     let _ = serve(&app, &mut sink, &mut source, &mut session, resume).await;
     let orgs = session.orgs.clone();
+    let slot = session.slot.take();
     drop(session);
-    if app.ws_limits.count(&user_id) == 0 {
+    let last = match slot {
+        Some(slot) => slot.release().await,
+        None => false,
+    };
+    if last {
         for org in &orgs {
             signal_presence(&app, org, &user_id, "offline");
         }
@@ -124,7 +129,10 @@ async fn authenticate(
                             return None;
                         }
                     };
-                let Some(slot) = app.ws_limits.acquire(&user_id, super::CONNECTIONS_PER_USER)
+                let Some(slot) = app
+                    .ws_limits
+                    .acquire(app.bus.relay(), &user_id, super::CONNECTIONS_PER_USER)
+                    .await
                 else {
                     let message = format!(
                         "at most {} connections per user",
@@ -162,7 +170,7 @@ async fn authenticate(
                     caller,
                     orgs,
                     last_sent: auth.last_event_id.unwrap_or(0),
-                    _slot: slot,
+                    slot: Some(slot),
                 };
                 return Some((
                     session,
