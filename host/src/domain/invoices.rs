@@ -11,7 +11,8 @@
 //!   the plugin with no transaction open, then in one transaction releases the draft's previous
 //!   entries, claims the listed ones with a conditional `UPDATE … WHERE invoice_id IS NULL` and
 //!   replaces the lines. If fewer rows were claimed than listed (a concurrent generate got some),
-//!   the transaction is rolled back and the whole round is retried on fresh data.
+//!   the transaction is rolled back and the whole round is retried on fresh data; likewise when a
+//!   claimed entry was edited after it was read (its `updated_at` changed).
 //! * An entry on an invoice is locked (see `time_entries`); voiding or deleting the invoice
 //!   releases it.
 //!
@@ -740,6 +741,10 @@ async fn generate_once(
         store::invoices::candidates(&mut db, &inv.org_id, &inv.client_id, &inv.id, start, before)
             .await?;
     let rows = store::rates::all_of_org(&mut db, &inv.org_id).await?;
+    let versions: std::collections::HashMap<String, DateTime<Utc>> = candidates
+        .iter()
+        .map(|c| (c.id.clone(), c.updated_at))
+        .collect();
     let entries: Vec<BillableEntry> = candidates
         .into_iter()
         .map(|c| {
@@ -818,6 +823,16 @@ async fn generate_once(
     if claimed != listed.len() as u64 {
         drop(tx);
         tracing::info!(invoice = %id, listed = listed.len(), claimed, "entries claimed concurrently; retrying generate");
+        return Ok(None);
+    }
+    // An entry edited between the read and the claim was priced from stale data: start over.
+    let stale = store::invoices::claimed_versions(&mut tx, id, &listed)
+        .await?
+        .into_iter()
+        .any(|(e, at)| versions.get(&e) != Some(&at));
+    if stale {
+        drop(tx);
+        tracing::info!(invoice = %id, "entries changed while the invoice was computed; retrying generate");
         return Ok(None);
     }
     let mut after = before_inv.clone();

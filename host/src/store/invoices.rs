@@ -188,6 +188,8 @@ pub struct Candidate {
     pub duration_secs: i64,
     /// Per-entry client rate.
     pub hourly_rate: Option<i64>,
+    /// Last change, to detect edits between reading and claiming.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The billable, finished entries of projects of `client_id` started in `[from, before)` that are
@@ -202,7 +204,8 @@ pub async fn candidates(
 ) -> sqlx::Result<Vec<Candidate>> {
     let mut sql = String::from(
         "SELECT e.id, e.user_id, u.name AS user_name, e.project_id, p.name AS project_name, e.task_id,
-                t.title AS task_title, e.description, e.started_at, e.duration_secs, e.hourly_rate
+                t.title AS task_title, e.description, e.started_at, e.duration_secs, e.hourly_rate,
+                e.updated_at
          FROM time_entries e
          JOIN projects p ON p.id = e.project_id
          JOIN users u ON u.id = e.user_id
@@ -258,6 +261,29 @@ pub async fn claim_entries(
             .await?;
     }
     Ok(claimed)
+}
+
+/// `(id, updated_at)` of the entries `ids` on `invoice_id`.
+pub async fn claimed_versions(
+    ex: &mut impl Exec,
+    invoice_id: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, updated_at FROM time_entries WHERE invoice_id = $1 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut args: Vec<Arg> = vec![invoice_id.into()];
+        args.extend(chunk.iter().map(Arg::from));
+        out.extend(
+            ex.fetch_all::<(String, DateTime<Utc>)>(Query::new(Sql::Built(sql)).with_args(args))
+                .await?,
+        );
+    }
+    Ok(out)
 }
 
 /// A sent invoice that may have become overdue.
