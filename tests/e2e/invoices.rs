@@ -111,7 +111,7 @@ both! {
         assert_eq!(sent["number"], "INV-0001");
         assert_eq!(sent["sent_to"], "billing@globex.example");
         assert!(sent["sent_at"].is_string());
-        wait_for_log(&server, &["billing@globex.example", "Invoice INV-0001", "Hello Globex"]).await;
+        wait_for_log(&server, &["to=billing@globex.example attachment=INV-0001.pdf subject=Invoice INV-0001 body=Hello Globex"]).await;
 
         // A draft deleted between two sends leaves no gap.
         let d_id = created_id(&alice.post("/invoices", Some(json!({ "client_id": globex, "issue_date": "2026-04-01", "due_date": "2026-05-31" }))).await);

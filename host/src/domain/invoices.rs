@@ -910,8 +910,8 @@ pub fn format_money(amount: i64, currency: &str) -> String {
     }
 }
 
-/// Sends a draft: gives it the next number, marks it sent, and e-mails the client (over SMTP when
-/// configured, else the mail is logged); without a client e-mail address the sending is only
+/// Sends a draft: gives it the next number, marks it sent, and e-mails the client with the PDF
+/// attached (over SMTP when configured, else the mail is logged); without a client e-mail address the sending is only
 /// recorded (`sent_at`, a log line).
 pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
     let message = validate::text("message", input.message.as_deref(), 10_000)?;
@@ -954,7 +954,20 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
                     format_money(l.amount, &inv.currency)
                 ));
             }
-            cx.app.mailer.send(to, &format!("Invoice {number}"), body);
+            let org_name = store::invoices::org_name(&mut cx.db(), &inv.org_id)
+                .await?
+                .unwrap_or_default();
+            let pdf = crate::domain::invoice_pdf::render(&inv, &client.name, &org_name);
+            cx.app.mailer.send_with_attachment(
+                to,
+                &format!("Invoice {number}"),
+                body,
+                crate::mail::Attachment {
+                    filename: format!("{number}.pdf"),
+                    content_type: "application/pdf",
+                    bytes: pdf,
+                },
+            );
         }
         None => {
             tracing::info!(
