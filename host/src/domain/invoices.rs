@@ -740,7 +740,11 @@ async fn generate_once(
     let candidates =
         store::invoices::candidates(&mut db, &inv.org_id, &inv.client_id, &inv.id, start, before)
             .await?;
-    let rows = store::rates::all_of_org(&mut db, &inv.org_id).await?;
+    // Rate rows by member, so resolving scans only that member's few rows per entry.
+    let mut rows: std::collections::HashMap<String, Vec<rates::Rate>> = Default::default();
+    for r in store::rates::all_of_org(&mut db, &inv.org_id).await? {
+        rows.entry(r.user_id.clone()).or_default().push(r);
+    }
     let versions: std::collections::HashMap<String, DateTime<Utc>> = candidates
         .iter()
         .map(|c| (c.id.clone(), c.updated_at))
@@ -750,7 +754,7 @@ async fn generate_once(
         .map(|c| {
             let local_date = rates::local_date(&tz, c.started_at);
             let r = rates::resolve(
-                &rows,
+                rows.get(&c.user_id).map(Vec::as_slice).unwrap_or_default(),
                 &c.user_id,
                 Some(&c.project_id),
                 local_date,
