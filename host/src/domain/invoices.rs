@@ -522,11 +522,12 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
     let mut tx = cx.db().begin().await?;
     let client = clients::load(cx, &mut tx, &input.client_id)
         .await
-        .map_err(|_| {
-            Error::rule(
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::rule(
                 "client_id",
                 "client_id must name a client of the same organization",
-            )
+            ),
+            other => other,
         })?;
     let (tz, _) = org_settings(&mut tx, &org_id).await?;
     let issue_date = match &input.issue_date {
