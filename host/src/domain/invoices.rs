@@ -16,7 +16,8 @@
 //! * An entry on an invoice is locked (see `time_entries`); voiding or deleting the invoice
 //!   releases it.
 //!
-//! Permission: every invoice action needs `manage_invoices`.
+//! Permission: every invoice action needs `manage_invoices`, and their events go only to members
+//! holding it ([`AUDIENCE`]).
 
 use std::collections::HashSet;
 
@@ -30,6 +31,9 @@ use crate::domain::{Cx, clients, organizations, rates, validate, wire};
 use crate::error::{Error, Result};
 use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult};
 use crate::{ids, store};
+
+/// The event audience of invoice changes: members with `manage_invoices`.
+pub const AUDIENCE: &str = "perm:manage_invoices";
 
 /// Invoice statuses.
 pub const STATUSES: [&str; 5] = ["draft", "sent", "paid", "overdue", "void"];
@@ -579,7 +583,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
     manual_totals(&mut inv);
     store::invoices::insert(&mut tx, &inv).await?;
     store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
-    events::created(&mut tx, cx, &inv).await?;
+    events::created_for(&mut tx, cx, &inv, AUDIENCE).await?;
     tx.commit().await?;
     Ok(inv)
 }
@@ -618,7 +622,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
             inv.updated_at = now;
             store::invoices::release_entries(&mut tx, &inv.id).await?;
             store::invoices::update(&mut tx, &inv).await?;
-            events::updated(&mut tx, cx, &before, &inv).await?;
+            events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
             tx.commit().await?;
             return Ok(inv);
         }
@@ -657,7 +661,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
     }
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated(&mut tx, cx, &before, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
     tx.commit().await?;
     Ok(inv)
 }
@@ -669,7 +673,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteInvoice) -> Result<()> {
     require_status(&inv, &["draft"], "deleted")?;
     store::invoices::release_entries(&mut tx, &inv.id).await?;
     store::invoices::delete(&mut tx, &inv.id).await?;
-    events::deleted(&mut tx, cx, &inv).await?;
+    events::deleted_for(&mut tx, cx, &inv, AUDIENCE).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -879,7 +883,7 @@ async fn generate_once(
     after.updated_at = crate::clock::now();
     store::invoices::replace_lines(&mut tx, id, &after.lines).await?;
     store::invoices::update(&mut tx, &after).await?;
-    events::updated(&mut tx, cx, &before_inv, &after).await?;
+    events::updated_for(&mut tx, cx, &before_inv, &after, AUDIENCE).await?;
     tx.commit().await?;
     Ok(Some(after))
 }
@@ -935,7 +939,7 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
     inv.sent_to = client.email.clone();
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated(&mut tx, cx, &before, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
     tx.commit().await?;
 
     let number = inv.number.as_deref().unwrap_or_default();
@@ -1000,7 +1004,7 @@ pub async fn mark_paid(cx: &Cx<'_>, input: MarkPaid) -> Result<Invoice> {
     inv.payment_method = payment_method;
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated(&mut tx, cx, &before, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
     tx.commit().await?;
     Ok(inv)
 }
@@ -1061,7 +1065,7 @@ pub async fn mark_overdue(db: &store::Db) -> Result<u64> {
                 payload: &data,
                 at: now,
                 event: "EntityChanged",
-                audience: None,
+                audience: Some(AUDIENCE),
             };
             store::events::insert_outbox(&mut tx, &event).await?;
             store::events::insert_audit(

@@ -19,6 +19,10 @@ use crate::domain::{Cx, projects, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
+/// The event audience of rate changes: members with `view_reports` (who may read everyone's
+/// rates).
+pub const AUDIENCE: &str = "perm:view_reports";
+
 /// One rate row: a member's rates from a date on, organization-wide or on one project.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Rate {
@@ -232,7 +236,7 @@ pub async fn set(cx: &Cx<'_>, input: SetRate) -> Result<Rate> {
         created_at: crate::clock::now(),
     };
     store::rates::insert(&mut tx, &rate).await?;
-    events::created(&mut tx, cx, &rate).await?;
+    events::created_for(&mut tx, cx, &rate, AUDIENCE).await?;
     tx.commit().await?;
     Ok(rate)
 }
@@ -245,7 +249,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteRate) -> Result<()> {
         .ok_or_else(|| Error::not_found("rate"))?;
     cx.same_org(&rate.org_id, "rate")?;
     store::rates::delete(&mut tx, &rate.id).await?;
-    events::deleted(&mut tx, cx, &rate).await?;
+    events::deleted_for(&mut tx, cx, &rate, AUDIENCE).await?;
     tx.commit().await?;
     Ok(())
 }
