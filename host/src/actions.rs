@@ -14,4 +14,5 @@ pub use catalog::build_registry;
 pub use registry::{
     Action, Entry, IntoReply, Registry, Reply, Scope, decode as decode_payload, dispatch,
     membership,
+    dispatch_typed,
 };

@@ -68,6 +68,10 @@ pub struct ConfigArgs {
     /// Largest accepted plugin component upload in bytes [default: 20971520].
     #[arg(long, env = "STINT_PLUGIN_MAX_UPLOAD_BYTES")]
     pub plugin_max_upload_bytes: Option<usize>,
+    /// Seconds between runs of the background jobs (overdue invoices); they also run once at
+    /// start-up [default: 60].
+    #[arg(long, env = "STINT_JOBS_INTERVAL_SECS")]
+    pub jobs_interval_secs: Option<u32>,
 }
 
 /// How log lines are written.
@@ -101,6 +105,7 @@ struct FileConfig {
     ws_ticket_ttl_secs: Option<u32>,
     plugin_failure_threshold: Option<u32>,
     plugin_max_upload_bytes: Option<usize>,
+    jobs_interval_secs: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -151,6 +156,8 @@ pub struct Config {
     pub plugin_failure_threshold: u32,
     /// Largest accepted plugin component upload.
     pub plugin_max_upload_bytes: usize,
+    /// Interval of the background jobs (overdue invoices).
+    pub jobs_interval: Duration,
 }
 
 impl Config {
@@ -215,6 +222,12 @@ impl Config {
                     .max(1),
             )),
             password_reset_ttl: Duration::from_secs(3600),
+            jobs_interval: Duration::from_secs(u64::from(
+                args.jobs_interval_secs
+                    .or(file.jobs_interval_secs)
+                    .unwrap_or(60)
+                    .max(1),
+            )),
             event_retention: Duration::from_secs(
                 86_400
                     * u64::from(

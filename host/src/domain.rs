@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod budgets;
 pub mod chat;
 pub mod checklist;
 pub mod clients;
@@ -12,6 +13,8 @@ pub mod context;
 pub mod dashboard;
 pub mod dependencies;
 pub mod events;
+pub mod invoice_pdf;
+pub mod invoices;
 pub mod labels;
 pub mod members;
 pub mod milestones;
@@ -21,6 +24,7 @@ pub mod page;
 pub mod permissions;
 pub mod plugins;
 pub mod projects;
+pub mod rates;
 pub mod search;
 pub mod sidebar;
 pub mod task_groups;

@@ -91,6 +91,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let jobs = tokio::spawn(jobs(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
         (Some(relay), Some(client)) => Some((
@@ -105,6 +106,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     housekeeping.abort();
+    jobs.abort();
     dispatcher.abort();
     if let Some((listen, refresh)) = relay {
         listen.abort();
@@ -125,6 +127,22 @@ async fn housekeeping(app: App) {
         let cutoff = chrono::Utc::now() - app.config.event_retention;
         if let Err(e) = store::events::purge_outbox(&mut app.db.auto_commit(), cutoff).await {
             tracing::warn!(error = %e, "purging old events failed");
+        }
+    }
+}
+
+/// Business jobs, every `STINT_JOBS_INTERVAL_SECS` and once at start-up: sent invoices past their
+/// due date become `overdue`. Each run is one indexed query when nothing is due; with several
+/// processes each runs it, and the conditional update makes the change happen once.
+async fn jobs(app: App) {
+    let mut tick = tokio::time::interval(app.config.jobs_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::domain::invoices::mark_overdue(&app.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(invoices = n, "invoices marked overdue"),
+            Err(e) => tracing::warn!(error = %e, "marking overdue invoices failed"),
         }
     }
 }

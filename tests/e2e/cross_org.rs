@@ -3,7 +3,7 @@
 //! One table-driven test asks the binary for its route table (`stint routes`), builds an
 //! organization A holding one of everything (project, task group, custom task status, assigned and
 //! labelled task, more tasks, comment, checklist item, dependency, label, milestone, client, time
-//! entry, a second member, a personal access token) and lets mallory, the owner of an unrelated
+//! entry, a rate, a draft invoice, a second member, a personal access token) and lets mallory, the owner of an unrelated
 //! organization B, call every authenticated route with A's ids:
 //!
 //! * every `{param}` of a path is replaced by A's id of the resource the segment before it names
@@ -64,6 +64,10 @@ struct Fixtures {
     client_id: String,
     /// Alice's finished time entry on `project_id`.
     entry_id: String,
+    /// Bob's organization-wide rate.
+    rate_id: String,
+    /// A draft invoice of `client_id`.
+    invoice_id: String,
 }
 
 /// The built-in invoicing plugin's id (registered at start-up with a fixed id).
@@ -139,6 +143,8 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         // Plugins are instance-wide: the built-in one; A's part is its config and bindings.
         ("plugins", "id") => BUILTIN_PLUGIN,
         ("plugin-bindings", "kind") => "invoicing-rule",
+        ("rates", "id") => &fx.rate_id,
+        ("invoices", "id") => &fx.invoice_id,
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -253,6 +259,21 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         ("PUT", "/plugins/{id}/config") => json!({ "config": {} }),
         ("POST", "/plugins/{id}/test") => json!({ "input": { "context": {} } }),
         ("PUT", "/plugin-bindings/{kind}") => json!({ "plugin_id": BUILTIN_PLUGIN }),
+        (
+            "POST",
+            "/organizations/{org_id}/members/{user_id}/rates"
+            | "/projects/{project_id}/members/{user_id}/rates",
+        ) => json!({ "client_rate": 1, "worker_rate": 1, "effective_from": "2026-01-01" }),
+        ("GET", "/invoices") => json!({}),
+        ("POST", "/invoices") => json!({
+            "client_id": fx.client_id,
+            "issue_date": "2026-04-01",
+            "due_date": "2026-04-30",
+        }),
+        ("PATCH", "/invoices/{id}") => json!({ "notes": "Taken over", "discount": 1 }),
+        ("POST", "/invoices/{id}/generate") => json!({ "from": "2026-03-01", "to": "2026-03-31" }),
+        ("POST", "/invoices/{id}/send") => json!({ "message": "Pay Mallory" }),
+        ("POST", "/invoices/{id}/mark-paid") => json!({ "payment_method": "cash" }),
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -491,6 +512,28 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
             )
             .await,
     );
+    let rate_id = created_id(
+        &alice
+            .post(
+                &format!("/organizations/{org_id}/members/{bob_id}/rates"),
+                Some(json!({ "client_rate": 10000, "worker_rate": 5000, "effective_from": "2026-01-01" })),
+            )
+            .await,
+    );
+    let invoice_id = created_id(
+        &alice
+            .post(
+                "/invoices",
+                Some(json!({
+                    "org_id": org_id,
+                    "client_id": client_id,
+                    "issue_date": "2026-04-01",
+                    "due_date": "2026-04-30",
+                    "lines": [{ "description": "Launch consulting", "quantity": 2, "unit_price": 10000 }],
+                })),
+            )
+            .await,
+    );
     let token = alice
         .post(
             "/auth/tokens",
@@ -526,6 +569,8 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         message_id,
         client_id,
         entry_id,
+        rate_id,
+        invoice_id,
     };
     (alice, mallory, fx)
 }
@@ -562,6 +607,11 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/time-entries/current?org_id={org}"),
         format!("/plugin-bindings?org_id={org}"),
         format!("/plugins/{BUILTIN_PLUGIN}/config?org_id={org}"),
+        format!("/organizations/{org}/members/{}/rates", fx.bob_id),
+        format!("/projects/{}/members/{}/rates", fx.project_id, fx.bob_id),
+        format!("/projects/{}/budget", fx.project_id),
+        format!("/invoices?org_id={org}"),
+        format!("/invoices/{}", fx.invoice_id),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

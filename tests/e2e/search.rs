@@ -134,7 +134,7 @@ both! {
         let tasks = ids(&search(&alice, "login", "&type=task").await);
         assert_eq!(tasks, [a.login_task.as_str(), a.reset_task.as_str()]);
         assert!(search(&alice, "login", "&type=project").await.is_empty());
-        let bad = alice.get("/search?q=login&type=invoice", None).await;
+        let bad = alice.get("/search?q=login&type=receipt", None).await;
         bad.assert_status(400);
         assert_eq!(bad.error_code(), "VALIDATION_ERROR");
         assert_eq!(bad.body["error"]["details"]["field"], "type");

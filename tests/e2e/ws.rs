@@ -882,3 +882,46 @@ async fn connection_limit_and_presence_span_processes() {
     assert_eq!(offline["data"]["user_id"], alice_id);
     assert_eq!(offline["data"]["status"], "offline");
 }
+
+both! {
+    /// Invoices over the socket come from the same registry: create and send a draft, receive the
+    /// `EntityChanged` events, and get the PDF as base64.
+    async fn invoices_over_the_socket(backend: Backend) {
+        use base64::Engine;
+        let server = Server::start(backend).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
+            .await
+            .assert_status(201);
+        let mut ws = Ws::open(&server, &alice).await;
+        let client = ws.request("clients.create", json!({ "name": "Globex" })).await;
+        let client_id = client["data"]["id"].as_str().expect("client id").to_owned();
+        // Bob, a plain member, does not manage invoices: their events never reach him.
+        let mut bob_ws = Ws::open(&server, &bob).await;
+        let created = ws.request("invoices.create", json!({
+            "client_id": client_id, "issue_date": "2026-04-01", "due_date": "2026-04-30",
+            "lines": [{ "description": "Consulting", "quantity": 2, "unit_price": 5000 }],
+        })).await;
+        let inv = created["data"]["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+        assert_eq!(created["data"]["total"], 10000);
+        let change = ws.next_change("invoice", "created").await;
+        assert_eq!(change["data"]["entity_id"], inv.as_str());
+        let sent = ws.request("invoices.send", json!({ "id": inv })).await;
+        assert_eq!(sent["data"]["number"], "INV-0001");
+        let change = ws.next_change("invoice", "updated").await;
+        assert_eq!(change["data"]["changes"]["status"]["to"], "sent");
+        let pdf = ws.request("invoices.pdf", json!({ "id": inv })).await;
+        assert_eq!(pdf["data"]["content_type"], "application/pdf");
+        assert_eq!(pdf["data"]["filename"], "INV-0001.pdf");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(pdf["data"]["content_base64"].as_str().expect("base64"))
+            .expect("valid base64");
+        assert!(bytes.starts_with(b"%PDF-"));
+        let denied = bob_ws.request("invoices.get", json!({ "id": inv, "org_id": org })).await;
+        assert_eq!(denied["error"]["code"], "FORBIDDEN", "{denied}");
+        bob_ws.request("ping", json!({})).await;
+        let leaked: Vec<&Value> = bob_ws.events.iter().filter(|e| e["data"]["entity_type"] == "invoice").collect();
+        assert!(leaked.is_empty(), "invoice events reached a member without manage_invoices: {leaked:?}");
+    }
+}

@@ -213,6 +213,53 @@ actions! {
         "Delete a client (refused while projects name it)", permission: Some(ManageClients),
         scope: |p| Scope::entity(&p.id, &p.org_id), run: clients::delete }
 
+    // Rates and budgets
+    rates::ListRates => "rates.list" -> Vec<rates::Rate> {
+        "A member's rate history, organization-wide or on one project (view_reports, or one's own)",
+        permission: None,
+        scope: |p| match &p.project_id { Some(id) => Scope::entity(id, &p.org_id), None => Scope::org(&p.org_id) },
+        run: rates::list }
+    rates::SetRate => "rates.set" -> rates::Rate {
+        "Set a member's worker and/or client rate from a date on (history is kept)",
+        permission: Some(ManageInvoices),
+        scope: |p| match &p.project_id { Some(id) => Scope::entity(id, &p.org_id), None => Scope::org(&p.org_id) },
+        run: rates::set }
+    rates::DeleteRate => "rates.delete" -> () {
+        "Delete a rate row", permission: Some(ManageInvoices), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: rates::delete }
+    budgets::GetBudget => "projects.budget" -> budgets::Budget {
+        "A project's budget: spent minutes and amount, remaining, percent used", permission: Some(ViewReports),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: budgets::get }
+
+    // Invoices
+    invoices::ListInvoices => "invoices.list" -> Page<invoices::Invoice> {
+        "List invoices, by client or status", permission: Some(ManageInvoices), scope: |p| Scope::org(&p.org_id),
+        run: invoices::list }
+    invoices::GetInvoice => "invoices.get" -> invoices::Invoice {
+        "Get an invoice with its lines", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::get }
+    invoices::CreateInvoice => "invoices.create" -> invoices::Invoice {
+        "Create a draft invoice", permission: Some(ManageInvoices), scope: |p| Scope::org(&p.org_id),
+        run: invoices::create }
+    invoices::UpdateInvoice => "invoices.update" -> invoices::Invoice {
+        "Update a draft (or void an invoice with status: void)", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::update }
+    invoices::DeleteInvoice => "invoices.delete" -> () {
+        "Delete a draft invoice (its entries are released)", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::delete }
+    invoices::GenerateInvoice => "invoices.generate" -> invoices::Invoice {
+        "Fill a draft's lines from the client's billable, uninvoiced time entries of a period",
+        permission: Some(ManageInvoices), scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::generate }
+    invoices::SendInvoice => "invoices.send" -> invoices::Invoice {
+        "Number and send a draft to the client (e-mail, or recorded)", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::send }
+    invoices::MarkPaid => "invoices.mark_paid" -> invoices::Invoice {
+        "Mark a sent or overdue invoice paid", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::mark_paid }
+    invoices::InvoicePdf => "invoices.pdf" -> invoices::Document {
+        "The invoice as a PDF (REST: application/pdf; elsewhere base64)", permission: Some(ManageInvoices),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: invoices::pdf }
+
     // Time entries
     time_entries::StartTimer => "time_entries.start" -> time_entries::TimeEntry {
         "Start a timer (refused while another runs)", permission: Some(TrackTime),

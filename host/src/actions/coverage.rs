@@ -20,6 +20,7 @@ const COVERED: &[&str] = &[
     "Notifications",
     "Clients",
     "Time Entries",
+    "Invoices",
 ];
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/reference-actions.txt");

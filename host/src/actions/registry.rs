@@ -166,6 +166,18 @@ impl Registry {
 /// Decodes the payload, resolves the scope and checks membership and permission, then runs the
 /// action. The one path every interface takes.
 pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> Result<Reply> {
+    dispatch_typed::<A>(app, caller, payload)
+        .await?
+        .into_reply()
+}
+
+/// [`dispatch`] without the conversion to a [`Reply`]: for interfaces that answer with something
+/// other than JSON (REST's PDF download).
+pub async fn dispatch_typed<A: Action>(
+    app: &App,
+    caller: &Caller,
+    payload: Value,
+) -> Result<A::Output> {
     let action: A = decode(payload)?;
     let member = resolve(app, &caller.principal, action.scope()).await?;
     if let (Some(perm), Some(m)) = (A::PERMISSION, &member)
@@ -181,7 +193,7 @@ pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> 
     );
     async {
         let cx = Cx::new(app, caller, member);
-        action.run(&cx).await?.into_reply()
+        action.run(&cx).await
     }
     .instrument(span)
     .await
@@ -249,6 +261,8 @@ fn kind_of(id: &str) -> &'static str {
         Some("cli") => "client",
         Some("te") => "time entry",
         Some("plg") => "plugin",
+        Some("rt") => "rate",
+        Some("inv") => "invoice",
         _ => "resource",
     }
 }

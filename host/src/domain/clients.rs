@@ -251,6 +251,13 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteClient) -> Result<()> {
             client.id
         )));
     }
+    let invoices = store::invoices::client_invoice_count(&mut tx, &client.id).await?;
+    if invoices > 0 {
+        return Err(Error::Conflict(format!(
+            "client {} has {invoices} invoice(s) and cannot be deleted",
+            client.id
+        )));
+    }
     store::clients::delete(&mut tx, &client.id).await?;
     events::deleted(&mut tx, cx, &client).await?;
     tx.commit().await?;

@@ -85,7 +85,8 @@ pub async fn deleted<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<
 }
 
 /// Like [`created`], for an entity only part of the organization may see: `audience` is a chat
-/// channel (`ch_…`) or a user (`usr_…`) id (see [`crate::events::Audience`]).
+/// channel (`ch_…`) or a user (`usr_…`) id, or `perm:<permission>` for the members holding it
+/// (see [`crate::events::Audience`]).
 pub async fn created_for<E: Entity>(
     tx: &mut Tx,
     cx: &Cx<'_>,

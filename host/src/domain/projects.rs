@@ -34,6 +34,10 @@ pub struct Project {
     pub hourly_rate: Option<i64>,
     /// The client billed for it (`cli_…`).
     pub client_id: Option<String>,
+    /// Budget in minutes of tracked time.
+    pub budget_minutes: Option<i64>,
+    /// Budget in minor units (billed at client rates), in the client's currency.
+    pub budget_amount: Option<i64>,
     /// Creator.
     pub created_by: String,
     /// Created.
@@ -87,6 +91,10 @@ pub struct CreateProject {
     pub hourly_rate: Option<i64>,
     /// The client billed for it (`cli_…`, same organization).
     pub client_id: Option<String>,
+    /// Budget in minutes of tracked time.
+    pub budget_minutes: Option<i64>,
+    /// Budget in minor units, billed at client rates.
+    pub budget_amount: Option<i64>,
 }
 
 /// `projects.update`; omitted fields stay, `null` clears the nullable ones.
@@ -119,6 +127,14 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "wire::nullable")]
     #[schemars(with = "Option<String>")]
     pub client_id: Option<Option<String>>,
+    /// New time budget in minutes (`null` removes it).
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<i64>")]
+    pub budget_minutes: Option<Option<i64>>,
+    /// New money budget in minor units (`null` removes it).
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<i64>")]
+    pub budget_amount: Option<Option<i64>>,
 }
 
 /// `projects.delete`.
@@ -146,6 +162,16 @@ fn rate(value: Option<i64>) -> Result<Option<i64>> {
         Some(r) if r < 0 => Err(Error::invalid_field(
             "hourly_rate",
             "hourly_rate must not be negative",
+        )),
+        other => Ok(other),
+    }
+}
+
+fn budget(field: &str, value: Option<i64>) -> Result<Option<i64>> {
+    match value {
+        Some(b) if b < 0 => Err(Error::invalid_field(
+            field,
+            format!("{field} must not be negative"),
         )),
         other => Ok(other),
     }
@@ -208,6 +234,8 @@ pub async fn create(cx: &Cx<'_>, input: CreateProject) -> Result<Project> {
         billable: input.billable.unwrap_or(true),
         hourly_rate: rate(input.hourly_rate)?,
         client_id: input.client_id,
+        budget_minutes: budget("budget_minutes", input.budget_minutes)?,
+        budget_amount: budget("budget_amount", input.budget_amount)?,
         created_by: cx.user_id().to_owned(),
         created_at: now,
         updated_at: now,
@@ -250,6 +278,12 @@ pub async fn update(cx: &Cx<'_>, input: UpdateProject) -> Result<Project> {
             clients::check_in_org(cx, &mut tx, client_id).await?;
         }
         p.client_id = c;
+    }
+    if let Some(b) = input.budget_minutes {
+        p.budget_minutes = budget("budget_minutes", b)?;
+    }
+    if let Some(b) = input.budget_amount {
+        p.budget_amount = budget("budget_amount", b)?;
     }
     p.updated_at = crate::clock::now();
     store::projects::update(&mut tx, &p).await?;

@@ -26,7 +26,8 @@ pub struct Search {
     pub org_id: Option<String>,
     /// The words to look for (1 to 200 characters); the last word also matches as a prefix.
     pub q: String,
-    /// Only this kind of result: `task`, `project`, `comment`, `chat_message` or `client`.
+    /// Only this kind of result: `task`, `project`, `comment`, `chat_message`, `client`,
+    /// `invoice` or `invoice_line` (the last two need `manage_invoices`).
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// How many results (default 20, at most 50).
@@ -48,17 +49,28 @@ pub enum SearchKind {
     ChatMessage,
     /// Clients: name, e-mail and notes.
     Client,
+    /// Invoices: number and notes (callers with `manage_invoices` only).
+    Invoice,
+    /// Invoice lines: their description (callers with `manage_invoices` only).
+    InvoiceLine,
 }
 
 impl SearchKind {
     /// Every kind, in the order results of equal rank are not otherwise distinguished.
-    pub const ALL: [SearchKind; 5] = [
+    pub const ALL: [SearchKind; 7] = [
         SearchKind::Task,
         SearchKind::Project,
         SearchKind::Comment,
         SearchKind::ChatMessage,
         SearchKind::Client,
+        SearchKind::Invoice,
+        SearchKind::InvoiceLine,
     ];
+
+    /// Whether results of this kind need `manage_invoices`.
+    pub fn is_invoicing(self) -> bool {
+        matches!(self, SearchKind::Invoice | SearchKind::InvoiceLine)
+    }
 
     /// The wire name (`type` of a result and of the filter).
     pub fn as_str(self) -> &'static str {
@@ -68,6 +80,8 @@ impl SearchKind {
             SearchKind::Comment => "comment",
             SearchKind::ChatMessage => "chat_message",
             SearchKind::Client => "client",
+            SearchKind::Invoice => "invoice",
+            SearchKind::InvoiceLine => "invoice_line",
         }
     }
 
@@ -102,6 +116,9 @@ pub struct SearchHit {
     /// For a chat message, its channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
+    /// For an invoice or an invoice line, the invoice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
 }
 
 /// Searches the caller's organization; best matches first. Chat messages only of channels the
@@ -113,7 +130,7 @@ pub async fn search(cx: &Cx<'_>, input: Search) -> Result<Vec<SearchHit>> {
         Some(k) => Some(SearchKind::parse(k).ok_or_else(|| {
             Error::invalid_field(
                 "type",
-                "type must be one of task, project, comment, chat_message, client",
+                "type must be one of task, project, comment, chat_message, client, invoice, invoice_line",
             )
         })?),
     };
@@ -135,6 +152,7 @@ pub async fn search(cx: &Cx<'_>, input: Search) -> Result<Vec<SearchHit>> {
         &words,
         kind,
         i64::from(limit),
+        cx.can(crate::domain::permissions::Permission::ManageInvoices),
     )
     .await?;
     Ok(hits

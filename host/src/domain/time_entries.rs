@@ -294,12 +294,26 @@ async fn load_own(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Ti
         ));
     }
     if let Some(invoice) = &entry.invoice_id {
-        return Err(Error::Conflict(format!(
-            "time entry {} is on invoice {invoice} and cannot be changed",
-            entry.id
-        )));
+        // Voiding or deleting an invoice releases its entries, so a set `invoice_id` always
+        // names a non-void invoice.
+        return Err(Error::rule(
+            "invoice_id",
+            format!(
+                "time entry {} is on invoice {invoice}; void the invoice (or remove the entry from \
+                 the draft by regenerating it) before changing it",
+                entry.id
+            ),
+        ));
     }
     Ok(entry)
+}
+
+/// The entry was put on an invoice between reading and writing it.
+fn claimed_meanwhile(id: &str) -> Error {
+    Error::rule(
+        "invoice_id",
+        format!("time entry {id} was just put on an invoice and cannot be changed"),
+    )
 }
 
 /// Pushes `TimerUpdate` to the entry's owner (all their connections).
@@ -376,7 +390,9 @@ async fn finish(cx: &Cx<'_>, mut tx: store::Tx, before: TimeEntry) -> Result<Tim
     e.stopped_at = Some(stopped);
     e.duration_secs = Some((stopped - e.started_at).num_seconds());
     e.updated_at = now;
-    store::time_entries::update(&mut tx, &e).await?;
+    if !store::time_entries::update(&mut tx, &e).await? {
+        return Err(claimed_meanwhile(&e.id));
+    }
     events::updated(&mut tx, cx, &before, &e).await?;
     timer_update(&mut tx, cx, &e, false).await?;
     tx.commit().await?;
@@ -541,7 +557,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTimeEntry) -> Result<TimeEntry> {
         e.hourly_rate = clients::rate(r)?;
     }
     e.updated_at = crate::clock::now();
-    store::time_entries::update(&mut tx, &e).await?;
+    if !store::time_entries::update(&mut tx, &e).await? {
+        return Err(claimed_meanwhile(&e.id));
+    }
     events::updated(&mut tx, cx, &before, &e).await?;
     if before.stopped_at.is_none() && e.stopped_at.is_some() {
         timer_update(&mut tx, cx, &e, false).await?;
@@ -554,7 +572,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTimeEntry) -> Result<TimeEntry> {
 pub async fn delete(cx: &Cx<'_>, input: DeleteTimeEntry) -> Result<()> {
     let mut tx = cx.db().begin().await?;
     let entry = load_own(cx, &mut tx, &input.entry_id).await?;
-    store::time_entries::delete(&mut tx, &entry.id).await?;
+    if !store::time_entries::delete(&mut tx, &entry.id).await? {
+        return Err(claimed_meanwhile(&entry.id));
+    }
     events::deleted(&mut tx, cx, &entry).await?;
     if entry.stopped_at.is_none() {
         timer_update(&mut tx, cx, &entry, false).await?;

@@ -15,6 +15,9 @@ pub enum Audience {
     User(String),
     /// The members of a chat channel.
     Channel(String),
+    /// The members holding a permission (stored `perm:<name>`, e.g. `perm:manage_invoices`):
+    /// money events that REST shows only to them.
+    Permission(String),
 }
 
 impl Audience {
@@ -23,6 +26,7 @@ impl Audience {
         match value {
             Some(v) if v.starts_with("usr_") => Audience::User(v.to_owned()),
             Some(v) if v.starts_with("ch_") => Audience::Channel(v.to_owned()),
+            Some(v) if v.starts_with("perm:") => Audience::Permission(v.to_owned()),
             _ => Audience::Org,
         }
     }
@@ -33,6 +37,7 @@ impl Audience {
             Audience::Org => None,
             Audience::User(u) => Some(u),
             Audience::Channel(c) => Some(c),
+            Audience::Permission(p) => Some(p),
         }
     }
 }

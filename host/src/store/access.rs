@@ -61,6 +61,8 @@ pub async fn membership_of_entity(
         Some("msg") => member_of!("chat_messages"),
         Some("cli") => member_of!("clients"),
         Some("te") => member_of!("time_entries"),
+        Some("rt") => member_of!("member_rates"),
+        Some("inv") => member_of!("invoices"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

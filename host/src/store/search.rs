@@ -61,10 +61,13 @@ pub fn tsquery_prefix(terms: &[String]) -> String {
 /// A chat message is kept only when its channel is org-wide or the caller (`$5`) is a member.
 const SQLITE_SEARCH: &str = "
 SELECT d.entity_type AS kind, d.entity_id AS id,
-       COALESCE(t.title, p.name, ct.title, ch.name, cl.name, '') AS title,
+       COALESCE(t.title, p.name, ct.title, ch.name, cl.name,
+                CASE WHEN iv.id IS NOT NULL THEN 'Invoice ' || COALESCE(iv.number, '(draft)') END,
+                CASE WHEN il.id IS NOT NULL THEN 'Invoice ' || COALESCE(ilv.number, '(draft)') END, '') AS title,
        COALESCE(t.project_id, p.id, ct.project_id) AS project_id,
        c.task_id AS task_id,
        m.channel_id AS channel_id,
+       COALESCE(iv.id, il.invoice_id) AS invoice_id,
        -bm25(search_index, 10.0, 1.0) AS score,
        COALESCE(snippet(search_index, -1, char(57344), char(57345), '…', 16), '') AS snippet
 FROM search_index
@@ -76,7 +79,11 @@ LEFT JOIN tasks ct ON ct.id = c.task_id
 LEFT JOIN chat_messages m ON d.entity_type = 'chat_message' AND m.id = d.entity_id
 LEFT JOIN chat_channels ch ON ch.id = m.channel_id
 LEFT JOIN clients cl ON d.entity_type = 'client' AND cl.id = d.entity_id
+LEFT JOIN invoices iv ON d.entity_type = 'invoice' AND iv.id = d.entity_id
+LEFT JOIN invoice_lines il ON d.entity_type = 'invoice_line' AND il.id = d.entity_id
+LEFT JOIN invoices ilv ON ilv.id = il.invoice_id
 WHERE search_index MATCH $1 AND d.org_id = $2 AND ($3 IS NULL OR d.entity_type = $3)
+  AND ($6 OR d.entity_type NOT IN ('invoice', 'invoice_line'))
   AND (d.entity_type <> 'chat_message' OR ch.kind = 'org' OR EXISTS (
       SELECT 1 FROM chat_channel_members cm WHERE cm.channel_id = m.channel_id AND cm.user_id = $5))
 ORDER BY score DESC, d.entity_id
@@ -109,21 +116,21 @@ macro_rules! pg_rank {
 fn pg_branch(kind: SearchKind) -> &'static str {
     match kind {
         SearchKind::Task => concat!(
-            "SELECT 'task'::text AS kind, t.id, t.title, t.project_id, NULL::text AS task_id, NULL::text AS channel_id, ",
+            "SELECT 'task'::text AS kind, t.id, t.title, t.project_id, NULL::text AS task_id, NULL::text AS channel_id, NULL::text AS invoice_id, ",
             pg_rank!("t.search_vector"),
             " AS score, t.title || ' ' || coalesce(t.description, '') AS doc
              FROM tasks t WHERE t.org_id = $1 AND t.search_vector @@ ",
             pg_tsquery!()
         ),
         SearchKind::Project => concat!(
-            "SELECT 'project'::text AS kind, p.id, p.name AS title, p.id AS project_id, NULL::text AS task_id, NULL::text AS channel_id, ",
+            "SELECT 'project'::text AS kind, p.id, p.name AS title, p.id AS project_id, NULL::text AS task_id, NULL::text AS channel_id, NULL::text AS invoice_id, ",
             pg_rank!("p.search_vector"),
             " AS score, p.name || ' ' || coalesce(p.description, '') AS doc
              FROM projects p WHERE p.org_id = $1 AND p.search_vector @@ ",
             pg_tsquery!()
         ),
         SearchKind::Comment => concat!(
-            "SELECT 'comment'::text AS kind, c.id, t.title, t.project_id, c.task_id, NULL::text AS channel_id, ",
+            "SELECT 'comment'::text AS kind, c.id, t.title, t.project_id, c.task_id, NULL::text AS channel_id, NULL::text AS invoice_id, ",
             pg_rank!("c.search_vector"),
             " AS score, c.body AS doc
              FROM task_comments c JOIN tasks t ON t.id = c.task_id
@@ -133,7 +140,7 @@ fn pg_branch(kind: SearchKind) -> &'static str {
         // Only channels the caller (`$5`) can see: org-wide ones, or those listing them.
         SearchKind::ChatMessage => concat!(
             "SELECT 'chat_message'::text AS kind, m.id, ch.name AS title, NULL::text AS project_id, ",
-            "NULL::text AS task_id, m.channel_id, ",
+            "NULL::text AS task_id, m.channel_id, NULL::text AS invoice_id, ",
             pg_rank!("m.search_vector"),
             " AS score, m.content AS doc
              FROM chat_messages m JOIN chat_channels ch ON ch.id = m.channel_id
@@ -144,10 +151,27 @@ fn pg_branch(kind: SearchKind) -> &'static str {
         ),
         SearchKind::Client => concat!(
             "SELECT 'client'::text AS kind, cl.id, cl.name AS title, NULL::text AS project_id, ",
-            "NULL::text AS task_id, NULL::text AS channel_id, ",
+            "NULL::text AS task_id, NULL::text AS channel_id, NULL::text AS invoice_id, ",
             pg_rank!("cl.search_vector"),
             " AS score, cl.name || ' ' || coalesce(cl.email, '') || ' ' || coalesce(cl.notes, '') AS doc
              FROM clients cl WHERE cl.org_id = $1 AND cl.search_vector @@ ",
+            pg_tsquery!()
+        ),
+        SearchKind::Invoice => concat!(
+            "SELECT 'invoice'::text AS kind, iv.id, 'Invoice ' || coalesce(iv.number, '(draft)') AS title, ",
+            "NULL::text AS project_id, NULL::text AS task_id, NULL::text AS channel_id, iv.id AS invoice_id, ",
+            pg_rank!("iv.search_vector"),
+            " AS score, coalesce(iv.number, '') || ' ' || coalesce(iv.notes, '') AS doc
+             FROM invoices iv WHERE iv.org_id = $1 AND iv.search_vector @@ ",
+            pg_tsquery!()
+        ),
+        SearchKind::InvoiceLine => concat!(
+            "SELECT 'invoice_line'::text AS kind, il.id, 'Invoice ' || coalesce(iv.number, '(draft)') AS title, ",
+            "NULL::text AS project_id, NULL::text AS task_id, NULL::text AS channel_id, il.invoice_id, ",
+            pg_rank!("il.search_vector"),
+            " AS score, il.description AS doc
+             FROM invoice_lines il JOIN invoices iv ON iv.id = il.invoice_id
+             WHERE il.org_id = $1 AND il.search_vector @@ ",
             pg_tsquery!()
         ),
     }
@@ -158,7 +182,7 @@ fn pg_search(kinds: &[SearchKind]) -> String {
     let branches: Vec<&str> = kinds.iter().map(|k| pg_branch(*k)).collect();
     format!(
         concat!(
-            "SELECT h.kind, h.id, h.title, h.project_id, h.task_id, h.channel_id, h.score,
+            "SELECT h.kind, h.id, h.title, h.project_id, h.task_id, h.channel_id, h.invoice_id, h.score,
                     ts_headline('simple', h.doc, ",
             pg_tsquery!(),
             ", 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) ||
@@ -180,6 +204,7 @@ pub async fn search(
     terms: &[String],
     kind: Option<SearchKind>,
     limit: i64,
+    invoices: bool,
 ) -> sqlx::Result<Vec<SearchHit>> {
     match ex.backend() {
         Backend::Sqlite => {
@@ -193,6 +218,7 @@ pub async fn search(
                 kind.map(SearchKind::as_str).into(),
                 limit.into(),
                 user_id.into(),
+                invoices.into(),
             ];
             ex.fetch_all(Query::new(SQLITE_SEARCH).with_args(args))
                 .await
@@ -205,7 +231,13 @@ pub async fn search(
             let kinds: Vec<SearchKind> = match kind {
                 Some(k) => vec![k],
                 None => SearchKind::ALL.to_vec(),
-            };
+            }
+            .into_iter()
+            .filter(|k| invoices || !k.is_invoicing())
+            .collect();
+            if kinds.is_empty() {
+                return Ok(Vec::new());
+            }
             let mut args: Vec<Arg> = vec![
                 org_id.into(),
                 prefix.into(),
@@ -267,7 +299,7 @@ mod tests {
     #[test]
     fn pg_query_has_one_branch_per_kind() {
         let all = pg_search(&SearchKind::ALL);
-        assert_eq!(all.matches("UNION ALL").count(), 4);
+        assert_eq!(all.matches("UNION ALL").count(), SearchKind::ALL.len() - 1);
         let one = pg_search(&[SearchKind::Comment]);
         assert!(!one.contains("UNION ALL"));
         assert!(one.contains("FROM task_comments c"));

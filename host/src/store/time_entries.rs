@@ -109,21 +109,25 @@ pub async fn list(
     fetch_page(ex, listing, args, limit, offset).await
 }
 
-/// Writes an entry's fields.
-pub async fn update(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<()> {
+/// Writes an entry's fields unless it is on an invoice; returns whether it did (an invoice's
+/// `generate` may have claimed it since it was read).
+pub async fn update(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<bool> {
     ex.execute(q!(
         "UPDATE time_entries SET project_id = $2, task_id = $3, description = $4, started_at = $5, stopped_at = $6,
-         duration_secs = $7, billable = $8, hourly_rate = $9, updated_at = $10 WHERE id = $1",
+         duration_secs = $7, billable = $8, hourly_rate = $9, updated_at = $10 WHERE id = $1 AND invoice_id IS NULL",
         &e.id, e.project_id.as_ref(), e.task_id.as_ref(), e.description.as_ref(), e.started_at, e.stopped_at,
         e.duration_secs, e.billable, e.hourly_rate, e.updated_at
     ))
     .await
-    .map(drop)
+    .map(|n| n == 1)
 }
 
-/// Deletes an entry.
-pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
-    ex.execute(q!("DELETE FROM time_entries WHERE id = $1", id))
-        .await
-        .map(drop)
+/// Deletes an entry unless it is on an invoice; returns whether it did.
+pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<bool> {
+    ex.execute(q!(
+        "DELETE FROM time_entries WHERE id = $1 AND invoice_id IS NULL",
+        id
+    ))
+    .await
+    .map(|n| n == 1)
 }

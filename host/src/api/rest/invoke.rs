@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::extract::{Body, CallerExt};
-use crate::actions::{Action, Reply, dispatch};
+use crate::actions::{Action, Reply, dispatch, dispatch_typed};
 use crate::app::App;
 use crate::error::Error;
 
@@ -57,6 +57,61 @@ pub async fn call<A: Action, const STATUS: u16>(
         StatusCode::from_u16(STATUS).unwrap_or(StatusCode::OK),
         reply,
     ))
+}
+
+/// An action output that REST sends as a file rather than JSON.
+pub trait FileOutput {
+    /// The MIME type, e.g. `application/pdf`.
+    fn content_type(&self) -> &'static str;
+    /// The suggested file name for `Content-Disposition`.
+    fn filename(&self) -> &str;
+    /// The bytes.
+    fn into_bytes(self) -> Vec<u8>;
+}
+
+impl FileOutput for crate::domain::invoices::Document {
+    fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+    fn filename(&self) -> &str {
+        &self.filename
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// Handler for action `A` whose output is a file: 200 with its bytes, content type and an
+/// `inline` `Content-Disposition`. Errors are the usual JSON.
+pub async fn file<A>(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    path: Option<Path<Vec<(String, String)>>>,
+    RawQuery(query): RawQuery,
+    Body(body): Body,
+) -> Result<Response, Error>
+where
+    A: Action,
+    A::Output: FileOutput,
+{
+    let path = path.map(|Path(p)| p).unwrap_or_default();
+    let out = dispatch_typed::<A>(&app, &caller, payload(body, query.as_deref(), path)).await?;
+    let content_type = out.content_type();
+    let safe: String = out
+        .filename()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let disposition = format!("inline; filename=\"{safe}\"");
+    Ok((
+        StatusCode::OK,
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        out.into_bytes(),
+    )
+        .into_response())
 }
 
 #[cfg(test)]

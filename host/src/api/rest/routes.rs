@@ -6,14 +6,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde::Serialize;
 
-use super::{auth, invoke::call};
+use super::{auth, invoke::call, invoke::file};
 use crate::actions::Action;
 use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
-    audit, chat, checklist, clients, comments, dashboard, dependencies, labels, members,
-    milestones, notifications, organizations, plugins, projects, sidebar, task_groups, task_statuses,
-    tasks, time_entries,
+    audit, budgets, chat, checklist, clients, comments, dashboard, dependencies, invoices, labels,
+    members, milestones, notifications, organizations, plugins, projects, rates, sidebar,
+    task_groups, task_statuses, tasks, time_entries,
 };
 
 /// One route of the REST API.
@@ -91,6 +91,15 @@ impl Routes {
     /// `PUT`, 200.
     fn put<A: Action>(self, path: &'static str) -> Self {
         self.action::<A>("PUT", path, put(call::<A, 200>))
+    }
+
+    /// `GET` answering with a file (not JSON), 200.
+    fn get_file<A>(self, path: &'static str) -> Self
+    where
+        A: Action,
+        A::Output: super::invoke::FileOutput,
+    {
+        self.action::<A>("GET", path, get(file::<A>))
     }
     /// `DELETE`, 204.
     fn delete<A: Action>(self, path: &'static str) -> Self {
@@ -210,6 +219,22 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .get::<time_entries::GetTimeEntry>("/time-entries/{entry_id}")
     .patch::<time_entries::UpdateTimeEntry>("/time-entries/{entry_id}")
     .delete::<time_entries::DeleteTimeEntry>("/time-entries/{entry_id}")
+    // Rates, budgets and invoices.
+    .get::<rates::ListRates>("/organizations/{org_id}/members/{user_id}/rates")
+    .create::<rates::SetRate>("/organizations/{org_id}/members/{user_id}/rates")
+    .get::<rates::ListRates>("/projects/{project_id}/members/{user_id}/rates")
+    .create::<rates::SetRate>("/projects/{project_id}/members/{user_id}/rates")
+    .delete::<rates::DeleteRate>("/rates/{id}")
+    .get::<budgets::GetBudget>("/projects/{id}/budget")
+    .get::<invoices::ListInvoices>("/invoices")
+    .create::<invoices::CreateInvoice>("/invoices")
+    .get::<invoices::GetInvoice>("/invoices/{id}")
+    .patch::<invoices::UpdateInvoice>("/invoices/{id}")
+    .delete::<invoices::DeleteInvoice>("/invoices/{id}")
+    .post::<invoices::GenerateInvoice>("/invoices/{id}/generate")
+    .post::<invoices::SendInvoice>("/invoices/{id}/send")
+    .post::<invoices::MarkPaid>("/invoices/{id}/mark-paid")
+    .get_file::<invoices::InvoicePdf>("/invoices/{id}/pdf")
     // Per-user state, overview, audit.
     .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
     .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")

@@ -346,6 +346,7 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
             Audience::Org => true,
             Audience::User(u) => u == session.user_id(),
             Audience::Channel(c) => in_channel(app, d, c, session.user_id()).await,
+            Audience::Permission(p) => holds(app, &d.org_id, session.user_id(), p).await,
         };
     if visible {
         timed(sink.send(Message::Text(d.frame.as_ref().into()))).await?;
@@ -373,6 +374,30 @@ async fn in_channel(app: &App, d: &Delivery, channel_id: &str, user_id: &str) ->
         Ok(Some(ids)) => ids.contains(user_id),
         Err(e) => {
             tracing::warn!(error = %e, "channel visibility check failed; event withheld");
+            false
+        }
+    }
+}
+
+/// Whether the user currently holds the permission of a `perm:<name>` audience in the
+/// organization (role plus overrides, read now, so a revoked permission stops the events).
+async fn holds(app: &App, org_id: &str, user_id: &str, audience: &str) -> bool {
+    use crate::domain::permissions::{Permission, PermissionSet, Role};
+    let Some(perm) = audience
+        .strip_prefix("perm:")
+        .and_then(|name| Permission::ALL.into_iter().find(|p| p.as_str() == name))
+    else {
+        return false;
+    };
+    match crate::store::access::membership(&mut &app.db, org_id, user_id).await {
+        Ok(Some(m)) => {
+            let role = Role::parse(&m.role).unwrap_or(Role::Viewer);
+            let overrides = crate::domain::members::parse_overrides(&m.permission_overrides);
+            PermissionSet::effective(role, &overrides).contains(perm)
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "permission check failed; event withheld");
             false
         }
     }

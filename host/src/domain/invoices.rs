@@ -1,0 +1,1104 @@
+//! Invoices: drafts with line items, gap-free numbers, the status machine, generation from time
+//! entries through the `invoicing-rule` plugin, sending, payment and PDF output.
+//!
+//! * **Numbers** are taken when an invoice is sent (`INV-0001`, `INV-0002`, … per organization),
+//!   from a counter row incremented in the sending transaction; drafts have none, so deleting a
+//!   draft never leaves a gap.
+//! * **Statuses**: `draft → sent → paid`; `sent → overdue` (the background job, once the due date
+//!   has passed in the organization's time zone); `overdue → paid`; `void` from `draft`, `sent` or
+//!   `overdue` (`PATCH {"status":"void"}`). Only drafts are edited or deleted.
+//! * **Generate** reads the candidate entries, resolves their rates ([`rates::resolve`]), calls
+//!   the plugin with no transaction open, then in one transaction releases the draft's previous
+//!   entries, claims the listed ones with a conditional `UPDATE … WHERE invoice_id IS NULL` and
+//!   replaces the lines. If fewer rows were claimed than listed (a concurrent generate got some),
+//!   the transaction is rolled back and the whole round is retried on fresh data; likewise when a
+//!   claimed entry was edited after it was read (its `updated_at` changed).
+//! * An entry on an invoice is locked (see `time_entries`); voiding or deleting the invoice
+//!   releases it.
+//!
+//! Permission: every invoice action needs `manage_invoices`, and their events go only to members
+//! holding it ([`AUDIENCE`]).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::events;
+use crate::domain::page::{Page, PageQuery};
+use crate::domain::{Cx, clients, organizations, rates, validate, wire};
+use crate::error::{Error, Result};
+use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult};
+use crate::{ids, store};
+
+/// The event audience of invoice changes: members with `manage_invoices`.
+pub const AUDIENCE: &str = "perm:manage_invoices";
+
+/// Invoice statuses.
+pub const STATUSES: [&str; 5] = ["draft", "sent", "paid", "overdue", "void"];
+
+/// How often generate re-reads and retries when a concurrent generate claimed some entries first.
+const GENERATE_ATTEMPTS: usize = 4;
+
+/// A tax applied to an invoice.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InvoiceTax {
+    /// Name of the tax.
+    pub description: String,
+    /// Rate in basis points.
+    pub rate_bp: i64,
+    /// What the rate applies to, minor units.
+    pub base: i64,
+    /// The tax, minor units.
+    pub amount: i64,
+}
+
+/// An invoice line.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InvoiceLine {
+    /// `inl_…`
+    pub id: String,
+    /// The invoice.
+    #[serde(skip)]
+    pub invoice_id: String,
+    /// The organization.
+    #[serde(skip)]
+    pub org_id: String,
+    /// Order on the invoice, from 0.
+    pub position: i64,
+    /// What the line bills.
+    pub description: String,
+    /// Quantity in thousandths (`1500` = 1.5): exact.
+    pub quantity_milli: i64,
+    /// `quantity_milli / 1000` as a number with at most three decimals (hours, for time lines).
+    #[sqlx(skip)]
+    pub quantity: f64,
+    /// Price per unit, minor units.
+    pub unit_price: i64,
+    /// The line's amount, minor units.
+    pub amount: i64,
+    /// The time entries the line bills (empty for manual lines).
+    #[sqlx(skip)]
+    pub entry_ids: Vec<String>,
+    /// `entry_ids` as stored (JSON).
+    #[serde(skip)]
+    #[sqlx(rename = "entry_ids")]
+    pub entry_ids_json: String,
+}
+
+impl InvoiceLine {
+    fn decoded(mut self) -> Self {
+        self.quantity = self.quantity_milli as f64 / 1000.0;
+        self.entry_ids = serde_json::from_str(&self.entry_ids_json).unwrap_or_default();
+        self
+    }
+}
+
+/// An invoice with its lines.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Invoice {
+    /// `inv_…`
+    pub id: String,
+    /// Owning organization.
+    pub org_id: String,
+    /// The client billed.
+    pub client_id: String,
+    /// `INV-0001`…, assigned when sent; `null` for drafts and voided drafts.
+    pub number: Option<String>,
+    /// `draft`, `sent`, `paid`, `overdue` or `void`.
+    pub status: String,
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// Date of issue.
+    pub issue_date: NaiveDate,
+    /// Payment due.
+    pub due_date: NaiveDate,
+    /// Tax rate in basis points (default: the client's).
+    pub tax_rate_bp: i64,
+    /// Discount subtracted from the sum of the lines, minor units.
+    pub discount: i64,
+    /// Sum of the lines minus the discount.
+    pub subtotal: i64,
+    /// Sum of the taxes.
+    pub tax: i64,
+    /// Subtotal plus tax.
+    pub total: i64,
+    /// The taxes applied.
+    #[sqlx(skip)]
+    pub taxes: Vec<InvoiceTax>,
+    /// `taxes` as stored (JSON).
+    #[serde(skip)]
+    #[sqlx(rename = "taxes")]
+    pub taxes_json: String,
+    /// Notes printed on the invoice.
+    pub notes: Option<String>,
+    /// First day of the last generated period.
+    pub period_from: Option<NaiveDate>,
+    /// Last day of the last generated period.
+    pub period_to: Option<NaiveDate>,
+    /// When it was sent.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The address it was sent to (`null` when recorded only).
+    pub sent_to: Option<String>,
+    /// When it was marked paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// How it was paid.
+    pub payment_method: Option<String>,
+    /// When it was voided.
+    pub voided_at: Option<DateTime<Utc>>,
+    /// Creator.
+    pub created_by: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The lines, in order.
+    #[sqlx(skip)]
+    pub lines: Vec<InvoiceLine>,
+}
+
+crate::entity!(Invoice, "invoice");
+
+/// A line as given to `create` or `update`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    /// What the line bills.
+    pub description: String,
+    /// Quantity, at most three decimals (default 1).
+    pub quantity: Option<f64>,
+    /// Price per unit, minor units.
+    pub unit_price: i64,
+    /// The amount; when given it must equal `quantity × unit_price` rounded half up.
+    pub amount: Option<i64>,
+}
+
+/// `invoices.list`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListInvoices {
+    /// Organization (default: current).
+    pub org_id: Option<String>,
+    /// Only this client's.
+    pub client_id: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// `invoices.get`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetInvoice {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…`
+    pub id: String,
+}
+
+/// `invoices.create`: a draft.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvoice {
+    /// Organization (default: current).
+    pub org_id: Option<String>,
+    /// The client billed (`cli_…`).
+    pub client_id: String,
+    /// Payment due, `YYYY-MM-DD`.
+    pub due_date: String,
+    /// Date of issue (default: today in the organization's time zone).
+    pub issue_date: Option<String>,
+    /// ISO 4217 currency (default: the client's).
+    pub currency: Option<String>,
+    /// Tax rate in basis points (default: the client's).
+    pub tax_rate_bp: Option<i64>,
+    /// Discount, minor units (default 0).
+    pub discount: Option<i64>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Manual lines.
+    pub lines: Option<Vec<LineInput>>,
+}
+
+/// `invoices.update`: drafts only, except `status: "void"`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInvoice {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…`
+    pub id: String,
+    /// `void` voids a draft, sent or overdue invoice (and releases its entries); other status
+    /// changes have their own actions.
+    pub status: Option<String>,
+    /// New due date.
+    pub due_date: Option<String>,
+    /// New issue date.
+    pub issue_date: Option<String>,
+    /// New currency.
+    pub currency: Option<String>,
+    /// New tax rate.
+    pub tax_rate_bp: Option<i64>,
+    /// New discount.
+    pub discount: Option<i64>,
+    /// New notes.
+    #[serde(default, deserialize_with = "wire::nullable")]
+    #[schemars(with = "Option<String>")]
+    pub notes: Option<Option<String>>,
+    /// New lines, replacing all (the entries of generated lines stay on the draft).
+    pub lines: Option<Vec<LineInput>>,
+}
+
+/// `invoices.delete`: drafts only.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteInvoice {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…`
+    pub id: String,
+}
+
+/// `invoices.generate`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateInvoice {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…` (a draft).
+    pub id: String,
+    /// First day, `YYYY-MM-DD` in the organization's time zone (default: no lower bound).
+    pub from: Option<String>,
+    /// Last day, inclusive (default: today).
+    pub to: Option<String>,
+}
+
+/// `invoices.send`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendInvoice {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…` (a draft).
+    pub id: String,
+    /// A message for the client, put above the invoice summary in the e-mail.
+    pub message: Option<String>,
+}
+
+/// `invoices.mark_paid`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkPaid {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…` (sent or overdue).
+    pub id: String,
+    /// How it was paid (free text, e.g. `bank_transfer`).
+    pub payment_method: Option<String>,
+}
+
+/// `invoices.pdf`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct InvoicePdf {
+    /// Organization the invoice must belong to (optional).
+    pub org_id: Option<String>,
+    /// `inv_…`
+    pub id: String,
+}
+
+/// A rendered document: REST sends the bytes with their content type; other interfaces get
+/// `{content_type, filename, content_base64}`.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// MIME type.
+    pub content_type: &'static str,
+    /// Suggested file name.
+    pub filename: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Serialize for Document {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use base64::Engine;
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Document", 3)?;
+        st.serialize_field("content_type", self.content_type)?;
+        st.serialize_field("filename", &self.filename)?;
+        st.serialize_field(
+            "content_base64",
+            &base64::engine::general_purpose::STANDARD.encode(&self.bytes),
+        )?;
+        st.end()
+    }
+}
+
+/// `numerator / denominator` rounded half away from zero.
+fn div_round(numerator: i128, denominator: i128) -> i64 {
+    let q = (numerator.abs() + denominator / 2) / denominator;
+    let q = if numerator < 0 { -q } else { q };
+    i64::try_from(q).unwrap_or(i64::MAX)
+}
+
+fn status(value: &str) -> Result<String> {
+    if STATUSES.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        Err(Error::invalid_field(
+            "status",
+            format!("status must be one of {}", STATUSES.join(", ")),
+        ))
+    }
+}
+
+fn tax_rate(value: i64) -> Result<i64> {
+    if (0..=10_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::invalid_field(
+            "tax_rate_bp",
+            "tax_rate_bp must be between 0 and 10000 basis points",
+        ))
+    }
+}
+
+fn non_negative(field: &str, value: i64) -> Result<i64> {
+    if value < 0 {
+        Err(Error::invalid_field(
+            field,
+            format!("{field} must not be negative"),
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+fn lines_from_input(
+    org_id: &str,
+    invoice_id: &str,
+    input: &[LineInput],
+) -> Result<Vec<InvoiceLine>> {
+    if input.len() > 1000 {
+        return Err(Error::invalid_field("lines", "at most 1000 lines"));
+    }
+    input
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let field = |f: &str| format!("lines[{i}].{f}");
+            let description = validate::name(&field("description"), &l.description, 2000)?;
+            let quantity = l.quantity.unwrap_or(1.0);
+            if !quantity.is_finite() || quantity.abs() > 1e9 {
+                return Err(Error::invalid_field(
+                    &field("quantity"),
+                    "quantity must be a number below 1e9",
+                ));
+            }
+            let quantity_milli = (quantity * 1000.0).round() as i64;
+            let amount = div_round(i128::from(quantity_milli) * i128::from(l.unit_price), 1000);
+            if let Some(given) = l.amount
+                && given != amount
+            {
+                return Err(Error::rule(
+                    &field("amount"),
+                    format!("amount must be quantity × unit_price = {amount}"),
+                ));
+            }
+            Ok(InvoiceLine {
+                id: ids::new_id("inl"),
+                invoice_id: invoice_id.to_owned(),
+                org_id: org_id.to_owned(),
+                position: i as i64,
+                description,
+                quantity_milli,
+                quantity: quantity_milli as f64 / 1000.0,
+                unit_price: l.unit_price,
+                amount,
+                entry_ids: Vec::new(),
+                entry_ids_json: "[]".into(),
+            })
+        })
+        .collect()
+}
+
+/// Recomputes the totals of manually edited lines: subtotal = Σ amounts − discount, one tax line
+/// at `tax_rate_bp` on the subtotal (rounded half up), total = subtotal + tax.
+fn manual_totals(inv: &mut Invoice) {
+    let sum: i64 = inv.lines.iter().map(|l| l.amount).sum();
+    inv.subtotal = sum - inv.discount;
+    inv.tax = div_round(
+        i128::from(inv.subtotal) * i128::from(inv.tax_rate_bp),
+        10_000,
+    );
+    inv.total = inv.subtotal + inv.tax;
+    inv.taxes = if inv.tax_rate_bp > 0 {
+        vec![InvoiceTax {
+            description: "Tax".into(),
+            rate_bp: inv.tax_rate_bp,
+            base: inv.subtotal,
+            amount: inv.tax,
+        }]
+    } else {
+        Vec::new()
+    };
+    inv.taxes_json = serde_json::to_string(&inv.taxes).unwrap_or_else(|_| "[]".into());
+}
+
+async fn with_lines(ex: &mut impl store::Exec, mut inv: Invoice) -> Result<Invoice> {
+    inv.taxes = serde_json::from_str(&inv.taxes_json).unwrap_or_default();
+    inv.lines = store::invoices::lines(ex, &inv.id)
+        .await?
+        .into_iter()
+        .map(InvoiceLine::decoded)
+        .collect();
+    Ok(inv)
+}
+
+/// Loads an invoice of the scoped organization with its lines.
+async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str, lock: bool) -> Result<Invoice> {
+    let inv = if lock {
+        store::invoices::get_for_update(ex, id).await?
+    } else {
+        store::invoices::get(ex, id).await?
+    }
+    .ok_or_else(|| Error::not_found("invoice"))?;
+    cx.same_org(&inv.org_id, "invoice")?;
+    with_lines(ex, inv).await
+}
+
+fn require_status(inv: &Invoice, allowed: &[&str], doing: &str) -> Result<()> {
+    if allowed.contains(&inv.status.as_str()) {
+        Ok(())
+    } else {
+        Err(Error::rule(
+            "status",
+            format!(
+                "invoice {} is {}; only {} invoices can be {doing}",
+                inv.id,
+                inv.status,
+                allowed.join(" or ")
+            ),
+        ))
+    }
+}
+
+async fn org_settings(ex: &mut impl store::Exec, org_id: &str) -> Result<(String, String)> {
+    store::rates::org_settings(ex, org_id)
+        .await?
+        .ok_or_else(|| Error::not_found("organization"))
+}
+
+/// Invoices of the organization, newest first.
+pub async fn list(cx: &Cx<'_>, input: ListInvoices) -> Result<Page<Invoice>> {
+    let request = input.page.resolve()?;
+    if let Some(s) = &input.status {
+        status(s)?;
+    }
+    let mut db = cx.db();
+    let (headers, total) = store::invoices::list(
+        &mut db,
+        cx.org_id()?,
+        input.client_id.as_deref(),
+        input.status.as_deref(),
+        request.limit(),
+        request.offset(),
+    )
+    .await?;
+    let mut items = Vec::with_capacity(headers.len());
+    for h in headers {
+        items.push(with_lines(&mut db, h).await?);
+    }
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
+}
+
+/// One invoice with its lines.
+pub async fn get(cx: &Cx<'_>, input: GetInvoice) -> Result<Invoice> {
+    load(cx, &mut cx.db(), &input.id, false).await
+}
+
+/// Creates a draft.
+pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
+    let org_id = cx.org_id()?.to_owned();
+    let mut tx = cx.db().begin().await?;
+    let client = clients::load(cx, &mut tx, &input.client_id)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::rule(
+                "client_id",
+                "client_id must name a client of the same organization",
+            ),
+            other => other,
+        })?;
+    let (tz, _) = org_settings(&mut tx, &org_id).await?;
+    let issue_date = match &input.issue_date {
+        Some(d) => validate::date("issue_date", d)?,
+        None => rates::local_today(&tz),
+    };
+    let due_date = validate::date("due_date", &input.due_date)?;
+    if due_date < issue_date {
+        return Err(Error::rule(
+            "due_date",
+            "due_date must not be before issue_date",
+        ));
+    }
+    let now = crate::clock::now();
+    let id = ids::new_id("inv");
+    let lines = lines_from_input(&org_id, &id, input.lines.as_deref().unwrap_or_default())?;
+    let mut inv = Invoice {
+        id,
+        org_id,
+        client_id: client.id.clone(),
+        number: None,
+        status: "draft".into(),
+        currency: match &input.currency {
+            Some(c) => organizations::currency(c)?,
+            None => client.currency.clone(),
+        },
+        issue_date,
+        due_date,
+        tax_rate_bp: tax_rate(input.tax_rate_bp.unwrap_or(client.tax_rate_bp))?,
+        discount: non_negative("discount", input.discount.unwrap_or(0))?,
+        subtotal: 0,
+        tax: 0,
+        total: 0,
+        taxes: Vec::new(),
+        taxes_json: "[]".into(),
+        notes: validate::text("notes", input.notes.as_deref(), 10_000)?,
+        period_from: None,
+        period_to: None,
+        sent_at: None,
+        sent_to: None,
+        paid_at: None,
+        payment_method: None,
+        voided_at: None,
+        created_by: cx.user_id().to_owned(),
+        created_at: now,
+        updated_at: now,
+        lines,
+    };
+    manual_totals(&mut inv);
+    store::invoices::insert(&mut tx, &inv).await?;
+    store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
+    events::created_for(&mut tx, cx, &inv, AUDIENCE).await?;
+    tx.commit().await?;
+    Ok(inv)
+}
+
+/// Updates a draft, or voids an invoice.
+pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
+    let mut tx = cx.db().begin().await?;
+    let before = load(cx, &mut tx, &input.id, true).await?;
+    let mut inv = before.clone();
+    let now = crate::clock::now();
+    if let Some(s) = &input.status {
+        let s = status(s)?;
+        if s != inv.status {
+            if s != "void" {
+                return Err(Error::rule(
+                    "status",
+                    "only void can be set here; use send and mark_paid for the other transitions",
+                ));
+            }
+            require_status(&inv, &["draft", "sent", "overdue"], "voided")?;
+            let edits = input.due_date.is_some()
+                || input.issue_date.is_some()
+                || input.currency.is_some()
+                || input.tax_rate_bp.is_some()
+                || input.discount.is_some()
+                || input.notes.is_some()
+                || input.lines.is_some();
+            if edits {
+                return Err(Error::rule(
+                    "status",
+                    "voiding cannot be combined with other changes",
+                ));
+            }
+            inv.status = s;
+            inv.voided_at = Some(now);
+            inv.updated_at = now;
+            store::invoices::release_entries(&mut tx, &inv.id).await?;
+            store::invoices::update(&mut tx, &inv).await?;
+            events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+            tx.commit().await?;
+            return Ok(inv);
+        }
+    }
+    require_status(&inv, &["draft"], "edited")?;
+    if let Some(d) = &input.issue_date {
+        inv.issue_date = validate::date("issue_date", d)?;
+    }
+    if let Some(d) = &input.due_date {
+        inv.due_date = validate::date("due_date", d)?;
+    }
+    if inv.due_date < inv.issue_date {
+        return Err(Error::rule(
+            "due_date",
+            "due_date must not be before issue_date",
+        ));
+    }
+    if let Some(c) = &input.currency {
+        inv.currency = organizations::currency(c)?;
+    }
+    if let Some(t) = input.tax_rate_bp {
+        inv.tax_rate_bp = tax_rate(t)?;
+    }
+    if let Some(d) = input.discount {
+        inv.discount = non_negative("discount", d)?;
+    }
+    if let Some(n) = &input.notes {
+        inv.notes = validate::text("notes", n.as_deref(), 10_000)?;
+    }
+    if let Some(lines) = &input.lines {
+        inv.lines = lines_from_input(&inv.org_id, &inv.id, lines)?;
+        store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
+    }
+    if input.lines.is_some() || input.tax_rate_bp.is_some() || input.discount.is_some() {
+        manual_totals(&mut inv);
+    }
+    inv.updated_at = now;
+    store::invoices::update(&mut tx, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    tx.commit().await?;
+    Ok(inv)
+}
+
+/// Deletes a draft and releases its entries.
+pub async fn delete(cx: &Cx<'_>, input: DeleteInvoice) -> Result<()> {
+    let mut tx = cx.db().begin().await?;
+    let inv = load(cx, &mut tx, &input.id, true).await?;
+    require_status(&inv, &["draft"], "deleted")?;
+    store::invoices::release_entries(&mut tx, &inv.id).await?;
+    store::invoices::delete(&mut tx, &inv.id).await?;
+    events::deleted_for(&mut tx, cx, &inv, AUDIENCE).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The UTC instant local midnight of `day` in `tz` falls on (the earlier one when ambiguous).
+fn local_midnight(tz: &str, day: NaiveDate) -> DateTime<Utc> {
+    let naive = day.and_time(NaiveTime::MIN);
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(zone) => match zone.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+            // Midnight skipped by a DST change: the first instant of the day is an hour later.
+            chrono::LocalResult::None => zone
+                .from_local_datetime(&(naive + Duration::hours(1)))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| naive.and_utc()),
+        },
+        Err(_) => naive.and_utc(),
+    }
+}
+
+/// Fills a draft's lines from the client's billable, not-yet-invoiced entries of the period.
+pub async fn generate(cx: &Cx<'_>, input: GenerateInvoice) -> Result<Invoice> {
+    let from = input
+        .from
+        .as_deref()
+        .map(|f| validate::date("from", f))
+        .transpose()?;
+    let to = input
+        .to
+        .as_deref()
+        .map(|t| validate::date("to", t))
+        .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(Error::rule("to", "to must not be before from"));
+    }
+    for _ in 0..GENERATE_ATTEMPTS {
+        if let Some(inv) = generate_once(cx, &input.id, from, to).await? {
+            return Ok(inv);
+        }
+    }
+    Err(Error::Conflict(format!(
+        "the time entries of invoice {} kept being claimed by concurrent generation; try again",
+        input.id
+    )))
+}
+
+/// One round of [`generate`]: `None` when a concurrent generate claimed some entry first.
+async fn generate_once(
+    cx: &Cx<'_>,
+    id: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Option<Invoice>> {
+    // Read, without a transaction.
+    let mut db = cx.db();
+    let inv = load(cx, &mut db, id, false).await?;
+    require_status(&inv, &["draft"], "generated")?;
+    let client = store::clients::get(&mut db, &inv.client_id)
+        .await?
+        .ok_or_else(|| Error::not_found("client"))?;
+    let (tz, _) = org_settings(&mut db, &inv.org_id).await?;
+    let to = to.unwrap_or_else(|| rates::local_today(&tz));
+    let before = local_midnight(&tz, to + Duration::days(1));
+    let start = from.map(|f| local_midnight(&tz, f));
+    let candidates =
+        store::invoices::candidates(&mut db, &inv.org_id, &inv.client_id, &inv.id, start, before)
+            .await?;
+    // Rate rows by member, so resolving scans only that member's few rows per entry.
+    let mut rows: std::collections::HashMap<String, Vec<rates::Rate>> = Default::default();
+    for r in store::rates::all_of_org(&mut db, &inv.org_id).await? {
+        rows.entry(r.user_id.clone()).or_default().push(r);
+    }
+    let versions: std::collections::HashMap<String, DateTime<Utc>> = candidates
+        .iter()
+        .map(|c| (c.id.clone(), c.updated_at))
+        .collect();
+    let entries: Vec<BillableEntry> = candidates
+        .into_iter()
+        .map(|c| {
+            let local_date = rates::local_date(&tz, c.started_at);
+            let r = rates::resolve(
+                rows.get(&c.user_id).map(Vec::as_slice).unwrap_or_default(),
+                &c.user_id,
+                Some(&c.project_id),
+                local_date,
+                c.hourly_rate,
+                client.hourly_rate,
+            );
+            BillableEntry {
+                id: c.id,
+                user_id: c.user_id,
+                user_name: c.user_name,
+                project_id: Some(c.project_id),
+                project_name: Some(c.project_name),
+                task_id: c.task_id,
+                task_title: c.task_title,
+                description: c.description,
+                started_at: c.started_at,
+                duration_secs: c.duration_secs,
+                local_date,
+                client_rate: r.client_rate,
+                worker_rate: r.worker_rate,
+            }
+        })
+        .collect();
+    let period_from = from
+        .or_else(|| entries.iter().map(|e| e.local_date).min())
+        .unwrap_or(to);
+    let ctx = InvoiceContext {
+        org_id: inv.org_id.clone(),
+        invoice_id: inv.id.clone(),
+        client_id: client.id.clone(),
+        client_name: client.name.clone(),
+        currency: inv.currency.clone(),
+        tax_rate_bp: u32::try_from(inv.tax_rate_bp).unwrap_or(0),
+        period_from,
+        period_to: to,
+        time_zone: tz.clone(),
+        // The plugin host fills in the bound plugin's configuration.
+        config: serde_json::json!({}),
+    };
+    let offered: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
+
+    // Compute, with no transaction open: a slow plugin holds no locks.
+    let result: InvoiceResult = cx
+        .app
+        .plugins
+        .compute_invoice(cx.db(), ctx, entries)
+        .await?;
+
+    let mut listed: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for line in &result.lines {
+        for e in &line.entry_ids {
+            if !offered.contains(e) || !seen.insert(e.clone()) {
+                return Err(Error::Plugin {
+                    plugin: "invoicing-rule".into(),
+                    reason: "contract".into(),
+                    message: format!("the result names entry {e} that was not offered, or twice"),
+                });
+            }
+            listed.push(e.clone());
+        }
+    }
+
+    // Write: release, claim, replace, all or nothing.
+    let mut tx = cx.db().begin().await?;
+    let before_inv = load(cx, &mut tx, id, true).await?;
+    require_status(&before_inv, &["draft"], "generated")?;
+    store::invoices::release_entries(&mut tx, id).await?;
+    let claimed = store::invoices::claim_entries(&mut tx, &inv.org_id, id, &listed).await?;
+    if claimed != listed.len() as u64 {
+        drop(tx);
+        tracing::info!(invoice = %id, listed = listed.len(), claimed, "entries claimed concurrently; retrying generate");
+        return Ok(None);
+    }
+    // An entry edited between the read and the claim was priced from stale data: start over.
+    let stale = store::invoices::claimed_versions(&mut tx, id, &listed)
+        .await?
+        .into_iter()
+        .any(|(e, at)| versions.get(&e) != Some(&at));
+    if stale {
+        drop(tx);
+        tracing::info!(invoice = %id, "entries changed while the invoice was computed; retrying generate");
+        return Ok(None);
+    }
+    let mut after = before_inv.clone();
+    after.lines = result
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| InvoiceLine {
+            id: ids::new_id("inl"),
+            invoice_id: id.to_owned(),
+            org_id: inv.org_id.clone(),
+            position: i as i64,
+            description: l.description.clone(),
+            quantity_milli: l.quantity_milli,
+            quantity: l.quantity_milli as f64 / 1000.0,
+            unit_price: l.unit_price,
+            amount: l.amount,
+            entry_ids: l.entry_ids.clone(),
+            entry_ids_json: serde_json::to_string(&l.entry_ids).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect();
+    after.discount = result.discount;
+    after.subtotal = result.subtotal;
+    after.tax = result.tax;
+    after.total = result.total;
+    after.taxes = result
+        .taxes
+        .iter()
+        .map(|t| InvoiceTax {
+            description: t.description.clone(),
+            rate_bp: i64::from(t.rate_bp),
+            base: t.base,
+            amount: t.amount,
+        })
+        .collect();
+    after.taxes_json = serde_json::to_string(&after.taxes).unwrap_or_else(|_| "[]".into());
+    after.period_from = Some(period_from);
+    after.period_to = Some(to);
+    after.updated_at = crate::clock::now();
+    store::invoices::replace_lines(&mut tx, id, &after.lines).await?;
+    store::invoices::update(&mut tx, &after).await?;
+    events::updated_for(&mut tx, cx, &before_inv, &after, AUDIENCE).await?;
+    tx.commit().await?;
+    Ok(Some(after))
+}
+
+/// Formats minor units of `currency` for people: `EUR 1,234.50` (two decimals except for the
+/// zero-decimal currencies).
+pub fn format_money(amount: i64, currency: &str) -> String {
+    const ZERO_DECIMAL: [&str; 8] = ["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"];
+    let digits = if ZERO_DECIMAL.contains(&currency) {
+        0
+    } else {
+        2
+    };
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    let scale = 10u64.pow(digits);
+    let (major, minor) = (abs / scale, abs % scale);
+    let major = major.to_string();
+    let mut grouped = String::new();
+    for (i, c) in major.chars().enumerate() {
+        if i > 0 && (major.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if digits == 0 {
+        format!("{currency} {sign}{grouped}")
+    } else {
+        format!(
+            "{currency} {sign}{grouped}.{minor:0width$}",
+            width = digits as usize
+        )
+    }
+}
+
+/// Sends a draft: gives it the next number, marks it sent, and e-mails the client with the PDF
+/// attached (over SMTP when configured, else the mail is logged); without a client e-mail address the sending is only
+/// recorded (`sent_at`, a log line).
+pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
+    let message = validate::text("message", input.message.as_deref(), 10_000)?;
+    let mut tx = cx.db().begin().await?;
+    let before = load(cx, &mut tx, &input.id, true).await?;
+    require_status(&before, &["draft"], "sent")?;
+    let client = store::clients::get(&mut tx, &before.client_id)
+        .await?
+        .ok_or_else(|| Error::not_found("client"))?;
+    let n = store::invoices::next_number(&mut tx, &before.org_id).await?;
+    let mut inv = before.clone();
+    let now = crate::clock::now();
+    inv.number = Some(format!("INV-{n:04}"));
+    inv.status = "sent".into();
+    inv.sent_at = Some(now);
+    inv.sent_to = client.email.clone();
+    inv.updated_at = now;
+    store::invoices::update(&mut tx, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    tx.commit().await?;
+
+    let number = inv.number.as_deref().unwrap_or_default();
+    match &client.email {
+        Some(to) => {
+            let mut body = String::new();
+            if let Some(m) = &message {
+                body.push_str(m);
+                body.push_str("\n\n");
+            }
+            body.push_str(&format!(
+                "Invoice {number}\nIssued: {}\nDue: {}\nTotal: {}\n",
+                inv.issue_date,
+                inv.due_date,
+                format_money(inv.total, &inv.currency)
+            ));
+            for l in &inv.lines {
+                body.push_str(&format!(
+                    "- {}: {}\n",
+                    l.description,
+                    format_money(l.amount, &inv.currency)
+                ));
+            }
+            let org_name = store::invoices::org_name(&mut cx.db(), &inv.org_id)
+                .await?
+                .unwrap_or_default();
+            let pdf = crate::domain::invoice_pdf::render(&inv, &client.name, &org_name);
+            cx.app.mailer.send_with_attachment(
+                to,
+                &format!("Invoice {number}"),
+                body,
+                crate::mail::Attachment {
+                    filename: format!("{number}.pdf"),
+                    content_type: "application/pdf",
+                    bytes: pdf,
+                },
+            );
+        }
+        None => {
+            tracing::info!(
+                target: "stint::mail",
+                invoice = %inv.id,
+                %number,
+                client = %client.id,
+                "invoice sent (recorded only: the client has no e-mail address)"
+            );
+        }
+    }
+    Ok(inv)
+}
+
+/// Marks a sent or overdue invoice paid.
+pub async fn mark_paid(cx: &Cx<'_>, input: MarkPaid) -> Result<Invoice> {
+    let payment_method = validate::text("payment_method", input.payment_method.as_deref(), 200)?;
+    let mut tx = cx.db().begin().await?;
+    let before = load(cx, &mut tx, &input.id, true).await?;
+    require_status(&before, &["sent", "overdue"], "marked paid")?;
+    let mut inv = before.clone();
+    let now = crate::clock::now();
+    inv.status = "paid".into();
+    inv.paid_at = Some(now);
+    inv.payment_method = payment_method;
+    inv.updated_at = now;
+    store::invoices::update(&mut tx, &inv).await?;
+    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    tx.commit().await?;
+    Ok(inv)
+}
+
+/// The invoice as a PDF.
+pub async fn pdf(cx: &Cx<'_>, input: InvoicePdf) -> Result<Document> {
+    let mut db = cx.db();
+    let inv = load(cx, &mut db, &input.id, false).await?;
+    let client = store::clients::get(&mut db, &inv.client_id)
+        .await?
+        .ok_or_else(|| Error::not_found("client"))?;
+    let org_name = store::invoices::org_name(&mut db, &inv.org_id)
+        .await?
+        .unwrap_or_default();
+    let bytes = crate::domain::invoice_pdf::render(&inv, &client.name, &org_name);
+    let filename = format!(
+        "{}.pdf",
+        inv.number
+            .clone()
+            .unwrap_or_else(|| format!("draft-{}", inv.id))
+    );
+    Ok(Document {
+        content_type: "application/pdf",
+        filename,
+        bytes,
+    })
+}
+
+/// The background job: moves sent invoices whose due date has passed (in their organization's
+/// time zone) to `overdue`, recording each change. Returns how many it moved. Cheap when nothing
+/// is due: one indexed query.
+pub async fn mark_overdue(db: &store::Db) -> Result<u64> {
+    let now = crate::clock::now();
+    // Every zone's "today" is at most UTC today + 1: a superset, checked per organization below.
+    let bound = now.date_naive() + Duration::days(1);
+    let candidates = store::invoices::due_before(&mut &*db, bound).await?;
+    let mut moved = 0;
+    for c in candidates {
+        if c.due_date >= rates::local_date(&c.timezone, now) {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        if store::invoices::mark_overdue(&mut tx, &c.id, now).await? {
+            let data = serde_json::json!({
+                "entity_type": "invoice",
+                "entity_id": c.id,
+                "action": "updated",
+                "changes": { "status": { "from": "sent", "to": "overdue" } },
+                "user_id": null,
+                "timestamp": now,
+            });
+            let event = store::events::NewEvent {
+                org_id: &c.org_id,
+                entity_type: "invoice",
+                entity_id: &c.id,
+                action: "updated",
+                user_id: None,
+                payload: &data,
+                at: now,
+                event: "EntityChanged",
+                audience: Some(AUDIENCE),
+            };
+            store::events::insert_outbox(&mut tx, &event).await?;
+            store::events::insert_audit(
+                &mut tx,
+                &event,
+                "invoice.updated",
+                None,
+                &serde_json::json!({ "status": { "from": "sent", "to": "overdue" } }),
+            )
+            .await?;
+            moved += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formatting() {
+        assert_eq!(format_money(123450, "EUR"), "EUR 1,234.50");
+        assert_eq!(format_money(5, "USD"), "USD 0.05");
+        assert_eq!(format_money(-100000000, "USD"), "USD -1,000,000.00");
+        assert_eq!(format_money(1500, "JPY"), "JPY 1,500");
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(div_round(1500 * 333, 1000), 500); // 499.5
+        assert_eq!(div_round(-5, 10), -1);
+        assert_eq!(div_round(4, 10), 0);
+    }
+}

@@ -1,0 +1,331 @@
+//! Invoices, their lines, the per-organization number counter, and the time entries they claim.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::invoices::{Invoice, InvoiceLine};
+use crate::q;
+use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
+
+const COLUMNS: &str = "id, org_id, client_id, number, status, currency, issue_date, due_date, tax_rate_bp, discount, \
+     subtotal, tax, total, taxes, notes, period_from, period_to, sent_at, sent_to, paid_at, payment_method, voided_at, \
+     created_by, created_at, updated_at";
+
+/// Inserts an invoice header (its lines go through [`replace_lines`]).
+pub async fn insert(ex: &mut impl Exec, i: &Invoice) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO invoices (id, org_id, client_id, number, status, currency, issue_date, due_date, tax_rate_bp,
+         discount, subtotal, tax, total, taxes, notes, period_from, period_to, sent_at, sent_to, paid_at,
+         payment_method, voided_at, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+         $22, $23, $24, $25)",
+        &i.id, &i.org_id, &i.client_id, i.number.as_ref(), &i.status, &i.currency, i.issue_date, i.due_date,
+        i.tax_rate_bp, i.discount, i.subtotal, i.tax, i.total, &i.taxes_json, i.notes.as_ref(), i.period_from,
+        i.period_to, i.sent_at, i.sent_to.as_ref(), i.paid_at, i.payment_method.as_ref(), i.voided_at,
+        &i.created_by, i.created_at, i.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// Writes every header field but the id, organization and creator.
+pub async fn update(ex: &mut impl Exec, i: &Invoice) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "UPDATE invoices SET client_id = $2, number = $3, status = $4, currency = $5, issue_date = $6, due_date = $7,
+         tax_rate_bp = $8, discount = $9, subtotal = $10, tax = $11, total = $12, taxes = $13, notes = $14,
+         period_from = $15, period_to = $16, sent_at = $17, sent_to = $18, paid_at = $19, payment_method = $20,
+         voided_at = $21, updated_at = $22 WHERE id = $1",
+        &i.id, &i.client_id, i.number.as_ref(), &i.status, &i.currency, i.issue_date, i.due_date, i.tax_rate_bp,
+        i.discount, i.subtotal, i.tax, i.total, &i.taxes_json, i.notes.as_ref(), i.period_from, i.period_to,
+        i.sent_at, i.sent_to.as_ref(), i.paid_at, i.payment_method.as_ref(), i.voided_at, i.updated_at
+    ))
+    .await
+    .map(drop)
+}
+
+/// An invoice header by id (lines empty).
+pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Invoice>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT {COLUMNS} FROM invoices WHERE id = $1"
+        )))
+        .bind(id),
+    )
+    .await
+}
+
+/// An invoice header by id, locked for the rest of the transaction on PostgreSQL (SQLite's single
+/// writer already serializes write transactions).
+pub async fn get_for_update(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Invoice>> {
+    let lock = match ex.backend() {
+        crate::store::db::Backend::Postgres => " FOR UPDATE",
+        crate::store::db::Backend::Sqlite => "",
+    };
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT {COLUMNS} FROM invoices WHERE id = $1{lock}"
+        )))
+        .bind(id),
+    )
+    .await
+}
+
+/// Invoice headers of an organization, newest first, with the total.
+pub async fn list(
+    ex: &mut impl Exec,
+    org_id: &str,
+    client_id: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Invoice>, i64)> {
+    let mut wh = String::from("org_id = $1");
+    let mut args: Vec<Arg> = vec![org_id.into()];
+    if let Some(c) = client_id {
+        args.push(c.into());
+        wh.push_str(&format!(" AND client_id = ${}", args.len()));
+    }
+    if let Some(s) = status {
+        args.push(s.into());
+        wh.push_str(&format!(" AND status = ${}", args.len()));
+    }
+    let listing = Listing {
+        select: &format!("SELECT {COLUMNS} FROM invoices"),
+        from: "invoices",
+        filter: &wh,
+        order: "created_at DESC, id DESC",
+    };
+    fetch_page(ex, listing, args, limit, offset).await
+}
+
+/// Deletes an invoice (its lines go with it).
+pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM invoices WHERE id = $1", id))
+        .await
+        .map(drop)
+}
+
+/// The lines of an invoice, in order.
+pub async fn lines(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Result<Vec<InvoiceLine>> {
+    ex.fetch_all(q!(
+        "SELECT id, invoice_id, org_id, position, description, quantity_milli, unit_price, amount, entry_ids
+         FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
+        invoice_id
+    ))
+    .await
+}
+
+/// Replaces the lines of an invoice.
+pub async fn replace_lines(
+    ex: &mut impl Exec,
+    invoice_id: &str,
+    lines: &[InvoiceLine],
+) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "DELETE FROM invoice_lines WHERE invoice_id = $1",
+        invoice_id
+    ))
+    .await?;
+    for l in lines {
+        ex.execute(q!(
+            "INSERT INTO invoice_lines (id, invoice_id, org_id, position, description, quantity_milli, unit_price,
+             amount, entry_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &l.id, &l.invoice_id, &l.org_id, l.position, &l.description, l.quantity_milli, l.unit_price,
+            l.amount, &l.entry_ids_json
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes the organization's next invoice number (1, 2, …): increments its counter row, creating
+/// it on first use. Call inside the transaction that assigns the number, so a rollback gives the
+/// number back and no gap appears.
+pub async fn next_number(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = ex
+        .fetch_one(q!(
+            "INSERT INTO invoice_counters (org_id, last_number) VALUES ($1, 1)
+             ON CONFLICT (org_id) DO UPDATE SET last_number = invoice_counters.last_number + 1
+             RETURNING last_number",
+            org_id
+        ))
+        .await?;
+    Ok(n)
+}
+
+/// How many invoices name the client.
+pub async fn client_invoice_count(ex: &mut impl Exec, client_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = ex
+        .fetch_one(q!(
+            "SELECT COUNT(*) FROM invoices WHERE client_id = $1",
+            client_id
+        ))
+        .await?;
+    Ok(n)
+}
+
+/// A time entry that may be billed on an invoice, with the names the rule plugin shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Candidate {
+    /// Entry id.
+    pub id: String,
+    /// Who worked.
+    pub user_id: String,
+    /// Their name.
+    pub user_name: String,
+    /// The project.
+    pub project_id: String,
+    /// Its name.
+    pub project_name: String,
+    /// The task, if any.
+    pub task_id: Option<String>,
+    /// Its title.
+    pub task_title: Option<String>,
+    /// What was done.
+    pub description: Option<String>,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// Length.
+    pub duration_secs: i64,
+    /// Per-entry client rate.
+    pub hourly_rate: Option<i64>,
+    /// Last change, to detect edits between reading and claiming.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The billable, finished entries of projects of `client_id` started in `[from, before)` that are
+/// on no invoice or on `invoice_id` already (regenerating releases those), oldest first.
+pub async fn candidates(
+    ex: &mut impl Exec,
+    org_id: &str,
+    client_id: &str,
+    invoice_id: &str,
+    from: Option<DateTime<Utc>>,
+    before: DateTime<Utc>,
+) -> sqlx::Result<Vec<Candidate>> {
+    let mut sql = String::from(
+        "SELECT e.id, e.user_id, u.name AS user_name, e.project_id, p.name AS project_name, e.task_id,
+                t.title AS task_title, e.description, e.started_at, e.duration_secs, e.hourly_rate,
+                e.updated_at
+         FROM time_entries e
+         JOIN projects p ON p.id = e.project_id
+         JOIN users u ON u.id = e.user_id
+         LEFT JOIN tasks t ON t.id = e.task_id
+         WHERE e.org_id = $1 AND p.client_id = $2 AND e.billable = TRUE AND e.stopped_at IS NOT NULL
+           AND e.duration_secs IS NOT NULL AND (e.invoice_id IS NULL OR e.invoice_id = $3)
+           AND e.started_at < $4",
+    );
+    let mut args: Vec<Arg> = vec![
+        org_id.into(),
+        client_id.into(),
+        invoice_id.into(),
+        before.into(),
+    ];
+    if let Some(f) = from {
+        args.push(f.into());
+        sql.push_str(" AND e.started_at >= $5");
+    }
+    sql.push_str(" ORDER BY e.started_at, e.id");
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args))
+        .await
+}
+
+/// Takes every entry off the invoice.
+pub async fn release_entries(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "UPDATE time_entries SET invoice_id = NULL WHERE invoice_id = $1",
+        invoice_id
+    ))
+    .await
+}
+
+/// Puts the entries `ids` on the invoice, but only those on no invoice: returns how many it
+/// claimed, which is less than `ids.len()` when another invoice got some first. On PostgreSQL a
+/// concurrent claimer waits for the row locks and then re-checks `invoice_id IS NULL`.
+pub async fn claim_entries(
+    ex: &mut impl Exec,
+    org_id: &str,
+    invoice_id: &str,
+    ids: &[String],
+) -> sqlx::Result<u64> {
+    let mut claimed = 0;
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE time_entries SET invoice_id = $1 WHERE org_id = $2 AND invoice_id IS NULL AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut args: Vec<Arg> = vec![invoice_id.into(), org_id.into()];
+        args.extend(chunk.iter().map(Arg::from));
+        claimed += ex
+            .execute(Query::new(Sql::Built(sql)).with_args(args))
+            .await?;
+    }
+    Ok(claimed)
+}
+
+/// `(id, updated_at)` of the entries `ids` on `invoice_id`.
+pub async fn claimed_versions(
+    ex: &mut impl Exec,
+    invoice_id: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, updated_at FROM time_entries WHERE invoice_id = $1 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut args: Vec<Arg> = vec![invoice_id.into()];
+        args.extend(chunk.iter().map(Arg::from));
+        out.extend(
+            ex.fetch_all::<(String, DateTime<Utc>)>(Query::new(Sql::Built(sql)).with_args(args))
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// A sent invoice that may have become overdue.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DueCandidate {
+    /// Invoice id.
+    pub id: String,
+    /// Its organization.
+    pub org_id: String,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// The organization's time zone.
+    pub timezone: String,
+}
+
+/// Sent invoices due before `before` (a superset of the overdue ones: the caller checks each
+/// against its organization's local date).
+pub async fn due_before(ex: &mut impl Exec, before: NaiveDate) -> sqlx::Result<Vec<DueCandidate>> {
+    ex.fetch_all(q!(
+        "SELECT i.id, i.org_id, i.due_date, o.timezone FROM invoices i JOIN organizations o ON o.id = i.org_id
+         WHERE i.status = 'sent' AND i.due_date < $1",
+        before
+    ))
+    .await
+}
+
+/// Moves a sent invoice to `overdue`; false when it is no longer `sent`.
+pub async fn mark_overdue(ex: &mut impl Exec, id: &str, at: DateTime<Utc>) -> sqlx::Result<bool> {
+    let n = ex
+        .execute(q!(
+            "UPDATE invoices SET status = 'overdue', updated_at = $2 WHERE id = $1 AND status = 'sent'",
+            id,
+            at
+        ))
+        .await?;
+    Ok(n == 1)
+}
+
+/// The organization's name (printed on invoices).
+pub async fn org_name(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!("SELECT name FROM organizations WHERE id = $1", org_id))
+        .await?;
+    Ok(row.map(|(n,)| n))
+}
