@@ -62,6 +62,14 @@ pub struct ConfigArgs {
     /// Seconds a WebSocket ticket stays valid [default: 30].
     #[arg(long, env = "STINT_WS_TICKET_TTL_SECS")]
     pub ws_ticket_ttl_secs: Option<u32>,
+    /// Seconds between passes of the recurrence scheduler; 0 disables it in this process
+    /// [default: 30].
+    #[arg(long, env = "STINT_SCHEDULER_INTERVAL_SECS")]
+    pub scheduler_interval_secs: Option<u32>,
+    /// Most missed occurrences of one recurrence created after downtime (the latest ones; older
+    /// ones are skipped) [default: 100].
+    #[arg(long, env = "STINT_SCHEDULER_MAX_CATCH_UP")]
+    pub scheduler_max_catch_up: Option<u32>,
 }
 
 /// How log lines are written.
@@ -93,6 +101,8 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     event_retention_days: Option<u32>,
     ws_ticket_ttl_secs: Option<u32>,
+    scheduler_interval_secs: Option<u32>,
+    scheduler_max_catch_up: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -139,6 +149,10 @@ pub struct Config {
     pub password_reset_ttl: Duration,
     /// How long delivered events stay in the outbox for resuming clients.
     pub event_retention: Duration,
+    /// Time between recurrence scheduler passes; zero disables the scheduler.
+    pub scheduler_interval: Duration,
+    /// Most missed occurrences of one recurrence created after downtime.
+    pub scheduler_max_catch_up: u32,
 }
 
 impl Config {
@@ -211,6 +225,16 @@ impl Config {
                             .unwrap_or(7),
                     ),
             ),
+            scheduler_interval: Duration::from_secs(u64::from(
+                args.scheduler_interval_secs
+                    .or(file.scheduler_interval_secs)
+                    .unwrap_or(30),
+            )),
+            scheduler_max_catch_up: args
+                .scheduler_max_catch_up
+                .or(file.scheduler_max_catch_up)
+                .unwrap_or(100)
+                .max(1),
         })
     }
 

@@ -20,6 +20,7 @@ pub mod organizations;
 pub mod page;
 pub mod permissions;
 pub mod projects;
+pub mod recurrences;
 pub mod search;
 pub mod sidebar;
 pub mod task_groups;

@@ -12,6 +12,7 @@ pub mod milestones;
 pub mod notifications;
 pub mod organizations;
 pub mod projects;
+pub mod recurrences;
 pub mod search;
 pub mod sidebar;
 pub mod task_extras;

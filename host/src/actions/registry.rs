@@ -248,6 +248,7 @@ fn kind_of(id: &str) -> &'static str {
         Some("msg") => "message",
         Some("cli") => "client",
         Some("te") => "time entry",
+        Some("rec") => "recurrence",
         _ => "resource",
     }
 }

@@ -61,6 +61,7 @@ pub async fn membership_of_entity(
         Some("msg") => member_of!("chat_messages"),
         Some("cli") => member_of!("clients"),
         Some("te") => member_of!("time_entries"),
+        Some("rec") => member_of!("task_recurrences"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
     audit, chat, checklist, clients, comments, dashboard, dependencies, labels, members,
-    milestones, notifications, organizations, projects, sidebar, task_groups, task_statuses, tasks,
+    milestones, notifications, organizations, projects, recurrences, sidebar, task_groups, task_statuses, tasks,
     time_entries,
 };
 
@@ -181,6 +181,10 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .create::<dependencies::AddDependency>("/tasks/{task_id}/dependencies")
     .delete::<dependencies::RemoveDependency>("/tasks/{task_id}/dependencies/{dependency_id}")
     .get::<dependencies::ListAllDependencies>("/task-dependencies")
+    .create::<recurrences::CreateRecurrence>("/tasks/{task_id}/recurrence")
+    .get::<recurrences::GetRecurrence>("/task-recurrences/{recurrence_id}")
+    .patch::<recurrences::UpdateRecurrence>("/task-recurrences/{recurrence_id}")
+    .delete::<recurrences::DeleteRecurrence>("/task-recurrences/{recurrence_id}")
     // Labels and milestones.
     .get::<labels::ListLabels>("/labels")
     .create::<labels::CreateLabel>("/labels")
