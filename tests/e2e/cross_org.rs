@@ -3,7 +3,7 @@
 //! One table-driven test asks the binary for its route table (`stint routes`), builds an
 //! organization A holding one of everything (project, task group, custom task status, assigned and
 //! labelled task, more tasks, comment, checklist item, dependency, label, milestone, client, time
-//! entry, a second member, a personal access token) and lets mallory, the owner of an unrelated
+//! entry, task recurrence, a second member, a personal access token) and lets mallory, the owner of an unrelated
 //! organization B, call every authenticated route with A's ids:
 //!
 //! * every `{param}` of a path is replaced by A's id of the resource the segment before it names
@@ -64,6 +64,8 @@ struct Fixtures {
     client_id: String,
     /// Alice's finished time entry on `project_id`.
     entry_id: String,
+    /// The recurrence of `task2_id` (daily).
+    recurrence_id: String,
 }
 
 /// One row of `stint routes`.
@@ -126,6 +128,7 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("milestones", "milestone_id") => &fx.milestone_id,
         ("clients", "id") => &fx.client_id,
         ("time-entries", "entry_id") => &fx.entry_id,
+        ("task-recurrences", "recurrence_id") => &fx.recurrence_id,
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -234,6 +237,10 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
             "stopped_at": "2026-03-02T10:00:00Z",
         }),
         ("PATCH", "/time-entries/{entry_id}") => json!({ "description": "Taken over" }),
+        ("POST", "/tasks/{task_id}/recurrence") => json!({ "recurrence_pattern": "weekly" }),
+        ("PATCH", "/task-recurrences/{recurrence_id}") => {
+            json!({ "recurrence_pattern": "monthly" })
+        }
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -469,6 +476,14 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
             )
             .await,
     );
+    let recurrence_id = created_id(
+        &alice
+            .post(
+                &format!("/tasks/{task2_id}/recurrence"),
+                Some(json!({ "recurrence_pattern": "daily" })),
+            )
+            .await,
+    );
     let token = alice
         .post(
             "/auth/tokens",
@@ -504,6 +519,7 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         message_id,
         client_id,
         entry_id,
+        recurrence_id,
     };
     (alice, mallory, fx)
 }
@@ -538,6 +554,7 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/time-entries?org_id={org}"),
         format!("/time-entries/{}", fx.entry_id),
         format!("/time-entries/current?org_id={org}"),
+        format!("/task-recurrences/{}", fx.recurrence_id),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

@@ -470,8 +470,12 @@ pub async fn insert_instance(
     let task = Task {
         id: ids::new_id("tsk"),
         number,
-        position: store::tasks::next_position(tx, &template.project_id, template.group_id.as_deref())
-            .await?,
+        position: store::tasks::next_position(
+            tx,
+            &template.project_id,
+            template.group_id.as_deref(),
+        )
+        .await?,
         org_id,
         project_id: template.project_id.clone(),
         group_id: template.group_id.clone(),
