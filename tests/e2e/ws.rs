@@ -693,3 +693,118 @@ async fn two_processes_share_events_signals_and_tickets() {
     assert_eq!(reused["error"]["code"], "UNAUTHORIZED");
     assert_eq!(on_b.closed().await, 4003);
 }
+
+/// Two processes on one PostgreSQL + Redis: process A is killed with SIGKILL while a client writes
+/// 1,000 mutations through process B. A's client, resuming on the restarted A with the last event
+/// id it saw, receives every committed event exactly once, in order.
+#[tokio::test]
+async fn a_killed_peer_loses_no_event_committed_through_the_other() {
+    let mut a = Server::start_with(
+        Backend::Postgres,
+        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
+    )
+    .await;
+    let b = a.start_peer().await;
+    let (alice, _org) = a
+        .register_with_org("alice@example.com", "Alice", "Acme")
+        .await;
+    let token = alice.token().expect("alice has a token").to_owned();
+    let through_b = b.client().with_token(&token);
+    let pid = through_b
+        .post("/projects", Some(json!({ "name": "Crash" })))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // A's client records every event until A dies under it.
+    let mut live = Ws::open(&a, &alice).await;
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(Duration::from_secs(30), live.stream.next()).await
+        {
+            if let Message::Text(text) = message {
+                let frame: Value = serde_json::from_str(&text).expect("frames are JSON");
+                if frame.get("event_id").is_some() {
+                    seen.push(frame);
+                }
+            }
+        }
+        seen
+    });
+
+    // Four writers create 1,000 tasks through B; B stays up, so every write is acknowledged.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, pid, acknowledged) = (through_b.clone(), pid.clone(), acknowledged.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0..250 {
+                let title = format!("w{w}-{i}");
+                let r = client
+                    .post("/tasks", Some(json!({ "title": title, "project_id": pid })))
+                    .await;
+                r.assert_status(201);
+                acknowledged.lock().expect("lock").push(title);
+            }
+        }));
+    }
+    while acknowledged.lock().expect("lock").len() < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    a.kill_and_restart().await;
+    let before_kill = reader.await.expect("the reader ends when A dies");
+    for w in writers {
+        w.await.expect("every write through B succeeds");
+    }
+    assert!(
+        acknowledged.lock().expect("lock").len() == 1000,
+        "all writes acknowledged"
+    );
+
+    // Resume on the restarted A after the last event seen; read until every task is accounted for.
+    let last_seen = before_kill
+        .last()
+        .and_then(|e| e["event_id"].as_i64())
+        .unwrap_or(0);
+    let alice = a.client().with_token(&token);
+    let mut resumed = Ws::resume(&a, &alice, Some(last_seen)).await;
+    let is_task_created =
+        |e: &Value| e["data"]["entity_type"] == "task" && e["data"]["action"] == "created";
+    let mut all: Vec<Value> = before_kill;
+    let live_count = all.iter().filter(|e| is_task_created(e)).count();
+    assert!(
+        live_count < 1000,
+        "the kill landed before every event was delivered live"
+    );
+    let mut tasks_seen = live_count;
+    while tasks_seen < 1000 {
+        let e = resumed.event().await;
+        if is_task_created(&e) {
+            tasks_seen += 1;
+        }
+        all.push(e);
+    }
+    resumed.assert_none_of(&["EntityChanged"]).await;
+
+    let ids: Vec<i64> = all.iter().filter_map(|e| e["event_id"].as_i64()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "events arrive in order, none twice"
+    );
+    let titles: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter(|e| is_task_created(e))
+        .filter_map(|e| e["data"]["entity"]["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles.len(),
+        1000,
+        "each of the 1,000 creations exactly once"
+    );
+    for title in acknowledged.lock().expect("lock").iter() {
+        assert!(titles.contains(title.as_str()), "task {title} has no event");
+    }
+}
