@@ -124,6 +124,8 @@ both! {
 
         let got = alice.get(&format!("/task-recurrences/{rid}"), None).await;
         assert_eq!(got.assert_status(200).data(), &rec);
+        let template = alice.get(&format!("/tasks/{tid}"), None).await;
+        assert_eq!(template.assert_status(200).data()["template_recurrence_id"], rid.as_str());
 
         // An object is kept as the object it was given as.
         let weekly = json!({ "freq": "weekly", "by_weekday": ["mon", "wed"], "at": "09:00" });
@@ -172,6 +174,8 @@ both! {
 
         alice.delete(&format!("/task-recurrences/{rid}"), None).await.assert_status(204);
         alice.get(&format!("/task-recurrences/{rid}"), None).await.assert_error(404, "NOT_FOUND");
+        let template = alice.get(&format!("/tasks/{tid}"), None).await;
+        assert!(template.assert_status(200).data()["template_recurrence_id"].is_null());
         // The task may repeat again, and deleting the task ends its recurrence.
         let again = repeat(&alice, &tid, json!({ "recurrence_pattern": "monthly" })).await;
         alice.delete(&format!("/tasks/{tid}"), None).await.assert_status(204);
@@ -242,6 +246,7 @@ both! {
                 assert_eq!(t["estimate_minutes"], 30);
                 assert_eq!(t["project_id"], pid.as_str());
                 assert_eq!(t["assignee_ids"], json!([bob_id]));
+                assert!(t["template_recurrence_id"].is_null(), "instances do not repeat");
                 // No dates on the template: due on the occurrence's local date.
                 let local = instant(&t["occurrence_at"]).with_timezone(&chrono_tz::Europe::Berlin).date_naive();
                 assert_eq!(t["due_date"], local.to_string(), "{title}");
@@ -250,6 +255,7 @@ both! {
             assert_eq!(instant(&rec.data()["last_occurrence_at"]), *want.last().unwrap());
             let template = alice.get(&format!("/tasks/{tid}"), None).await;
             assert!(template.assert_status(200).data()["recurrence_id"].is_null());
+            assert_eq!(template.data()["template_recurrence_id"], rid.as_str());
         }
 
         // The template's dates move with the occurrence.

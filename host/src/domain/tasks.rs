@@ -71,6 +71,8 @@ pub struct Task {
     pub recurrence_id: Option<String>,
     /// The occurrence this instance stands for (with `recurrence_id`).
     pub occurrence_at: Option<DateTime<Utc>>,
+    /// The recurrence (`rec_…`) this task is the template of, if it repeats.
+    pub template_recurrence_id: Option<String>,
 }
 
 crate::entity!(Task, "task");
@@ -425,6 +427,7 @@ async fn insert_new(
         updated_at: now,
         recurrence_id: None,
         occurrence_at: None,
+        template_recurrence_id: None,
     };
     store::tasks::insert(tx, &task).await?;
     events::created(tx, cx, &task).await?;
@@ -496,6 +499,7 @@ pub async fn insert_instance(
         updated_at: now,
         recurrence_id: Some(occurrence.recurrence_id.to_owned()),
         occurrence_at: Some(occurrence.at),
+        template_recurrence_id: None,
     };
     store::tasks::insert(tx, &task).await?;
     events::created(tx, cx, &task).await?;

@@ -30,6 +30,7 @@ struct TaskRow {
     updated_at: DateTime<Utc>,
     recurrence_id: Option<String>,
     occurrence_at: Option<DateTime<Utc>>,
+    template_recurrence_id: Option<String>,
     assignee_csv: Option<String>,
     label_csv: Option<String>,
 }
@@ -73,6 +74,7 @@ impl From<TaskRow> for Task {
             updated_at: r.updated_at,
             recurrence_id: r.recurrence_id,
             occurrence_at: r.occurrence_at,
+            template_recurrence_id: r.template_recurrence_id,
         }
     }
 }
@@ -83,6 +85,7 @@ macro_rules! select_tasks {
             "SELECT t.id, t.org_id, t.number, t.project_id, t.group_id, t.milestone_id, t.title, t.description,
                     t.status, t.priority, t.reporter_id, t.start_date, t.due_date, t.estimate_minutes, t.position,
                     t.completed_at, t.created_by, t.created_at, t.updated_at, t.recurrence_id, t.occurrence_at,
+                    (SELECT r.id FROM task_recurrences r WHERE r.task_id = t.id) AS template_recurrence_id,
                     (SELECT ", $agg, "(a.user_id, ',') FROM task_assignees a WHERE a.task_id = t.id) AS assignee_csv,
                     (SELECT ", $agg, "(l.label_id, ',') FROM task_labels l WHERE l.task_id = t.id) AS label_csv
              FROM tasks t"
