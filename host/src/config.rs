@@ -67,7 +67,7 @@ pub struct ConfigArgs {
     #[arg(long, env = "STINT_SCHEDULER_INTERVAL_SECS")]
     pub scheduler_interval_secs: Option<u32>,
     /// Most missed occurrences of one recurrence created after downtime (the latest ones; older
-    /// ones are skipped) [default: 100].
+    /// ones are skipped), 1 to 1000 [default: 100].
     #[arg(long, env = "STINT_SCHEDULER_MAX_CATCH_UP")]
     pub scheduler_max_catch_up: Option<u32>,
 }
@@ -234,7 +234,7 @@ impl Config {
                 .scheduler_max_catch_up
                 .or(file.scheduler_max_catch_up)
                 .unwrap_or(100)
-                .max(1),
+                .clamp(1, 1000),
         })
     }
 

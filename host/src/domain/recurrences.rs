@@ -153,9 +153,13 @@ fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
 }
 
+/// An RFC 3339 instant, to the second (the plugin contract's precision).
 fn instant(field: &str, value: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value.trim())
-        .map(|t| micros(t.with_timezone(&Utc)))
+        .map(|t| {
+            let t = t.with_timezone(&Utc);
+            t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t)
+        })
         .map_err(|_| {
             Error::invalid_field(
                 field,
