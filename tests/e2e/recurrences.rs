@@ -167,7 +167,18 @@ both! {
             .assert_error(400, "VALIDATION_ERROR");
         alice.post("/tasks/tsk_nope/recurrence", Some(json!({ "recurrence_pattern": "daily" }))).await.assert_error(404, "NOT_FOUND");
 
-        // Another organization sees nothing.
+        // A viewer reads but may not change; another organization sees nothing.
+        let (viewer, _) = server.register("vera@example.com", "Vera").await;
+        alice
+            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "vera@example.com", "role": "viewer" })))
+            .await
+            .assert_status(201);
+        viewer.get(&format!("/task-recurrences/{rid}?org_id={org}"), None).await.assert_status(200);
+        viewer
+            .patch(&format!("/task-recurrences/{rid}"), Some(json!({ "org_id": org, "recurrence_pattern": "daily" })))
+            .await
+            .assert_error(403, "FORBIDDEN");
+        viewer.delete(&format!("/task-recurrences/{rid}?org_id={org}"), None).await.assert_error(403, "FORBIDDEN");
         let (mallory, _) = server.register_with_org("mallory@example.com", "Mallory", "Evil").await;
         mallory.get(&format!("/task-recurrences/{rid}"), None).await.assert_error(404, "NOT_FOUND");
         mallory.delete(&format!("/task-recurrences/{rid}"), None).await.assert_error(404, "NOT_FOUND");
