@@ -72,6 +72,14 @@ pub struct ConfigArgs {
     /// start-up [default: 60].
     #[arg(long, env = "STINT_JOBS_INTERVAL_SECS")]
     pub jobs_interval_secs: Option<u32>,
+    /// Seconds between passes of the recurrence scheduler; 0 disables it in this process
+    /// [default: 30].
+    #[arg(long, env = "STINT_SCHEDULER_INTERVAL_SECS")]
+    pub scheduler_interval_secs: Option<u32>,
+    /// Most missed occurrences of one recurrence created after downtime (the latest ones; older
+    /// ones are skipped), 1 to 1000 [default: 100].
+    #[arg(long, env = "STINT_SCHEDULER_MAX_CATCH_UP")]
+    pub scheduler_max_catch_up: Option<u32>,
 }
 
 /// How log lines are written.
@@ -106,6 +114,8 @@ struct FileConfig {
     plugin_failure_threshold: Option<u32>,
     plugin_max_upload_bytes: Option<usize>,
     jobs_interval_secs: Option<u32>,
+    scheduler_interval_secs: Option<u32>,
+    scheduler_max_catch_up: Option<u32>,
 }
 
 /// Outgoing mail settings.
@@ -158,6 +168,10 @@ pub struct Config {
     pub plugin_max_upload_bytes: usize,
     /// Interval of the background jobs (overdue invoices).
     pub jobs_interval: Duration,
+    /// Time between recurrence scheduler passes; zero disables the scheduler.
+    pub scheduler_interval: Duration,
+    /// Most missed occurrences of one recurrence created after downtime.
+    pub scheduler_max_catch_up: u32,
 }
 
 impl Config {
@@ -245,6 +259,16 @@ impl Config {
                 .plugin_max_upload_bytes
                 .or(file.plugin_max_upload_bytes)
                 .unwrap_or(20 * 1024 * 1024),
+            scheduler_interval: Duration::from_secs(u64::from(
+                args.scheduler_interval_secs
+                    .or(file.scheduler_interval_secs)
+                    .unwrap_or(30),
+            )),
+            scheduler_max_catch_up: args
+                .scheduler_max_catch_up
+                .or(file.scheduler_max_catch_up)
+                .unwrap_or(100)
+                .clamp(1, 1000),
         })
     }
 

@@ -25,6 +25,7 @@ pub mod permissions;
 pub mod plugins;
 pub mod projects;
 pub mod rates;
+pub mod recurrences;
 pub mod search;
 pub mod sidebar;
 pub mod task_groups;

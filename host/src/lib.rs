@@ -84,7 +84,8 @@ async fn method_not_allowed() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, with background housekeeping.
+/// Serves `app` on `listener` until `shutdown` resolves, with background housekeeping and the
+/// recurrence scheduler.
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
@@ -93,6 +94,7 @@ pub async fn serve(
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let jobs = tokio::spawn(jobs(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
+    let scheduler = tokio::spawn(domain::recurrences::scheduler(app.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
         (Some(relay), Some(client)) => Some((
             tokio::spawn(relay.clone().listen(client.clone(), app.clone())),
@@ -108,6 +110,7 @@ pub async fn serve(
     housekeeping.abort();
     jobs.abort();
     dispatcher.abort();
+    scheduler.abort();
     if let Some((listen, refresh)) = relay {
         listen.abort();
         refresh.abort();

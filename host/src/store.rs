@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod plugins;
 pub mod projects;
 pub mod rates;
+pub mod recurrences;
 pub mod search;
 pub mod sidebar;
 pub mod task_extras;

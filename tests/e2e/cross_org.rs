@@ -3,7 +3,7 @@
 //! One table-driven test asks the binary for its route table (`stint routes`), builds an
 //! organization A holding one of everything (project, task group, custom task status, assigned and
 //! labelled task, more tasks, comment, checklist item, dependency, label, milestone, client, time
-//! entry, a rate, a draft invoice, a second member, a personal access token) and lets mallory, the owner of an unrelated
+//! entry, a rate, a draft invoice, a task recurrence, a second member, a personal access token) and lets mallory, the owner of an unrelated
 //! organization B, call every authenticated route with A's ids:
 //!
 //! * every `{param}` of a path is replaced by A's id of the resource the segment before it names
@@ -64,6 +64,8 @@ struct Fixtures {
     client_id: String,
     /// Alice's finished time entry on `project_id`.
     entry_id: String,
+    /// The recurrence of `task2_id` (daily).
+    recurrence_id: String,
     /// Bob's organization-wide rate.
     rate_id: String,
     /// A draft invoice of `client_id`.
@@ -145,6 +147,7 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("plugin-bindings", "kind") => "invoicing-rule",
         ("rates", "id") => &fx.rate_id,
         ("invoices", "id") => &fx.invoice_id,
+        ("task-recurrences", "recurrence_id") => &fx.recurrence_id,
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -274,6 +277,10 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         ("POST", "/invoices/{id}/generate") => json!({ "from": "2026-03-01", "to": "2026-03-31" }),
         ("POST", "/invoices/{id}/send") => json!({ "message": "Pay Mallory" }),
         ("POST", "/invoices/{id}/mark-paid") => json!({ "payment_method": "cash" }),
+        ("POST", "/tasks/{task_id}/recurrence") => json!({ "recurrence_pattern": "weekly" }),
+        ("PATCH", "/task-recurrences/{recurrence_id}") => {
+            json!({ "recurrence_pattern": "monthly" })
+        }
         _ => panic!(
             "no payload for {method} {path}: add a valid one to cross_org::payload_for so the \
              isolation test can check the route"
@@ -531,6 +538,11 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
                     "due_date": "2026-04-30",
                     "lines": [{ "description": "Launch consulting", "quantity": 2, "unit_price": 10000 }],
                 })),
+    let recurrence_id = created_id(
+        &alice
+            .post(
+                &format!("/tasks/{task2_id}/recurrence"),
+                Some(json!({ "recurrence_pattern": "daily" })),
             )
             .await,
     );
@@ -571,6 +583,7 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         entry_id,
         rate_id,
         invoice_id,
+        recurrence_id,
     };
     (alice, mallory, fx)
 }
@@ -612,6 +625,7 @@ async fn snapshot(alice: &Client, fx: &Fixtures) -> Vec<(String, Value)> {
         format!("/projects/{}/budget", fx.project_id),
         format!("/invoices?org_id={org}"),
         format!("/invoices/{}", fx.invoice_id),
+        format!("/task-recurrences/{}", fx.recurrence_id),
     ];
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {

@@ -20,6 +20,7 @@ mod notifications;
 mod permissions;
 mod plugins;
 mod rates;
+mod recurrences;
 mod search;
 mod tasks;
 mod time;

@@ -197,6 +197,20 @@ actions! {
         "Delete a label (it is removed from tasks)", permission: Some(ManageProjects),
         scope: |p| Scope::entity(&p.id, &p.org_id), run: labels::delete }
 
+    // Task recurrences
+    recurrences::CreateRecurrence => "task_recurrences.create" -> recurrences::Recurrence {
+        "Make a task repeat (daily, weekly, monthly, yearly, cron or RRULE; evaluated by the recurrence plugin)",
+        permission: Some(ManageTasks), scope: |p| Scope::entity(&p.task_id, &p.org_id), run: recurrences::create }
+    recurrences::GetRecurrence => "task_recurrences.get" -> recurrences::Recurrence {
+        "Get a task recurrence", permission: None, scope: |p| Scope::entity(&p.recurrence_id, &p.org_id),
+        run: recurrences::get }
+    recurrences::UpdateRecurrence => "task_recurrences.update" -> recurrences::Recurrence {
+        "Change a recurrence's pattern or bounds", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.recurrence_id, &p.org_id), run: recurrences::update }
+    recurrences::DeleteRecurrence => "task_recurrences.delete" -> () {
+        "Stop a recurrence (instances already created stay)", permission: Some(ManageTasks),
+        scope: |p| Scope::entity(&p.recurrence_id, &p.org_id), run: recurrences::delete }
+
     // Clients
     clients::ListClients => "clients.list" -> Page<clients::Client> {
         "List clients, optionally by a search term", permission: None, scope: |p| Scope::org(&p.org_id),

@@ -8,6 +8,7 @@ const COVERED: &[&str] = &[
     "Projects",
     "Task Groups",
     "Task Statuses",
+    "Task Recurrences",
     "Organizations",
     "Members",
     "Labels",

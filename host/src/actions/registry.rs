@@ -263,6 +263,7 @@ fn kind_of(id: &str) -> &'static str {
         Some("plg") => "plugin",
         Some("rt") => "rate",
         Some("inv") => "invoice",
+        Some("rec") => "recurrence",
         _ => "resource",
     }
 }

@@ -67,6 +67,12 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// The recurrence (`rec_…`) that created this task as one of its instances.
+    pub recurrence_id: Option<String>,
+    /// The occurrence this instance stands for (with `recurrence_id`).
+    pub occurrence_at: Option<DateTime<Utc>>,
+    /// The recurrence (`rec_…`) this task is the template of, if it repeats.
+    pub template_recurrence_id: Option<String>,
 }
 
 crate::entity!(Task, "task");
@@ -419,12 +425,87 @@ async fn insert_new(
         created_by: cx.user_id().to_owned(),
         created_at: now,
         updated_at: now,
+        recurrence_id: None,
+        occurrence_at: None,
+        template_recurrence_id: None,
     };
     store::tasks::insert(tx, &task).await?;
     events::created(tx, cx, &task).await?;
     let assigned = notify_assigned(cx, tx, &task, &task.assignee_ids).await?;
     mails.extend(notifications::mails(tx, &assigned, &mail_body(&task)).await?);
     Ok(task)
+}
+
+/// Where an instance of a recurring task comes from and when it is due.
+#[derive(Debug, Clone)]
+pub struct Occurrence<'a> {
+    /// `rec_…`
+    pub recurrence_id: &'a str,
+    /// The occurrence.
+    pub at: DateTime<Utc>,
+    /// The instance's start date.
+    pub start_date: Option<NaiveDate>,
+    /// The instance's due date.
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Creates the instance of a recurring task for one occurrence, inside the scheduler's claim
+/// transaction: a copy of the template's title, description, project, group, assignees (those
+/// still members), labels, priority and estimate, in the organization's first status, with the
+/// occurrence's dates. Records it and notifies the assignees; returns the e-mails to send after
+/// the commit.
+pub async fn insert_instance(
+    cx: &Cx<'_>,
+    tx: &mut Tx,
+    template: &Task,
+    occurrence: Occurrence<'_>,
+) -> Result<(Task, Vec<Mail>)> {
+    let org_id = template.org_id.clone();
+    let status = status_of(tx, &org_id, None).await?;
+    let mut assignee_ids = Vec::with_capacity(template.assignee_ids.len());
+    for a in &template.assignee_ids {
+        if store::access::membership(tx, &org_id, a).await?.is_some() {
+            assignee_ids.push(a.clone());
+        }
+    }
+    let number = store::organizations::reserve_task_numbers(cx.db(), tx, &org_id, 1).await?;
+    let now = crate::clock::now();
+    let task = Task {
+        id: ids::new_id("tsk"),
+        number,
+        position: store::tasks::next_position(
+            tx,
+            &template.project_id,
+            template.group_id.as_deref(),
+        )
+        .await?,
+        org_id,
+        project_id: template.project_id.clone(),
+        group_id: template.group_id.clone(),
+        milestone_id: None,
+        title: template.title.clone(),
+        description: template.description.clone(),
+        priority: template.priority.clone(),
+        assignee_ids,
+        reporter_id: template.reporter_id.clone(),
+        label_ids: template.label_ids.clone(),
+        start_date: occurrence.start_date,
+        due_date: occurrence.due_date,
+        estimate_minutes: template.estimate_minutes,
+        completed_at: status.is_done.then_some(now),
+        status: status.code,
+        created_by: cx.user_id().to_owned(),
+        created_at: now,
+        updated_at: now,
+        recurrence_id: Some(occurrence.recurrence_id.to_owned()),
+        occurrence_at: Some(occurrence.at),
+        template_recurrence_id: None,
+    };
+    store::tasks::insert(tx, &task).await?;
+    events::created(tx, cx, &task).await?;
+    let assigned = notify_assigned(cx, tx, &task, &task.assignee_ids).await?;
+    let mails = notifications::mails(tx, &assigned, &mail_body(&task)).await?;
+    Ok((task, mails))
 }
 
 /// The line under an e-mail's title naming the task.

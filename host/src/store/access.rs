@@ -63,6 +63,7 @@ pub async fn membership_of_entity(
         Some("te") => member_of!("time_entries"),
         Some("rt") => member_of!("member_rates"),
         Some("inv") => member_of!("invoices"),
+        Some("rec") => member_of!("task_recurrences"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

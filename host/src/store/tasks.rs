@@ -28,6 +28,9 @@ struct TaskRow {
     created_by: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    recurrence_id: Option<String>,
+    occurrence_at: Option<DateTime<Utc>>,
+    template_recurrence_id: Option<String>,
     assignee_csv: Option<String>,
     label_csv: Option<String>,
 }
@@ -69,6 +72,9 @@ impl From<TaskRow> for Task {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            recurrence_id: r.recurrence_id,
+            occurrence_at: r.occurrence_at,
+            template_recurrence_id: r.template_recurrence_id,
         }
     }
 }
@@ -78,7 +84,8 @@ macro_rules! select_tasks {
         concat!(
             "SELECT t.id, t.org_id, t.number, t.project_id, t.group_id, t.milestone_id, t.title, t.description,
                     t.status, t.priority, t.reporter_id, t.start_date, t.due_date, t.estimate_minutes, t.position,
-                    t.completed_at, t.created_by, t.created_at, t.updated_at,
+                    t.completed_at, t.created_by, t.created_at, t.updated_at, t.recurrence_id, t.occurrence_at,
+                    (SELECT r.id FROM task_recurrences r WHERE r.task_id = t.id) AS template_recurrence_id,
                     (SELECT ", $agg, "(a.user_id, ',') FROM task_assignees a WHERE a.task_id = t.id) AS assignee_csv,
                     (SELECT ", $agg, "(l.label_id, ',') FROM task_labels l WHERE l.task_id = t.id) AS label_csv
              FROM tasks t"
@@ -101,11 +108,12 @@ pub async fn insert(ex: &mut impl Exec, t: &Task) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO tasks (id, org_id, number, project_id, group_id, milestone_id, title, description, status, priority,
                             reporter_id, start_date, due_date, estimate_minutes, position, completed_at, created_by,
-                            created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                            created_at, updated_at, recurrence_id, occurrence_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         &t.id, &t.org_id, t.number, &t.project_id, t.group_id.as_ref(), t.milestone_id.as_ref(), &t.title,
         t.description.as_ref(), &t.status, &t.priority, t.reporter_id.as_ref(), t.start_date, t.due_date,
-        t.estimate_minutes, t.position, t.completed_at, &t.created_by, t.created_at, t.updated_at
+        t.estimate_minutes, t.position, t.completed_at, &t.created_by, t.created_at, t.updated_at,
+        t.recurrence_id.as_ref(), t.occurrence_at
     ))
     .await?;
     for user_id in &t.assignee_ids {

@@ -12,8 +12,8 @@ use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
     audit, budgets, chat, checklist, clients, comments, dashboard, dependencies, invoices, labels,
-    members, milestones, notifications, organizations, plugins, projects, rates, sidebar,
-    task_groups, task_statuses, tasks, time_entries,
+    members, milestones, notifications, organizations, plugins, projects, rates, recurrences,
+    sidebar, task_groups, task_statuses, tasks, time_entries,
 };
 
 /// One route of the REST API.
@@ -195,6 +195,10 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .create::<dependencies::AddDependency>("/tasks/{task_id}/dependencies")
     .delete::<dependencies::RemoveDependency>("/tasks/{task_id}/dependencies/{dependency_id}")
     .get::<dependencies::ListAllDependencies>("/task-dependencies")
+    .create::<recurrences::CreateRecurrence>("/tasks/{task_id}/recurrence")
+    .get::<recurrences::GetRecurrence>("/task-recurrences/{recurrence_id}")
+    .patch::<recurrences::UpdateRecurrence>("/task-recurrences/{recurrence_id}")
+    .delete::<recurrences::DeleteRecurrence>("/task-recurrences/{recurrence_id}")
     // Labels and milestones.
     .get::<labels::ListLabels>("/labels")
     .create::<labels::CreateLabel>("/labels")
