@@ -98,9 +98,7 @@ impl PluginHost {
         entries: Vec<BillableEntry>,
     ) -> Result<InvoiceResult> {
         let org_id = ctx.org_id.clone();
-        let (row, plugin) = self
-            .resolve(db, &org_id, PluginKind::InvoicingRule)
-            .await?;
+        let (row, plugin) = self.resolve(db, &org_id, PluginKind::InvoicingRule).await?;
         ctx.config = org_config(db, &org_id, &row.id).await?;
         let outcome = plugin.compute_invoice(&ctx, &entries).await;
         let inner = self.account(db, &org_id, &row, outcome).await?;

@@ -538,6 +538,9 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
                     "due_date": "2026-04-30",
                     "lines": [{ "description": "Launch consulting", "quantity": 2, "unit_price": 10000 }],
                 })),
+            )
+            .await,
+    );
     let recurrence_id = created_id(
         &alice
             .post(

@@ -67,7 +67,14 @@ fn build(dir: &str) -> PathBuf {
         .join("e2e-plugins");
     let status = std::process::Command::new(env!("CARGO"))
         .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", &package])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            &package,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .status()

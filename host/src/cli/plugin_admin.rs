@@ -148,7 +148,9 @@ pub(super) async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
         }
     };
     let mut tx = db.begin().await?;
-    let sha = plugins::remove_row(&mut tx, &row).await.map_err(user_error)?;
+    let sha = plugins::remove_row(&mut tx, &row)
+        .await
+        .map_err(user_error)?;
     tx.commit().await?;
     plugins::remove_component_file(host.components_dir(), &db, sha).await;
     db.close().await;
