@@ -19,6 +19,7 @@ mod invoices;
 mod notifications;
 mod permissions;
 mod plugins;
+mod plugins_build;
 mod rates;
 mod recurrences;
 mod search;
