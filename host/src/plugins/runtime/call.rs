@@ -114,7 +114,10 @@ impl Plugin {
         ctx: &InvoiceContext,
         entries: &[BillableEntry],
         capture_logs: bool,
-    ) -> (Result<Result<InvoiceResult, String>, PluginFailure>, CallReport) {
+    ) -> (
+        Result<Result<InvoiceResult, String>, PluginFailure>,
+        CallReport,
+    ) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
                 i.compute(s, ctx, entries).await
@@ -152,7 +155,10 @@ impl Plugin {
         &self,
         q: &OccurrenceQuery,
         capture_logs: bool,
-    ) -> (Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure>, CallReport) {
+    ) -> (
+        Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure>,
+        CallReport,
+    ) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
                 i.next(s, q).await

@@ -161,7 +161,10 @@ mod tests {
         assert_eq!(text.kind(), LoadErrorKind::NotAComponent);
         assert!(text.to_string().contains("text"), "{text}");
         let core = header(b"\0asm\x01\0\0\0").unwrap_err();
-        assert!(core.to_string().contains("core WebAssembly module"), "{core}");
+        assert!(
+            core.to_string().contains("core WebAssembly module"),
+            "{core}"
+        );
         assert!(header(b"\0asm\x0d\0\x01\0").is_ok());
         assert!(header(&[0xff, 0xfe, 0, 1, 2]).is_err());
     }

@@ -70,7 +70,14 @@ fn hostile(name: &str) -> Vec<u8> {
         .current_dir(&root)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", name])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+        ])
+        .arg(format!("test-plugin-{name}"))
         .arg("--target-dir")
         .arg(&target)
         .status()
@@ -78,7 +85,7 @@ fn hostile(name: &str) -> Vec<u8> {
     assert!(status.success(), "building tests/plugins/{name} failed");
     let file = target
         .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", name.replace('-', "_")));
+        .join(format!("test_plugin_{}.wasm", name.replace('-', "_")));
     std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
@@ -259,7 +266,10 @@ async fn non_components_are_refused() {
     for (bytes, says) in [
         (&b"(component)"[..], "text"),
         (&b"\0asm\x01\0\0\0"[..], "core WebAssembly module"),
-        (&b"\x7fELF\x02\x01\x01\0\0\0"[..], "not a WebAssembly binary"),
+        (
+            &b"\x7fELF\x02\x01\x01\0\0\0"[..],
+            "not a WebAssembly binary",
+        ),
     ] {
         let Err(e) = rt
             .load("x", PluginKind::Recurrence, bytes, Limits::default())
@@ -310,7 +320,12 @@ async fn limits_beyond_the_pool_are_refused() {
 async fn precompiled_artifact_is_cached_and_reused() {
     let (rt, dir) = runtime(1);
     let a = rt
-        .load("a", PluginKind::Recurrence, RECURRENCE_STANDARD, Limits::default())
+        .load(
+            "a",
+            PluginKind::Recurrence,
+            RECURRENCE_STANDARD,
+            Limits::default(),
+        )
         .await
         .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path())
@@ -322,7 +337,12 @@ async fn precompiled_artifact_is_cached_and_reused() {
     // A corrupted artifact is recompiled, not trusted.
     std::fs::write(dir.path().join(&files[0]), b"garbage").unwrap();
     let b = rt
-        .load("b", PluginKind::Recurrence, RECURRENCE_STANDARD, Limits::default())
+        .load(
+            "b",
+            PluginKind::Recurrence,
+            RECURRENCE_STANDARD,
+            Limits::default(),
+        )
         .await
         .unwrap();
     assert!(a.validate_recurrence("daily").await.unwrap().is_ok());
