@@ -5,6 +5,7 @@
 //! [`contract`], and the host picks the plugin bound for the organization (the built-in one when
 //! none is bound), runs it in a fresh sandbox and checks its output.
 
+pub mod builtin;
 pub mod contract;
 pub mod runtime;
 
