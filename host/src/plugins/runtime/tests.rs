@@ -334,8 +334,11 @@ async fn precompiled_artifact_is_cached_and_reused() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].ends_with(".cwasm"), "{files:?}");
-    // A corrupted artifact is recompiled, not trusted.
-    std::fs::write(dir.path().join(&files[0]), b"garbage").unwrap();
+    // A corrupted artifact is recompiled, not trusted. (Replaced, not rewritten in place: `a`
+    // still maps the old file, as the runtime's own atomic rename guarantees.)
+    let artifact = dir.path().join(&files[0]);
+    std::fs::remove_file(&artifact).unwrap();
+    std::fs::write(&artifact, b"garbage").unwrap();
     let b = rt
         .load(
             "b",
