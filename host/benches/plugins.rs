@@ -123,11 +123,7 @@ fn plugins(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("100,000 next occurrences (daily, Europe/Berlin)", |b| {
         b.to_async(&tokio).iter(|| async {
-            let next = recurrence
-                .next_occurrences(&query)
-                .await
-                .unwrap()
-                .unwrap();
+            let next = recurrence.next_occurrences(&query).await.unwrap().unwrap();
             assert_eq!(next.len(), 100_000);
             next.last().map(|t| t.year())
         })

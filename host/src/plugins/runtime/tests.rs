@@ -70,13 +70,7 @@ fn hostile(name: &str) -> Vec<u8> {
         .current_dir(&root)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-        ])
+        .args(["build", "--release", "--target", "wasm32-wasip2", "-p"])
         .arg(format!("test-plugin-{name}"))
         .arg("--target-dir")
         .arg(&target)
