@@ -17,6 +17,7 @@ mod cli;
 mod cross_org;
 mod notifications;
 mod permissions;
+mod plugins_build;
 mod search;
 mod tasks;
 mod time;
