@@ -13,7 +13,11 @@ const CORE_MODULE_VERSION: [u8; 4] = [1, 0, 0, 0];
 /// Refuses bytes that are not a binary component, with a message saying what they are.
 pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
     if wasm.len() < 8 || &wasm[..4] != MAGIC {
-        let text = std::str::from_utf8(&wasm[..wasm.len().min(256)]).is_ok();
+        let head = &wasm[..wasm.len().min(256)];
+        let text = std::str::from_utf8(head).is_ok_and(|t| {
+            t.chars()
+                .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        });
         return Err(LoadError::new(
             LoadErrorKind::NotAComponent,
             if text {

@@ -70,14 +70,8 @@ fn hostile(name: &str) -> Vec<u8> {
         .current_dir(&root)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            name,
-        ])
+        .args(["build", "--release", "--target", "wasm32-wasip2", "-p"])
+        .arg(format!("test-plugin-{name}"))
         .arg("--target-dir")
         .arg(&target)
         .status()
@@ -85,7 +79,7 @@ fn hostile(name: &str) -> Vec<u8> {
     assert!(status.success(), "building tests/plugins/{name} failed");
     let file = target
         .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", name.replace('-', "_")));
+        .join(format!("test_plugin_{}.wasm", name.replace('-', "_")));
     std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
@@ -334,8 +328,11 @@ async fn precompiled_artifact_is_cached_and_reused() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].ends_with(".cwasm"), "{files:?}");
-    // A corrupted artifact is recompiled, not trusted.
-    std::fs::write(dir.path().join(&files[0]), b"garbage").unwrap();
+    // A corrupted artifact is recompiled, not trusted. (Replaced, not rewritten in place: `a`
+    // still maps the old file, as the runtime's own atomic rename guarantees.)
+    let artifact = dir.path().join(&files[0]);
+    std::fs::remove_file(&artifact).unwrap();
+    std::fs::write(&artifact, b"garbage").unwrap();
     let b = rt
         .load(
             "b",
