@@ -1,29 +1,65 @@
-//! TEMPORARY STUB of h2-runtime's API (PLAN.md), so h5-plugin-admin compiles before the runtime
-//! lands. Replaced wholesale by `git merge h2-runtime` (take theirs).
-#![allow(missing_docs, dead_code)]
+//! The sandbox plugins run in: one wasmtime engine per process, a fresh store and instance per
+//! call, CPU and memory bounded, no ambient capabilities, outputs checked against the contract.
+//!
+//! ```no_run
+//! # async fn demo(wasm: &[u8]) -> anyhow::Result<()> {
+//! use stint_host::plugins::runtime::{Limits, PluginKind, Runtime, RuntimeConfig};
+//! let runtime = Runtime::new(RuntimeConfig::new("/var/lib/stint/plugin-cache".into()))?;
+//! let plugin = runtime
+//!     .load("recurrence-standard", PluginKind::Recurrence, wasm, Limits::default())
+//!     .await?;
+//! let canonical = plugin.validate_recurrence("daily").await?;
+//! # let _ = canonical;
+//! # Ok(()) }
+//! ```
+//!
+//! Layout: `engine` (wasmtime config, epoch ticker, per-call store state), `bindings` (the
+//! generated WIT bindings and their conversions, private), `check` (what a component may import
+//! and must export), `cache` (precompiled artifacts), `call` (running one call and classifying
+//! how it failed), `contract_check` (output checks), `failure`, `fixture` (`stint plugin test`).
+
+mod bindings;
+mod cache;
+mod call;
+mod check;
+mod contract_check;
+mod engine;
+mod failure;
+pub mod fixture;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+pub use call::{CallReport, LogRecord};
+pub use failure::{FailureReason, PluginFailure};
 
+/// The kinds of plugin, one WIT world each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginKind {
+    /// World `invoicing-rule`: computes invoices.
     InvoicingRule,
+    /// World `recurrence`: evaluates recurrence patterns.
     Recurrence,
 }
 
 impl PluginKind {
+    /// The WIT world name, which is also the serde and CLI spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             PluginKind::InvoicingRule => "invoicing-rule",
             PluginKind::Recurrence => "recurrence",
         }
     }
+
+    /// Parses the WIT world name.
     pub fn parse(s: &str) -> Option<PluginKind> {
         match s {
             "invoicing-rule" => Some(PluginKind::InvoicingRule),
@@ -39,21 +75,42 @@ impl std::fmt::Display for PluginKind {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What one call of a plugin may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Wall time for one call, instantiation included; the guest is interrupted after it.
     pub deadline: Duration,
+    /// Linear memory one call may grow to, in bytes (at most
+    /// [`RuntimeConfig::max_memory_bytes`]).
     pub memory_bytes: u64,
 }
 
+impl Default for Limits {
+    /// One second and 64 MiB: generous for rules over a month of time entries.
+    fn default() -> Limits {
+        Limits {
+            deadline: Duration::from_secs(1),
+            memory_bytes: 64 << 20,
+        }
+    }
+}
+
+/// How the runtime is set up; one per process.
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
+    /// Where precompiled components (`<sha256>-<engine hash>.cwasm`) are kept. Only the host
+    /// writes here: the files are loaded as trusted machine code.
     pub cache_dir: PathBuf,
+    /// Plugin calls that may run at once (the pooling allocator's size); further callers wait.
     pub max_concurrent_calls: u32,
+    /// The largest [`Limits::memory_bytes`] a plugin may be given (each pool slot's size).
     pub max_memory_bytes: u64,
+    /// How often the engine's epoch advances: the granularity of deadlines.
     pub epoch_tick: Duration,
 }
 
 impl RuntimeConfig {
+    /// Defaults: 16 concurrent calls, up to 256 MiB per call, a 10 ms tick.
     pub fn new(cache_dir: PathBuf) -> RuntimeConfig {
         RuntimeConfig {
             cache_dir,
@@ -64,104 +121,141 @@ impl RuntimeConfig {
     }
 }
 
+/// The plugin runtime: cheap to clone, shared by every plugin of the process.
 #[derive(Clone)]
-pub struct Runtime;
+pub struct Runtime {
+    inner: Arc<engine::Shared>,
+}
 
 impl Runtime {
-    pub fn new(_cfg: RuntimeConfig) -> anyhow::Result<Runtime> {
-        Ok(Runtime)
+    /// Builds the engine (pooling allocator sized by `cfg`), links WASI and the host imports,
+    /// and starts the epoch ticker (a thread that stops when the last clone is dropped).
+    pub fn new(cfg: RuntimeConfig) -> anyhow::Result<Runtime> {
+        Ok(Runtime {
+            inner: Arc::new(engine::Shared::new(cfg)?),
+        })
     }
+
+    /// Checks the bytes are a component of `kind`'s world whose imports the kind allows,
+    /// precompiles (off the async threads), caches; errors say what is wrong.
     pub async fn load(
         &self,
         name: &str,
-        _kind: PluginKind,
+        kind: PluginKind,
         wasm: &[u8],
-        _limits: Limits,
+        limits: Limits,
     ) -> Result<LoadedPlugin, LoadError> {
-        if !wasm.starts_with(b"\0asm") {
-            return Err(LoadError("not a WebAssembly component".into()));
+        if limits.memory_bytes > self.inner.cfg.max_memory_bytes {
+            return Err(LoadError::new(
+                LoadErrorKind::Limits,
+                format!(
+                    "memory limit {} bytes exceeds the runtime's maximum of {} bytes",
+                    limits.memory_bytes, self.inner.cfg.max_memory_bytes
+                ),
+            ));
         }
+        if limits.deadline.is_zero() {
+            return Err(LoadError::new(
+                LoadErrorKind::Limits,
+                "the deadline must be positive".into(),
+            ));
+        }
+        check::header(wasm)?;
+        let component = cache::compile(&self.inner.engine, &self.inner.cfg.cache_dir, wasm).await?;
+        check::component(&self.inner.engine, kind, &component)?;
+        let pre = bindings::Pre::new(&self.inner.linker, kind, &component)?;
         Ok(LoadedPlugin {
-            name: name.to_owned(),
+            inner: Arc::new(call::Plugin {
+                name: name.into(),
+                kind,
+                limits,
+                pre,
+                shared: self.inner.clone(),
+            }),
         })
     }
 }
 
+/// A plugin ready to be called: compiled and type-checked once, instantiated fresh per call.
 #[derive(Clone)]
 pub struct LoadedPlugin {
-    name: String,
+    inner: Arc<call::Plugin>,
 }
 
 impl LoadedPlugin {
+    /// The name it was loaded under (used in logs and failures).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
-    fn stub(&self) -> PluginFailure {
-        PluginFailure {
-            plugin: self.name.clone(),
-            reason: FailureReason::Trap,
-            message: "runtime stub".into(),
-        }
+
+    /// Its kind.
+    pub fn kind(&self) -> PluginKind {
+        self.inner.kind
     }
+
+    /// Its limits.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// Runs `invoicing.compute`. The `Ok(Ok(_))` result has passed the contract checks; the
+    /// inner `Err` is the plugin's own explanation of why it cannot compute the invoice.
     pub async fn compute_invoice(
         &self,
-        _ctx: &InvoiceContext,
-        _entries: &[BillableEntry],
+        ctx: &InvoiceContext,
+        entries: &[BillableEntry],
     ) -> Result<Result<InvoiceResult, String>, PluginFailure> {
-        Err(self.stub())
+        Ok(self.inner.compute_invoice(ctx, entries, false).await?.0)
     }
+
+    /// Runs `schedule.validate`: the canonical form of `pattern`, or the plugin's explanation.
     pub async fn validate_recurrence(
         &self,
-        _pattern: &str,
+        pattern: &str,
     ) -> Result<Result<String, String>, PluginFailure> {
-        Err(self.stub())
+        Ok(self.inner.validate_recurrence(pattern, false).await?.0)
     }
+
+    /// Runs `schedule.next`; the result is checked (ascending, strictly after `q.after`, at most
+    /// `q.count`).
     pub async fn next_occurrences(
         &self,
-        _q: &OccurrenceQuery,
+        q: &OccurrenceQuery,
     ) -> Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure> {
-        Err(self.stub())
+        Ok(self.inner.next_occurrences(q, false).await?.0)
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum FailureReason {
-    Trap,
-    Timeout,
-    OutOfMemory,
-    Panic,
-    Contract,
-}
-
-impl FailureReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureReason::Trap => "trap",
-            FailureReason::Timeout => "timeout",
-            FailureReason::OutOfMemory => "out_of_memory",
-            FailureReason::Panic => "panic",
-            FailureReason::Contract => "contract",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct PluginFailure {
-    pub plugin: String,
-    pub reason: FailureReason,
-    pub message: String,
-}
-
-impl From<PluginFailure> for crate::error::Error {
-    fn from(f: PluginFailure) -> Self {
-        crate::error::Error::Plugin {
-            plugin: f.plugin,
-            reason: f.reason.as_str().into(),
-            message: f.message,
-        }
-    }
-}
-
+/// Why a component cannot be loaded; `Display` is the message for the operator.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LoadError(String);
+#[error("{message}")]
+pub struct LoadError {
+    kind: LoadErrorKind,
+    message: String,
+}
+
+/// What kind of problem a [`LoadError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// Not a WebAssembly binary, or a core module rather than a component.
+    NotAComponent,
+    /// The component does not export the kind's interface, or its types do not match.
+    WrongWorld,
+    /// The component imports something the kind does not allow.
+    ForbiddenImport,
+    /// The limits asked for are beyond what the runtime allows.
+    Limits,
+    /// The component does not compile (invalid, or unsupported features).
+    Compile,
+}
+
+impl LoadError {
+    pub(crate) fn new(kind: LoadErrorKind, message: String) -> LoadError {
+        LoadError { kind, message }
+    }
+
+    /// What kind of problem it is.
+    pub fn kind(&self) -> LoadErrorKind {
+        self.kind
+    }
+}

@@ -1,0 +1,311 @@
+//! The only file that touches the generated bindings: `bindgen!` for both worlds, the host
+//! side of the `log` import, and conversions to and from the plain types of `contract`.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday as ChronoWeekday};
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::engine::State;
+use super::{LoadError, LoadErrorKind, PluginKind};
+use crate::plugins::contract::{
+    BillableEntry, InvoiceContext, InvoiceResult, LineItem, OccurrenceQuery, TaxLine,
+};
+
+mod invoicing_world {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "invoicing-rule",
+        exports: { default: async },
+    });
+}
+
+mod recurrence_world {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "recurrence",
+        exports: { default: async },
+        // One set of shared interfaces: one `log` implementation, one linker entry.
+        with: {
+            "stint:plugins/types": super::invoicing_world::stint::plugins::types,
+            "stint:plugins/log": super::invoicing_world::stint::plugins::log,
+        },
+    });
+}
+
+use invoicing_world::exports::stint::plugins::invoicing as wit_invoicing;
+use invoicing_world::stint::plugins::{log as wit_log, types as wit_types};
+
+/// Log messages longer than this are cut (at a character boundary) before they reach tracing.
+pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
+
+/// Links the host imports every plugin kind gets (`stint:plugins/log`).
+pub(super) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    wit_log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    Ok(())
+}
+
+impl wit_types::Host for State {}
+
+impl wit_log::Host for State {
+    fn log(&mut self, level: wit_types::LogLevel, message: String) {
+        let message = truncate(message, MAX_LOG_BYTES);
+        let plugin = &*self.plugin;
+        match level {
+            wit_types::LogLevel::Trace => tracing::trace!(plugin, "{message}"),
+            wit_types::LogLevel::Debug => tracing::debug!(plugin, "{message}"),
+            wit_types::LogLevel::Info => tracing::info!(plugin, "{message}"),
+            wit_types::LogLevel::Warn => tracing::warn!(plugin, "{message}"),
+            wit_types::LogLevel::Error => tracing::error!(plugin, "{message}"),
+        }
+        if let Some(logs) = &mut self.logs
+            && logs.len() < super::call::MAX_CAPTURED_LOGS
+        {
+            logs.push(super::call::LogRecord {
+                level: level_str(level),
+                message,
+            });
+        }
+    }
+}
+
+fn level_str(level: wit_types::LogLevel) -> &'static str {
+    match level {
+        wit_types::LogLevel::Trace => "trace",
+        wit_types::LogLevel::Debug => "debug",
+        wit_types::LogLevel::Info => "info",
+        wit_types::LogLevel::Warn => "warn",
+        wit_types::LogLevel::Error => "error",
+    }
+}
+
+/// Cuts `s` to at most `max` bytes at a character boundary, marking the cut.
+pub(super) fn truncate(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("…");
+    }
+    s
+}
+
+/// A type-checked, linked component of one kind, ready to instantiate.
+pub(super) enum Pre {
+    Invoicing(invoicing_world::InvoicingRulePre<State>),
+    Recurrence(recurrence_world::RecurrencePre<State>),
+}
+
+/// An instantiated component.
+pub(super) enum Instance {
+    Invoicing(invoicing_world::InvoicingRule),
+    Recurrence(recurrence_world::Recurrence),
+}
+
+impl Pre {
+    pub(super) fn new(
+        linker: &Linker<State>,
+        kind: PluginKind,
+        component: &Component,
+    ) -> Result<Pre, LoadError> {
+        let pre = linker
+            .instantiate_pre(component)
+            .map_err(|e| wrong_world(kind, &e))?;
+        Ok(match kind {
+            PluginKind::InvoicingRule => Pre::Invoicing(
+                invoicing_world::InvoicingRulePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
+            ),
+            PluginKind::Recurrence => Pre::Recurrence(
+                recurrence_world::RecurrencePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
+            ),
+        })
+    }
+
+    pub(super) async fn instantiate(
+        &self,
+        store: &mut wasmtime::Store<State>,
+    ) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
+            Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+fn wrong_world(kind: PluginKind, e: &wasmtime::Error) -> LoadError {
+    LoadError::new(
+        LoadErrorKind::WrongWorld,
+        format!(
+            "the component does not match the `{kind}` world of stint:plugins@0.1: {}",
+            super::failure::chain(e)
+        ),
+    )
+}
+
+impl Instance {
+    pub(super) async fn compute(
+        &self,
+        store: &mut wasmtime::Store<State>,
+        ctx: &InvoiceContext,
+        entries: &[BillableEntry],
+    ) -> wasmtime::Result<Result<InvoiceResult, String>> {
+        let Instance::Invoicing(i) = self else {
+            wasmtime::bail!("not an invoicing-rule plugin");
+        };
+        let wit_ctx = context_to_wit(ctx);
+        let wit_entries: Vec<_> = entries.iter().map(entry_to_wit).collect();
+        let out = i
+            .stint_plugins_invoicing()
+            .call_compute(store, &wit_ctx, &wit_entries)
+            .await?;
+        Ok(out.map(result_from_wit))
+    }
+
+    pub(super) async fn validate(
+        &self,
+        store: &mut wasmtime::Store<State>,
+        pattern: &str,
+    ) -> wasmtime::Result<Result<String, String>> {
+        let Instance::Recurrence(i) = self else {
+            wasmtime::bail!("not a recurrence plugin");
+        };
+        i.stint_plugins_schedule()
+            .call_validate(store, pattern)
+            .await
+    }
+
+    /// The raw timestamps; the caller checks and converts them.
+    pub(super) async fn next(
+        &self,
+        store: &mut wasmtime::Store<State>,
+        q: &OccurrenceQuery,
+    ) -> wasmtime::Result<Result<Vec<i64>, String>> {
+        let Instance::Recurrence(i) = self else {
+            wasmtime::bail!("not a recurrence plugin");
+        };
+        i.stint_plugins_schedule()
+            .call_next(
+                store,
+                &q.pattern,
+                &q.time_zone,
+                q.anchor.timestamp(),
+                q.after.timestamp(),
+                q.count,
+            )
+            .await
+    }
+}
+
+fn date_to_wit(d: NaiveDate) -> wit_types::Date {
+    wit_types::Date {
+        year: d.year(),
+        // chrono guarantees 1..=12 and 1..=31.
+        month: d.month() as u8,
+        day: d.day() as u8,
+    }
+}
+
+fn weekday_to_wit(d: NaiveDate) -> wit_types::Weekday {
+    match d.weekday() {
+        ChronoWeekday::Mon => wit_types::Weekday::Monday,
+        ChronoWeekday::Tue => wit_types::Weekday::Tuesday,
+        ChronoWeekday::Wed => wit_types::Weekday::Wednesday,
+        ChronoWeekday::Thu => wit_types::Weekday::Thursday,
+        ChronoWeekday::Fri => wit_types::Weekday::Friday,
+        ChronoWeekday::Sat => wit_types::Weekday::Saturday,
+        ChronoWeekday::Sun => wit_types::Weekday::Sunday,
+    }
+}
+
+fn context_to_wit(c: &InvoiceContext) -> wit_invoicing::InvoiceContext {
+    wit_invoicing::InvoiceContext {
+        org_id: c.org_id.clone(),
+        invoice_id: c.invoice_id.clone(),
+        client_id: c.client_id.clone(),
+        client_name: c.client_name.clone(),
+        currency: c.currency.clone(),
+        tax_rate_bp: c.tax_rate_bp,
+        period_from: date_to_wit(c.period_from),
+        period_to: date_to_wit(c.period_to),
+        time_zone: c.time_zone.clone(),
+        // The WIT contract promises a JSON object.
+        config: if c.config.is_null() {
+            "{}".into()
+        } else {
+            c.config.to_string()
+        },
+    }
+}
+
+fn entry_to_wit(e: &BillableEntry) -> wit_invoicing::TimeEntry {
+    wit_invoicing::TimeEntry {
+        id: e.id.clone(),
+        user_id: e.user_id.clone(),
+        user_name: e.user_name.clone(),
+        project_id: e.project_id.clone(),
+        project_name: e.project_name.clone(),
+        task_id: e.task_id.clone(),
+        task_title: e.task_title.clone(),
+        description: e.description.clone(),
+        started_at: e.started_at.timestamp(),
+        duration_secs: e.duration_secs,
+        local_date: date_to_wit(e.local_date),
+        local_weekday: weekday_to_wit(e.local_date),
+        client_rate: e.client_rate,
+        worker_rate: e.worker_rate,
+    }
+}
+
+fn result_from_wit(r: wit_invoicing::InvoiceResult) -> InvoiceResult {
+    InvoiceResult {
+        lines: r
+            .lines
+            .into_iter()
+            .map(|l| LineItem {
+                description: l.description,
+                quantity_milli: l.quantity_milli,
+                unit_price: l.unit_price,
+                amount: l.amount,
+                entry_ids: l.entry_ids,
+            })
+            .collect(),
+        discount: r.discount,
+        subtotal: r.subtotal,
+        taxes: r
+            .taxes
+            .into_iter()
+            .map(|t| TaxLine {
+                description: t.description,
+                rate_bp: t.rate_bp,
+                base: t.base,
+                amount: t.amount,
+            })
+            .collect(),
+        tax: r.tax,
+        total: r.total,
+    }
+}
+
+/// A WIT timestamp as an instant, if chrono can represent it.
+pub(super) fn timestamp_from_wit(secs: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekday_comes_from_the_local_date() {
+        let sunday = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert!(matches!(weekday_to_wit(sunday), wit_types::Weekday::Sunday));
+        let d = date_to_wit(sunday);
+        assert_eq!((d.year, d.month, d.day), (2026, 11, 22));
+    }
+
+    #[test]
+    fn truncation_keeps_char_boundaries() {
+        assert_eq!(truncate("héllo".into(), 2), "h…");
+        assert_eq!(truncate("short".into(), 10), "short");
+    }
+}

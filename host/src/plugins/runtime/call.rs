@@ -1,0 +1,179 @@
+//! One call: wait for a pool slot, make a fresh store and instance, run the export under the
+//! deadline and memory cap, classify a failure, check the output.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use wasmtime::{Store, UpdateDeadline};
+
+use super::bindings::{Instance, Pre};
+use super::engine::{Shared, State};
+use super::failure::{FailureReason, PluginFailure, classify};
+use super::{Limits, PluginKind, contract_check};
+use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+
+/// Log records kept per call when capturing (`stint plugin test`).
+pub(super) const MAX_CAPTURED_LOGS: usize = 1_000;
+
+/// Plugin error messages (the inner `Err(String)`) are cut to this many bytes.
+const MAX_ERROR_BYTES: usize = 4 * 1024;
+
+/// Slack on top of the deadline for the `tokio::time::timeout` backstop: the epoch trap
+/// should always win; the backstop covers a guest stuck where epochs are not checked.
+const BACKSTOP_SLACK: Duration = Duration::from_millis(500);
+
+/// A log record a plugin wrote during a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    /// `trace`, `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// The message (truncated to 4 KiB).
+    pub message: String,
+}
+
+/// What a call cost, for `stint plugin test` and benchmarks.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallReport {
+    /// Wall time from taking a pool slot to the answer, instantiation included.
+    pub wall: Duration,
+    /// The largest linear memory size the guest reached, in bytes.
+    pub peak_memory_bytes: u64,
+    /// The plugin's log records (only when capturing was asked for).
+    pub logs: Vec<LogRecord>,
+}
+
+/// A loaded plugin (the inside of `LoadedPlugin`).
+pub(crate) struct Plugin {
+    pub(super) name: Arc<str>,
+    pub(super) kind: PluginKind,
+    pub(super) limits: Limits,
+    pub(super) pre: Pre,
+    pub(super) shared: Arc<Shared>,
+}
+
+impl Plugin {
+    /// Runs `f` against a fresh instance under this plugin's limits.
+    async fn run<R>(
+        &self,
+        capture_logs: bool,
+        f: impl AsyncFnOnce(&Instance, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<(R, CallReport), PluginFailure> {
+        // Waiting for a slot is not part of the plugin's time.
+        let _slot = self
+            .shared
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| {
+                PluginFailure::new(&self.name, FailureReason::Trap, "runtime shut down".into())
+            })?;
+        let started = Instant::now();
+        let deadline = self.limits.deadline;
+        let memory = usize::try_from(self.limits.memory_bytes).unwrap_or(usize::MAX);
+        let mut store = Store::new(
+            &self.shared.engine,
+            State::new(self.name.clone(), memory, started + deadline, capture_logs),
+        );
+        store.limiter(|s| &mut s.limiter);
+        // Check the clock at every tick: yield to tokio in between (so one long call does not
+        // hold a worker) and interrupt once the deadline has passed.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| {
+            Ok(if Instant::now() >= ctx.data().deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+
+        let outcome = tokio::time::timeout(deadline + BACKSTOP_SLACK, async {
+            let instance = self.pre.instantiate(&mut store).await?;
+            f(&instance, &mut store).await
+        })
+        .await;
+        let wall = started.elapsed();
+        let value = match outcome {
+            Err(_elapsed) => return Err(PluginFailure::timeout(&self.name, deadline)),
+            Ok(Err(e)) => return Err(classify(&self.name, deadline, &e, store.data())),
+            Ok(Ok(value)) => value,
+        };
+        let state = store.data_mut();
+        Ok((
+            value,
+            CallReport {
+                wall,
+                peak_memory_bytes: state.limiter.peak as u64,
+                logs: state.logs.take().unwrap_or_default(),
+            },
+        ))
+    }
+
+    fn contract(&self, message: String) -> PluginFailure {
+        PluginFailure::new(&self.name, FailureReason::Contract, message)
+    }
+
+    pub(super) async fn compute_invoice(
+        &self,
+        ctx: &InvoiceContext,
+        entries: &[BillableEntry],
+        capture_logs: bool,
+    ) -> Result<(Result<InvoiceResult, String>, CallReport), PluginFailure> {
+        let (out, report) = self
+            .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
+                i.compute(s, ctx, entries).await
+            })
+            .await?;
+        match out {
+            Ok(result) => {
+                contract_check::invoice(&result, entries).map_err(|m| self.contract(m))?;
+                Ok((Ok(result), report))
+            }
+            Err(e) => Ok((Err(plugin_error(e)), report)),
+        }
+    }
+
+    pub(super) async fn validate_recurrence(
+        &self,
+        pattern: &str,
+        capture_logs: bool,
+    ) -> Result<(Result<String, String>, CallReport), PluginFailure> {
+        let (out, report) = self
+            .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
+                i.validate(s, pattern).await
+            })
+            .await?;
+        match out {
+            Ok(canonical) => {
+                contract_check::canonical_pattern(&canonical).map_err(|m| self.contract(m))?;
+                Ok((Ok(canonical), report))
+            }
+            Err(e) => Ok((Err(plugin_error(e)), report)),
+        }
+    }
+
+    pub(super) async fn next_occurrences(
+        &self,
+        q: &OccurrenceQuery,
+        capture_logs: bool,
+    ) -> Result<(Result<Vec<DateTime<Utc>>, String>, CallReport), PluginFailure> {
+        let (out, report) = self
+            .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
+                i.next(s, q).await
+            })
+            .await?;
+        match out {
+            Ok(raw) => {
+                let times = contract_check::occurrences(&raw, q).map_err(|m| self.contract(m))?;
+                Ok((Ok(times), report))
+            }
+            Err(e) => Ok((Err(plugin_error(e)), report)),
+        }
+    }
+}
+
+fn plugin_error(e: String) -> String {
+    super::bindings::truncate(e, MAX_ERROR_BYTES)
+}

@@ -1,0 +1,168 @@
+//! What a plugin may be: a component (not a core module, not text) that exports its kind's
+//! interface and imports only what its kind allows. Checked at load, before anything runs.
+
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use super::{LoadError, LoadErrorKind, PluginKind};
+
+const MAGIC: &[u8; 4] = b"\0asm";
+/// Version + layer of a core module (`01 00 00 00`); components use layer 1.
+const CORE_MODULE_VERSION: [u8; 4] = [1, 0, 0, 0];
+
+/// Refuses bytes that are not a binary component, with a message saying what they are.
+pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
+    if wasm.len() < 8 || &wasm[..4] != MAGIC {
+        let text = std::str::from_utf8(&wasm[..wasm.len().min(256)]).is_ok();
+        return Err(LoadError::new(
+            LoadErrorKind::NotAComponent,
+            if text {
+                "not a WebAssembly component: the file is text (the WebAssembly text format is \
+                 not accepted; build the plugin for wasm32-wasip2)"
+                    .into()
+            } else {
+                "not a WebAssembly component: the file is not a WebAssembly binary".into()
+            },
+        ));
+    }
+    if wasm[4..8] == CORE_MODULE_VERSION {
+        return Err(LoadError::new(
+            LoadErrorKind::NotAComponent,
+            "not a WebAssembly component: the file is a core WebAssembly module (build the \
+             plugin for the wasm32-wasip2 target, or wrap it with `wasm-tools component new`)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The interface a kind must export (any 0.1.x version).
+fn required_export(kind: PluginKind) -> &'static str {
+    match kind {
+        PluginKind::InvoicingRule => "stint:plugins/invoicing",
+        PluginKind::Recurrence => "stint:plugins/schedule",
+    }
+}
+
+/// Checks exports and imports against what `kind` allows.
+pub(super) fn component(
+    engine: &Engine,
+    kind: PluginKind,
+    component: &Component,
+) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    let wanted = required_export(kind);
+    let exported = ty.exports(engine).any(|(name, _)| {
+        let (iface, version) = split_version(name);
+        iface == wanted && version.is_some_and(|v| v == "0.1" || v.starts_with("0.1."))
+    });
+    if !exported {
+        let found: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
+        return Err(LoadError::new(
+            LoadErrorKind::WrongWorld,
+            format!(
+                "the component does not export `{wanted}@0.1.x`, so it is not a `{kind}` plugin \
+                 (it exports: {})",
+                if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                }
+            ),
+        ));
+    }
+    let refused: Vec<&str> = ty
+        .imports(engine)
+        .map(|(name, _)| name)
+        .filter(|name| !import_allowed(kind, name))
+        .collect();
+    if !refused.is_empty() {
+        return Err(LoadError::new(
+            LoadErrorKind::ForbiddenImport,
+            format!(
+                "a `{kind}` plugin may not import {} (rule plugins get no files, network or \
+                 HTTP; allowed: stint:plugins/*, wasi:io/*, wasi:cli/{{environment, exit, stdin, \
+                 stdout, stderr, terminal-*}}, wasi:clocks/*, wasi:random/*)",
+                refused
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `"wasi:io/poll@0.2.6"` → (`"wasi:io/poll"`, `Some("0.2.6")`).
+fn split_version(name: &str) -> (&str, Option<&str>) {
+    match name.split_once('@') {
+        Some((iface, version)) => (iface, Some(version)),
+        None => (name, None),
+    }
+}
+
+/// Whether a kind may import `name`. Both kinds are pure rules today, so they share one list;
+/// a kind with capabilities (webhook) gets its own arm.
+fn import_allowed(kind: PluginKind, name: &str) -> bool {
+    match kind {
+        PluginKind::InvoicingRule | PluginKind::Recurrence => rule_import_allowed(name),
+    }
+}
+
+fn rule_import_allowed(name: &str) -> bool {
+    let (iface, _) = split_version(name);
+    let Some((package, interface)) = iface.split_once('/') else {
+        return false;
+    };
+    match package {
+        "stint:plugins" | "wasi:io" | "wasi:clocks" | "wasi:random" => true,
+        "wasi:cli" => {
+            matches!(
+                interface,
+                "environment" | "exit" | "stdin" | "stdout" | "stderr"
+            ) || interface.starts_with("terminal-")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_imports() {
+        for ok in [
+            "stint:plugins/log@0.1.0",
+            "wasi:io/poll@0.2.6",
+            "wasi:cli/stderr@0.2.6",
+            "wasi:cli/terminal-output@0.2.6",
+            "wasi:clocks/wall-clock@0.2.0",
+            "wasi:random/insecure-seed@0.2.6",
+        ] {
+            assert!(import_allowed(PluginKind::InvoicingRule, ok), "{ok}");
+        }
+        for bad in [
+            "wasi:filesystem/preopens@0.2.6",
+            "wasi:sockets/tcp@0.2.6",
+            "wasi:http/outgoing-handler@0.2.6",
+            "wasi:cli/run@0.2.6",
+            "acme:evil/thing",
+            "plain-name",
+        ] {
+            assert!(!import_allowed(PluginKind::Recurrence, bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers() {
+        let text = header(b"(component)").unwrap_err();
+        assert_eq!(text.kind(), LoadErrorKind::NotAComponent);
+        assert!(text.to_string().contains("text"), "{text}");
+        let core = header(b"\0asm\x01\0\0\0").unwrap_err();
+        assert!(core.to_string().contains("core WebAssembly module"), "{core}");
+        assert!(header(b"\0asm\x0d\0\x01\0").is_ok());
+        assert!(header(&[0xff, 0xfe, 0, 1, 2]).is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! The process-wide engine (pooling allocator, epoch ticker, linker) and the state each call's
+//! store owns (an empty WASI context with deterministic clocks and randomness, the memory
+//! limiter, captured stderr and logs).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tokio::sync::Semaphore;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use super::RuntimeConfig;
+use super::call::LogRecord;
+
+/// Bytes of guest stderr kept per call (enough for a panic message and its location).
+pub(super) const STDERR_CAPACITY: usize = 16 * 1024;
+
+/// What every clone of a `Runtime` shares.
+pub(crate) struct Shared {
+    pub(super) engine: Engine,
+    pub(super) linker: Linker<State>,
+    pub(super) cfg: RuntimeConfig,
+    /// One permit per pool slot: callers wait here instead of failing on a full pool.
+    pub(super) slots: Arc<Semaphore>,
+}
+
+impl Shared {
+    pub(super) fn new(cfg: RuntimeConfig) -> anyhow::Result<Shared> {
+        anyhow::ensure!(
+            cfg.max_concurrent_calls > 0,
+            "max_concurrent_calls must be positive"
+        );
+        anyhow::ensure!(!cfg.epoch_tick.is_zero(), "epoch_tick must be positive");
+        let slots = cfg.max_concurrent_calls;
+        let max_memory =
+            usize::try_from(cfg.max_memory_bytes).context("max_memory_bytes is too large")?;
+
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            // A Rust wasm32-wasip2 guest is a handful of core instances around one memory.
+            .max_core_instances_per_component(20)
+            .total_core_instances(slots * 20)
+            .max_memories_per_component(2)
+            .total_memories(slots * 2)
+            .max_tables_per_component(20)
+            .total_tables(slots * 20)
+            .total_stacks(slots)
+            .max_memory_size(max_memory);
+
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        super::bindings::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
+
+        spawn_ticker(&engine, cfg.epoch_tick)?;
+        Ok(Shared {
+            engine,
+            linker,
+            slots: Arc::new(Semaphore::new(slots as usize)),
+            cfg,
+        })
+    }
+}
+
+/// Advances the engine's epoch every `tick` until the engine is dropped. A thread rather than
+/// a tokio task: the runtime may be built outside tokio (benches, CLI) and the tick must keep
+/// coming while every worker runs guest code.
+fn spawn_ticker(engine: &Engine, tick: Duration) -> anyhow::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("stint-plugin-epoch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .context("cannot start the plugin epoch ticker")?;
+    Ok(())
+}
+
+/// What one call's store owns.
+pub(crate) struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(super) limiter: Limiter,
+    /// The plugin's name, for its log records.
+    pub(super) plugin: Arc<str>,
+    /// When set (by `stint plugin test`), log records are kept as well as traced.
+    pub(super) logs: Option<Vec<LogRecord>>,
+    /// When the call must stop.
+    pub(super) deadline: Instant,
+    /// The guest's stderr (a panic message lands here).
+    pub(super) stderr: MemoryOutputPipe,
+}
+
+impl State {
+    pub(super) fn new(
+        plugin: Arc<str>,
+        memory_bytes: usize,
+        deadline: Instant,
+        capture_logs: bool,
+    ) -> State {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        // Rule plugins must be pure functions of their input: no files, sockets, env or args
+        // (the builder's defaults), and time and randomness fixed so a rerun gives the same
+        // invoice.
+        let wasi = WasiCtxBuilder::new()
+            .stderr(stderr.clone())
+            .wall_clock(FixedWallClock)
+            .monotonic_clock(SteppingMonotonicClock::default())
+            .secure_random(wasmtime_wasi::Deterministic::new(SEED.to_vec()))
+            .insecure_random(wasmtime_wasi::Deterministic::new(SEED.to_vec()))
+            .insecure_random_seed(0x5354_494e_545f_5345_4544_5f5f_5f5f_5f5f)
+            .build();
+        State {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: Limiter::new(memory_bytes),
+            plugin,
+            logs: capture_logs.then(Vec::new),
+            deadline,
+            stderr,
+        }
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+const SEED: [u8; 32] = *b"stint deterministic plugin seed!";
+
+/// `wasi:clocks/wall-clock` for rule plugins: always 2000-01-01T00:00:00Z.
+struct FixedWallClock;
+
+impl wasmtime_wasi::HostWallClock for FixedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::from_secs(946_684_800)
+    }
+}
+
+/// `wasi:clocks/monotonic-clock` for rule plugins: advances 1 µs per reading, so elapsed-time
+/// loops terminate and timings are reproducible.
+#[derive(Default)]
+struct SteppingMonotonicClock(AtomicU64);
+
+impl wasmtime_wasi::HostMonotonicClock for SteppingMonotonicClock {
+    fn resolution(&self) -> u64 {
+        1_000
+    }
+    fn now(&self) -> u64 {
+        self.0.fetch_add(1_000, Ordering::Relaxed)
+    }
+}
+
+/// Caps linear memory per store, remembers the peak and whether the cap was hit (so the
+/// failure is reported as out-of-memory whatever the guest does next).
+pub(super) struct Limiter {
+    cap: usize,
+    /// The largest size a memory was grown to, in bytes.
+    pub(super) peak: usize,
+    /// The size a refused growth asked for.
+    pub(super) refused: Option<usize>,
+}
+
+/// Table elements one store may have: far above what a Rust guest needs.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl Limiter {
+    fn new(cap: usize) -> Limiter {
+        Limiter {
+            cap,
+            peak: 0,
+            refused: None,
+        }
+    }
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.cap || maximum.is_some_and(|max| desired > max) {
+            self.refused = Some(desired);
+            // A trap rather than `Ok(false)`: a guest told "no" by `memory.grow` would abort
+            // with an allocation failure, which reads as a crash rather than as the limit.
+            wasmtime::bail!(
+                "memory limit of {} bytes exceeded (growing to {desired} bytes)",
+                self.cap
+            );
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.refused.get_or_insert(0);
+        Err(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
+    }
+}

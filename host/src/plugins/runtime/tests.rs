@@ -1,0 +1,1 @@
+//! Runtime tests against the built-in and hostile plugins.
