@@ -1,0 +1,150 @@
+//! The `invoicing-rule` world: [`InvoicingRule`] and its export adapter.
+
+use std::marker::PhantomData;
+
+use crate::{Date, InvoiceContext, InvoiceResult, TimeEntry, Weekday};
+
+/// Generated bindings of the `invoicing-rule` world (private; authors use the plain types).
+#[allow(missing_docs, unsafe_code, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "invoicing-rule",
+        pub_export_macro: true,
+        export_macro_name: "__export_invoicing_rule_world",
+        default_bindings_module: "::stint_plugin::__private::invoicing_bindings",
+        runtime_path: "::stint_plugin::__private::wit_bindgen::rt",
+    });
+}
+
+use bindings::exports::stint::plugins::invoicing as wit;
+use bindings::stint::plugins::types as wit_types;
+
+/// A plugin of kind `invoicing-rule`: turns billable time into invoice lines, taxes and totals.
+///
+/// Export it with [`export_invoicing_rule!`](crate::export_invoicing_rule).
+pub trait InvoicingRule {
+    /// Computes the invoice for `ctx` from `entries`, or explains why it cannot (the message
+    /// reaches the caller).
+    fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String>;
+}
+
+/// Bridges an [`InvoicingRule`] to the generated `Guest` trait.
+#[doc(hidden)]
+pub struct InvoicingAdapter<T>(PhantomData<T>);
+
+impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
+    fn compute(
+        context: wit::InvoiceContext,
+        entries: Vec<wit::TimeEntry>,
+    ) -> Result<wit::InvoiceResult, String> {
+        let ctx = InvoiceContext {
+            org_id: context.org_id,
+            invoice_id: context.invoice_id,
+            client_id: context.client_id,
+            client_name: context.client_name,
+            currency: context.currency,
+            tax_rate_bp: context.tax_rate_bp,
+            period_from: date(context.period_from),
+            period_to: date(context.period_to),
+            time_zone: context.time_zone,
+            config: context.config,
+        };
+        let entries: Vec<TimeEntry> = entries
+            .into_iter()
+            .map(|e| TimeEntry {
+                id: e.id,
+                user_id: e.user_id,
+                user_name: e.user_name,
+                project_id: e.project_id,
+                project_name: e.project_name,
+                task_id: e.task_id,
+                task_title: e.task_title,
+                description: e.description,
+                started_at: e.started_at,
+                duration_secs: e.duration_secs,
+                local_date: date(e.local_date),
+                local_weekday: weekday(e.local_weekday),
+                client_rate: e.client_rate,
+                worker_rate: e.worker_rate,
+            })
+            .collect();
+        let r = T::compute(&ctx, &entries)?;
+        Ok(wit::InvoiceResult {
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| wit::LineItem {
+                    description: l.description,
+                    quantity_milli: l.quantity_milli,
+                    unit_price: l.unit_price,
+                    amount: l.amount,
+                    entry_ids: l.entry_ids,
+                })
+                .collect(),
+            discount: r.discount,
+            subtotal: r.subtotal,
+            taxes: r
+                .taxes
+                .into_iter()
+                .map(|t| wit::TaxLine {
+                    description: t.description,
+                    rate_bp: t.rate_bp,
+                    base: t.base,
+                    amount: t.amount,
+                })
+                .collect(),
+            tax: r.tax,
+            total: r.total,
+        })
+    }
+}
+
+fn date(d: wit_types::Date) -> Date {
+    Date {
+        year: d.year,
+        month: d.month,
+        day: d.day,
+    }
+}
+
+fn weekday(w: wit_types::Weekday) -> Weekday {
+    match w {
+        wit_types::Weekday::Monday => Weekday::Monday,
+        wit_types::Weekday::Tuesday => Weekday::Tuesday,
+        wit_types::Weekday::Wednesday => Weekday::Wednesday,
+        wit_types::Weekday::Thursday => Weekday::Thursday,
+        wit_types::Weekday::Friday => Weekday::Friday,
+        wit_types::Weekday::Saturday => Weekday::Saturday,
+        wit_types::Weekday::Sunday => Weekday::Sunday,
+    }
+}
+
+/// Exports a type implementing [`InvoicingRule`] as the component's `stint:plugins/invoicing`
+/// interface. Use it once per crate, at module level; needs the `invoicing` feature.
+///
+/// ```ignore
+/// struct MyRule;
+/// impl stint_plugin::InvoicingRule for MyRule { /* … */ }
+/// stint_plugin::export_invoicing_rule!(MyRule);
+/// ```
+#[macro_export]
+macro_rules! export_invoicing_rule {
+    ($ty:ty) => {
+        // The component's exports exist only in WebAssembly; natively (unit tests, benchmarks)
+        // only the trait bound is checked (export names like `pkg:iface/fn` do not link there).
+        #[cfg(target_arch = "wasm32")]
+        #[allow(unsafe_code)]
+        const _: () = {
+            type __StintInvoicingRuleExport = $crate::__private::InvoicingAdapter<$ty>;
+            $crate::__private::invoicing_bindings::__export_invoicing_rule_world!(
+                __StintInvoicingRuleExport with_types_in $crate::__private::invoicing_bindings
+            );
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = {
+            fn assert_impl<T: $crate::InvoicingRule>() {}
+            let _ = assert_impl::<$ty>;
+        };
+    };
+}

@@ -1,0 +1,163 @@
+//! Plain Rust mirrors of the WIT records, so plugin code never names generated types.
+
+/// An instant: whole seconds since the Unix epoch, UTC.
+pub type Timestamp = i64;
+
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// The year, e.g. 2026.
+    pub year: i32,
+    /// 1..=12
+    pub month: u8,
+    /// 1..=31
+    pub day: u8,
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}
+
+impl Weekday {
+    /// Whether the day is Saturday or Sunday.
+    pub fn is_weekend(self) -> bool {
+        matches!(self, Weekday::Saturday | Weekday::Sunday)
+    }
+}
+
+/// Severity of a log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// Very detailed tracing.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected that the plugin handled.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// What the invoice is for.
+///
+/// Money is in integer minor units of the invoice currency; rates are minor units per hour;
+/// tax rates are basis points (1 % = 100).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceContext {
+    /// The organization.
+    pub org_id: String,
+    /// The invoice being computed.
+    pub invoice_id: String,
+    /// The billed client.
+    pub client_id: String,
+    /// The billed client's name.
+    pub client_name: String,
+    /// ISO 4217 code, e.g. "EUR".
+    pub currency: String,
+    /// The client's default tax rate in basis points.
+    pub tax_rate_bp: u32,
+    /// First day of the billed period (inclusive), in the organization's time zone.
+    pub period_from: Date,
+    /// Last day of the billed period (inclusive).
+    pub period_to: Date,
+    /// The organization's IANA time zone, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    /// The plugin's configuration for this organization: a JSON object ("{}" when none is set).
+    pub config: String,
+}
+
+/// One billable, stopped time entry with its rates resolved by the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeEntry {
+    /// The entry's id.
+    pub id: String,
+    /// Who tracked it.
+    pub user_id: String,
+    /// The user's display name.
+    pub user_name: String,
+    /// The project, if any.
+    pub project_id: Option<String>,
+    /// The project's name, if any.
+    pub project_name: Option<String>,
+    /// The task, if any.
+    pub task_id: Option<String>,
+    /// The task's title, if any.
+    pub task_title: Option<String>,
+    /// The entry's description, if any.
+    pub description: Option<String>,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Its duration in seconds.
+    pub duration_secs: i64,
+    /// The date the entry started on, in the organization's time zone.
+    pub local_date: Date,
+    /// The weekday of `local_date`.
+    pub local_weekday: Weekday,
+    /// Billed rate, minor units per hour.
+    pub client_rate: i64,
+    /// Cost rate, minor units per hour.
+    pub worker_rate: i64,
+}
+
+/// An invoice line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineItem {
+    /// What the line bills.
+    pub description: String,
+    /// Quantity in thousandths (1500 = 1.5), e.g. hours for time lines.
+    pub quantity_milli: i64,
+    /// Price of one unit, minor units.
+    pub unit_price: i64,
+    /// The line's amount, minor units.
+    pub amount: i64,
+    /// The time entries this line bills (each input entry on at most one line).
+    pub entry_ids: Vec<String>,
+}
+
+/// One tax applied to the invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxLine {
+    /// E.g. "VAT 19 %".
+    pub description: String,
+    /// Rate in basis points.
+    pub rate_bp: u32,
+    /// The amount the rate applies to.
+    pub base: i64,
+    /// The tax amount.
+    pub amount: i64,
+}
+
+/// The computed invoice. The host checks: `subtotal` = sum of line amounts − `discount`,
+/// `tax` = sum of tax amounts, `total` = `subtotal` + `tax`, and no entry twice or unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InvoiceResult {
+    /// The lines.
+    pub lines: Vec<LineItem>,
+    /// Discount subtracted from the sum of the lines.
+    pub discount: i64,
+    /// Sum of line amounts − discount.
+    pub subtotal: i64,
+    /// The taxes.
+    pub taxes: Vec<TaxLine>,
+    /// Sum of tax amounts.
+    pub tax: i64,
+    /// `subtotal` + `tax`.
+    pub total: i64,
+}
