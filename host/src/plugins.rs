@@ -98,9 +98,7 @@ impl PluginHost {
         entries: Vec<BillableEntry>,
     ) -> Result<InvoiceResult> {
         let org_id = ctx.org_id.clone();
-        let (row, plugin) = self
-            .resolve(db, &org_id, PluginKind::InvoicingRule)
-            .await?;
+        let (row, plugin) = self.resolve(db, &org_id, PluginKind::InvoicingRule).await?;
         ctx.config = org_config(db, &org_id, &row.id).await?;
         let outcome = plugin.compute_invoice(&ctx, &entries).await;
         let inner = self.account(db, &org_id, &row, outcome).await?;
@@ -270,10 +268,10 @@ impl PluginHost {
     }
 
     async fn component_bytes(&self, row: &PluginRow) -> std::io::Result<Vec<u8>> {
-        if row.builtin {
-            if let Some(bytes) = builtin_bytes(&row.name) {
-                return Ok(bytes.to_vec());
-            }
+        if row.builtin
+            && let Some(bytes) = builtin_bytes(&row.name)
+        {
+            return Ok(bytes.to_vec());
         }
         tokio::fs::read(component_path(&self.0.components_dir, &row.sha256)).await
     }

@@ -67,7 +67,14 @@ fn build(dir: &str) -> PathBuf {
         .join("e2e-plugins");
     let status = std::process::Command::new(env!("CARGO"))
         .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", &package])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            &package,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .status()
@@ -176,13 +183,17 @@ both! {
             // only visible as the closed connection and in the count below.
             Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
         }
-        // Bob is an organization admin but not an instance admin.
-        let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "admin" })))
-            .await;
+        // Bob owns his organization (manage_plugins there) but is no instance admin.
+        let (bob, _) = server.register_with_org("bob@example.com", "Bob", "Bobco").await;
         let r = upload(&bob, &good, fake).await;
-        assert!(r.status == 403 || r.status == 404, "{}", r.body);
+        r.assert_error(403, "FORBIDDEN");
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("super_admin"), "{}", r.body);
+        // Naming another organization is NOT_FOUND, like everywhere.
+        let r = bob
+            .raw("POST", &format!("/plugins?org_id={org}"), &format!("multipart/form-data; boundary={BOUNDARY}"),
+                 multipart(&[("manifest", "plugin.yaml", good.as_bytes())]))
+            .await;
+        r.assert_error(404, "NOT_FOUND");
         assert_eq!(plugin_count(&alice).await, 2, "nothing was installed");
     }
 

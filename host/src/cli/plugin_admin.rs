@@ -89,8 +89,7 @@ pub(super) async fn install(args: InstallArgs) -> anyhow::Result<()> {
             component_path.display()
         )
     })?;
-    let (config, db, host) = open(&args.config).await?;
-    let _ = config;
+    let (_, db, host) = open(&args.config).await?;
     let upload = plugins::check_upload(&host, &manifest_bytes, component)
         .await
         .map_err(user_error)?;
@@ -148,7 +147,9 @@ pub(super) async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
         }
     };
     let mut tx = db.begin().await?;
-    let sha = plugins::remove_row(&mut tx, &row).await.map_err(user_error)?;
+    let sha = plugins::remove_row(&mut tx, &row)
+        .await
+        .map_err(user_error)?;
     tx.commit().await?;
     plugins::remove_component_file(host.components_dir(), &db, sha).await;
     db.close().await;

@@ -324,11 +324,7 @@ async fn load(ex: &mut impl Exec, id: &str) -> Result<PluginRow> {
 /// Installed plugins.
 pub async fn list(cx: &Cx<'_>, input: ListPlugins) -> Result<Page<Plugin>> {
     let request = input.page.resolve()?;
-    let kind = input
-        .kind
-        .as_deref()
-        .map(|k| kind("kind", k))
-        .transpose()?;
+    let kind = input.kind.as_deref().map(|k| kind("kind", k)).transpose()?;
     let (rows, total) = store::plugins::list(
         &mut cx.db(),
         kind.map(PluginKind::as_str),
@@ -388,7 +384,12 @@ pub async fn disable(cx: &Cx<'_>, input: DisablePlugin) -> Result<Plugin> {
     set_enabled(cx, &input.id, false, Some(reason)).await
 }
 
-async fn set_enabled(cx: &Cx<'_>, id: &str, enabled: bool, reason: Option<String>) -> Result<Plugin> {
+async fn set_enabled(
+    cx: &Cx<'_>,
+    id: &str,
+    enabled: bool,
+    reason: Option<String>,
+) -> Result<Plugin> {
     require_instance_admin(cx).await?;
     let mut tx = cx.db().begin().await?;
     let row = load(&mut tx, id).await?;
@@ -482,10 +483,20 @@ pub async fn set_config(cx: &Cx<'_>, input: SetPluginConfig) -> Result<PluginCon
     };
     let text = input.config.to_string();
     if text.len() > 64 * 1024 {
-        return Err(Error::invalid_field("config", "config must be at most 64 KiB"));
+        return Err(Error::invalid_field(
+            "config",
+            "config must be at most 64 KiB",
+        ));
     }
-    store::plugins::set_config(&mut tx, &org_id, &row.id, &text, cx.user_id(), crate::clock::now())
-        .await?;
+    store::plugins::set_config(
+        &mut tx,
+        &org_id,
+        &row.id,
+        &text,
+        cx.user_id(),
+        crate::clock::now(),
+    )
+    .await?;
     let after = PluginConfig {
         config: input.config,
         ..before.clone()
@@ -495,7 +506,11 @@ pub async fn set_config(cx: &Cx<'_>, input: SetPluginConfig) -> Result<PluginCon
     Ok(after)
 }
 
-async fn effective(ex: &mut impl Exec, org_id: &str, kind: PluginKind) -> Result<Option<PluginBinding>> {
+async fn effective(
+    ex: &mut impl Exec,
+    org_id: &str,
+    kind: PluginKind,
+) -> Result<Option<PluginBinding>> {
     if let Some(b) = store::plugins::binding(ex, org_id, kind.as_str()).await? {
         let row = load(ex, &b.plugin_id).await?;
         return Ok(Some(PluginBinding {
@@ -612,9 +627,10 @@ pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
                 .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         }
         PluginKind::Recurrence => match serde_json::from_value(input.input).map_err(bad)? {
-            RecurrenceFixture::Validate(p) => {
-                host.test_validate(db, org_id, &row, &p).await?.map(Value::String)
-            }
+            RecurrenceFixture::Validate(p) => host
+                .test_validate(db, org_id, &row, &p)
+                .await?
+                .map(Value::String),
             RecurrenceFixture::Next(q) => host
                 .test_next(db, org_id, &row, q)
                 .await?
@@ -674,7 +690,10 @@ pub async fn check_upload(
         .map_err(|e| {
             Error::invalid_field(
                 "component",
-                format!("the component cannot be installed as {}: {e}", manifest.kind),
+                format!(
+                    "the component cannot be installed as {}: {e}",
+                    manifest.kind
+                ),
             )
         })?;
     Ok(Upload {
@@ -687,14 +706,21 @@ pub async fn check_upload(
 pub fn check_wasm_header(bytes: &[u8]) -> Result<()> {
     const MAGIC: &[u8] = b"\0asm";
     if bytes.is_empty() {
-        return Err(Error::invalid_field("component", "the component file is empty"));
+        return Err(Error::invalid_field(
+            "component",
+            "the component file is empty",
+        ));
     }
     if !bytes.starts_with(MAGIC) {
         let looks_text = bytes
             .iter()
             .take(512)
             .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
-        let what = if looks_text { "a text file" } else { "some other file" };
+        let what = if looks_text {
+            "a text file"
+        } else {
+            "some other file"
+        };
         return Err(Error::invalid_field(
             "component",
             format!(

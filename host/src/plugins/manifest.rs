@@ -280,20 +280,23 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
     let world = required(raw.world, "world")?;
     check_world(&world, kind)?;
     let component = required(raw.component, "component")?;
-    if component.contains(['/', '\\']) || component.starts_with('.') || !component.ends_with(".wasm")
+    if component.contains(['/', '\\'])
+        || component.starts_with('.')
+        || !component.ends_with(".wasm")
     {
         return Err(ManifestError::new(
             "component",
-            format!(
-                "`{component}` must be a plain file name ending in .wasm, next to plugin.yaml"
-            ),
+            format!("`{component}` must be a plain file name ending in .wasm, next to plugin.yaml"),
         ));
     }
     let description = raw
         .description
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty());
-    if description.as_ref().is_some_and(|d| d.chars().count() > 500) {
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 500)
+    {
         return Err(ManifestError::new(
             "description",
             "must be at most 500 characters",
@@ -313,7 +316,9 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
         if !RULE_CAPABILITIES.contains(&cap.as_str()) {
             let hint = match cap.as_str() {
                 "http" | "network" | "sockets" | "filesystem" | "files" | "env" | "clock"
-                | "random" => " (rule plugins run without files, network, environment, clocks or randomness)",
+                | "random" => {
+                    " (rule plugins run without files, network, environment, clocks or randomness)"
+                }
                 _ => "",
             };
             return Err(ManifestError::new(
@@ -350,9 +355,11 @@ fn check_world(world: &str, kind: PluginKind) -> Result<(), ManifestError> {
     let (path, version) = world
         .split_once('@')
         .ok_or_else(|| bad(format!("`{world}` has no @version")))?;
-    let (package, world_name) = path
-        .rsplit_once('/')
-        .ok_or_else(|| bad(format!("`{world}` is not of the form package/world@version")))?;
+    let (package, world_name) = path.rsplit_once('/').ok_or_else(|| {
+        bad(format!(
+            "`{world}` is not of the form package/world@version"
+        ))
+    })?;
     if package != WIT_PACKAGE {
         return Err(bad(format!("unknown WIT package `{package}`")));
     }
@@ -383,16 +390,12 @@ fn check_schema(schema: &Value) -> Result<(), ManifestError> {
         ));
     }
     jsonschema::meta::validate(schema).map_err(|e| {
-        ManifestError::new(
-            "config_schema",
-            format!("is not a valid JSON Schema: {e}"),
-        )
+        ManifestError::new("config_schema", format!("is not a valid JSON Schema: {e}"))
     })?;
     // Compiling resolves references; without the network and file features, any `$ref` outside
     // the schema itself fails here rather than at the first configuration.
-    jsonschema::validator_for(schema).map_err(|e| {
-        ManifestError::new("config_schema", format!("cannot be used: {e}"))
-    })?;
+    jsonschema::validator_for(schema)
+        .map_err(|e| ManifestError::new("config_schema", format!("cannot be used: {e}")))?;
     Ok(())
 }
 

@@ -108,7 +108,11 @@ pub async fn builtin_of(ex: &mut impl Exec, kind: &str) -> sqlx::Result<Option<P
 }
 
 /// The plugin bound for an organization and kind, if any.
-pub async fn bound(ex: &mut impl Exec, org_id: &str, kind: &str) -> sqlx::Result<Option<PluginRow>> {
+pub async fn bound(
+    ex: &mut impl Exec,
+    org_id: &str,
+    kind: &str,
+) -> sqlx::Result<Option<PluginRow>> {
     let cols = COLUMNS
         .split(", ")
         .map(|c| format!("p.{}", c.trim()))
@@ -157,8 +161,14 @@ pub async fn update(ex: &mut impl Exec, p: &PluginRow) -> sqlx::Result<()> {
     ex.execute(q!(
         "UPDATE plugins SET manifest = $2, sha256 = $3, size_bytes = $4, enabled = $5,
          consecutive_failures = $6, disabled_reason = $7, updated_at = $8 WHERE id = $1",
-        &p.id, &p.manifest, &p.sha256, p.size_bytes, p.enabled, p.consecutive_failures,
-        p.disabled_reason.as_deref(), p.updated_at
+        &p.id,
+        &p.manifest,
+        &p.sha256,
+        p.size_bytes,
+        p.enabled,
+        p.consecutive_failures,
+        p.disabled_reason.as_deref(),
+        p.updated_at
     ))
     .await
     .map(drop)
@@ -197,7 +207,11 @@ pub async fn disable_if_enabled(
         .execute(q!(
             "UPDATE plugins SET enabled = $2, disabled_reason = $3, updated_at = $4
              WHERE id = $1 AND enabled = $5",
-            id, false, reason, at, true
+            id,
+            false,
+            reason,
+            at,
+            true
         ))
         .await?;
     Ok(n == 1)
@@ -245,7 +259,11 @@ pub struct BindingRow {
 }
 
 /// The organization's binding of a kind.
-pub async fn binding(ex: &mut impl Exec, org_id: &str, kind: &str) -> sqlx::Result<Option<BindingRow>> {
+pub async fn binding(
+    ex: &mut impl Exec,
+    org_id: &str,
+    kind: &str,
+) -> sqlx::Result<Option<BindingRow>> {
     ex.fetch_optional(q!(
         "SELECT org_id, kind, plugin_id, bound_by, updated_at FROM plugin_bindings
          WHERE org_id = $1 AND kind = $2",
@@ -271,7 +289,11 @@ pub async fn bind(ex: &mut impl Exec, b: &BindingRow) -> sqlx::Result<()> {
         "INSERT INTO plugin_bindings (org_id, kind, plugin_id, bound_by, updated_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (org_id, kind) DO UPDATE SET plugin_id = $3, bound_by = $4, updated_at = $5",
-        &b.org_id, &b.kind, &b.plugin_id, b.bound_by.as_deref(), b.updated_at
+        &b.org_id,
+        &b.kind,
+        &b.plugin_id,
+        b.bound_by.as_deref(),
+        b.updated_at
     ))
     .await
     .map(drop)
@@ -288,7 +310,11 @@ pub async fn unbind(ex: &mut impl Exec, org_id: &str, kind: &str) -> sqlx::Resul
 }
 
 /// The organization's configuration of a plugin, as JSON text.
-pub async fn config(ex: &mut impl Exec, org_id: &str, plugin_id: &str) -> sqlx::Result<Option<String>> {
+pub async fn config(
+    ex: &mut impl Exec,
+    org_id: &str,
+    plugin_id: &str,
+) -> sqlx::Result<Option<String>> {
     let row: Option<(String,)> = ex
         .fetch_optional(q!(
             "SELECT config FROM plugin_configs WHERE org_id = $1 AND plugin_id = $2",

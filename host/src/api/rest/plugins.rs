@@ -64,7 +64,10 @@ pub async fn install(
             }
         };
         if slot.is_some() {
-            return Err(Error::invalid_field(&name, format!("part `{name}` sent twice")));
+            return Err(Error::invalid_field(
+                &name,
+                format!("part `{name}` sent twice"),
+            ));
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field
@@ -83,7 +86,10 @@ pub async fn install(
         Error::invalid_field("manifest", "the `manifest` part (plugin.yaml) is missing")
     })?;
     let component = component.ok_or_else(|| {
-        Error::invalid_field("component", "the `component` part (the .wasm file) is missing")
+        Error::invalid_field(
+            "component",
+            "the `component` part (the .wasm file) is missing",
+        )
     })?;
     let plugin = plugins::install(&cx, &manifest, component).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "data": plugin }))).into_response())

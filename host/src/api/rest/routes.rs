@@ -12,8 +12,8 @@ use crate::app::App;
 use crate::domain::search;
 use crate::domain::{
     audit, chat, checklist, clients, comments, dashboard, dependencies, labels, members,
-    milestones, notifications, organizations, plugins, projects, sidebar, task_groups, task_statuses,
-    tasks, time_entries,
+    milestones, notifications, organizations, plugins, projects, sidebar, task_groups,
+    task_statuses, tasks, time_entries,
 };
 
 /// One route of the REST API.
