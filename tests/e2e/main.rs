@@ -18,6 +18,7 @@ mod cross_org;
 mod notifications;
 mod permissions;
 mod plugins;
+mod plugins_build;
 mod search;
 mod tasks;
 mod time;

@@ -4,7 +4,6 @@
 //! remove refused while bound, hostile plugins stopped per call, and the automatic disable after
 //! repeated failures with its audit entry and notification.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -50,43 +49,8 @@ fn manifest(name: &str, version: &str, extra: &str) -> String {
     )
 }
 
-/// Builds a plugin crate of the workspace for `wasm32-wasip2` (release) and returns the
-/// component's path. Cargo's own locking makes concurrent tests wait for one build.
-fn build(dir: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo_toml = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
-        .unwrap_or_else(|e| panic!("{dir}/Cargo.toml: {e}"));
-    let package = cargo_toml
-        .lines()
-        .find_map(|l| l.strip_prefix("name = "))
-        .map(|n| n.trim_matches('"').to_owned())
-        .expect("a package name");
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("e2e-plugins");
-    let status = std::process::Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            &package,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "building {dir} failed");
-    target_dir
-        .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", package.replace('-', "_")))
-}
-
 fn wasm(dir: &str) -> Vec<u8> {
-    std::fs::read(build(dir)).expect("read the built component")
+    std::fs::read(crate::plugins_build::build_plugin(dir)).expect("read the built component")
 }
 
 /// An invoice fixture: two 90-minute entries, one on a Saturday.

@@ -329,8 +329,8 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Tz> {
             // Interpret with the offset in force before the gap (RFC 5545 §3.3.5).
             let before = local - chrono::Duration::hours(24);
             let offset = match tz.from_local_datetime(&before) {
-                LocalResult::Single(t) => t.offset().clone(),
-                LocalResult::Ambiguous(a, _) => a.offset().clone(),
+                LocalResult::Single(t) => *t.offset(),
+                LocalResult::Ambiguous(a, _) => *a.offset(),
                 LocalResult::None => tz.offset_from_utc_datetime(&before),
             };
             let utc = local

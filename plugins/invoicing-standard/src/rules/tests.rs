@@ -302,3 +302,33 @@ fn percent_labels() {
     assert_eq!(percent(25), "0.25 %");
     assert_eq!(percent(5), "0.05 %");
 }
+
+#[test]
+fn schema_and_manifest_match_the_config() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../config.schema.json")).unwrap();
+    // plugin.yaml carries the same schema inline, as JSON on its `config_schema:` line.
+    let manifest = include_str!("../../plugin.yaml");
+    let inline = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("config_schema: "))
+        .expect("plugin.yaml has config_schema");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(inline).unwrap(),
+        schema
+    );
+    // Every property the schema names is accepted by the parser, with its schema default.
+    let defaults: serde_json::Map<String, serde_json::Value> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "rounding" && *k != "tax_label")
+        .map(|(k, v)| (k.clone(), v["default"].clone()))
+        .collect();
+    let parsed = parse_config(&serde_json::Value::Object(defaults).to_string()).unwrap();
+    assert_eq!(parsed, Config::default());
+    let full = r#"{"rounding":{"mode":"nearest","minutes":6},"minimum_minutes":15,"group_by":"day",
+        "discount_bp":500,"discount_amount":100,"tax_rate_bp":700,"tax_label":"VAT",
+        "extra_taxes":[{"description":"x","rate_bp":1}]}"#;
+    parse_config(full).unwrap();
+}

@@ -339,3 +339,12 @@ fn impossible_rules_end_instead_of_spinning() {
             .is_empty()
     );
 }
+
+#[test]
+fn impossible_cron_ends() {
+    let anchor = at(BERLIN, 2026, 1, 1, 9, 0);
+    let started = std::time::Instant::now();
+    let got = next("cron:0 0 30 2 *", "Europe/Berlin", anchor, anchor, 1);
+    assert!(got.map(|v| v.is_empty()).unwrap_or(true));
+    assert!(started.elapsed().as_secs() < 5);
+}
