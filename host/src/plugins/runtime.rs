@@ -205,7 +205,7 @@ impl LoadedPlugin {
         ctx: &InvoiceContext,
         entries: &[BillableEntry],
     ) -> Result<Result<InvoiceResult, String>, PluginFailure> {
-        Ok(self.inner.compute_invoice(ctx, entries, false).await?.0)
+        self.inner.compute_invoice(ctx, entries, false).await.0
     }
 
     /// Runs `schedule.validate`: the canonical form of `pattern`, or the plugin's explanation.
@@ -213,7 +213,7 @@ impl LoadedPlugin {
         &self,
         pattern: &str,
     ) -> Result<Result<String, String>, PluginFailure> {
-        Ok(self.inner.validate_recurrence(pattern, false).await?.0)
+        self.inner.validate_recurrence(pattern, false).await.0
     }
 
     /// Runs `schedule.next`; the result is checked (ascending, strictly after `q.after`, at most
@@ -222,7 +222,7 @@ impl LoadedPlugin {
         &self,
         q: &OccurrenceQuery,
     ) -> Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure> {
-        Ok(self.inner.next_occurrences(q, false).await?.0)
+        self.inner.next_occurrences(q, false).await.0
     }
 }
 

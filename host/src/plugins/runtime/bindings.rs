@@ -85,7 +85,7 @@ pub(super) fn truncate(mut s: String, max: usize) -> String {
             end -= 1;
         }
         s.truncate(end);
-        s.push_str("…");
+        s.push('…');
     }
     s
 }

@@ -59,17 +59,13 @@ impl Plugin {
         &self,
         capture_logs: bool,
         f: impl AsyncFnOnce(&Instance, &mut Store<State>) -> wasmtime::Result<R>,
-    ) -> Result<(R, CallReport), PluginFailure> {
+    ) -> (Result<R, PluginFailure>, CallReport) {
         // Waiting for a slot is not part of the plugin's time.
-        let _slot = self
-            .shared
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| {
-                PluginFailure::new(&self.name, FailureReason::Trap, "runtime shut down".into())
-            })?;
+        let Ok(_slot) = self.shared.slots.clone().acquire_owned().await else {
+            let failure =
+                PluginFailure::new(&self.name, FailureReason::Trap, "runtime shut down".into());
+            return (Err(failure), CallReport::default());
+        };
         let started = Instant::now();
         let deadline = self.limits.deadline;
         let memory = usize::try_from(self.limits.memory_bytes).unwrap_or(usize::MAX);
@@ -96,19 +92,17 @@ impl Plugin {
         .await;
         let wall = started.elapsed();
         let value = match outcome {
-            Err(_elapsed) => return Err(PluginFailure::timeout(&self.name, deadline)),
-            Ok(Err(e)) => return Err(classify(&self.name, deadline, &e, store.data())),
-            Ok(Ok(value)) => value,
+            Err(_elapsed) => Err(PluginFailure::timeout(&self.name, deadline)),
+            Ok(Err(e)) => Err(classify(&self.name, deadline, &e, store.data())),
+            Ok(Ok(value)) => Ok(value),
         };
         let state = store.data_mut();
-        Ok((
-            value,
-            CallReport {
-                wall,
-                peak_memory_bytes: state.limiter.peak as u64,
-                logs: state.logs.take().unwrap_or_default(),
-            },
-        ))
+        let report = CallReport {
+            wall,
+            peak_memory_bytes: state.limiter.peak as u64,
+            logs: state.logs.take().unwrap_or_default(),
+        };
+        (value, report)
     }
 
     fn contract(&self, message: String) -> PluginFailure {
@@ -120,57 +114,64 @@ impl Plugin {
         ctx: &InvoiceContext,
         entries: &[BillableEntry],
         capture_logs: bool,
-    ) -> Result<(Result<InvoiceResult, String>, CallReport), PluginFailure> {
+    ) -> (
+        Result<Result<InvoiceResult, String>, PluginFailure>,
+        CallReport,
+    ) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
                 i.compute(s, ctx, entries).await
             })
-            .await?;
-        match out {
-            Ok(result) => {
-                contract_check::invoice(&result, entries).map_err(|m| self.contract(m))?;
-                Ok((Ok(result), report))
-            }
-            Err(e) => Ok((Err(plugin_error(e)), report)),
-        }
+            .await;
+        let out = match out {
+            Ok(Ok(result)) => contract_check::invoice(&result, entries)
+                .map(|()| Ok(result))
+                .map_err(|m| self.contract(m)),
+            other => other.map(|r| r.map_err(plugin_error)),
+        };
+        (out, report)
     }
 
     pub(super) async fn validate_recurrence(
         &self,
         pattern: &str,
         capture_logs: bool,
-    ) -> Result<(Result<String, String>, CallReport), PluginFailure> {
+    ) -> (Result<Result<String, String>, PluginFailure>, CallReport) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
                 i.validate(s, pattern).await
             })
-            .await?;
-        match out {
-            Ok(canonical) => {
-                contract_check::canonical_pattern(&canonical).map_err(|m| self.contract(m))?;
-                Ok((Ok(canonical), report))
-            }
-            Err(e) => Ok((Err(plugin_error(e)), report)),
-        }
+            .await;
+        let out = match out {
+            Ok(Ok(canonical)) => contract_check::canonical_pattern(&canonical)
+                .map(|()| Ok(canonical))
+                .map_err(|m| self.contract(m)),
+            other => other.map(|r| r.map_err(plugin_error)),
+        };
+        (out, report)
     }
 
     pub(super) async fn next_occurrences(
         &self,
         q: &OccurrenceQuery,
         capture_logs: bool,
-    ) -> Result<(Result<Vec<DateTime<Utc>>, String>, CallReport), PluginFailure> {
+    ) -> (
+        Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure>,
+        CallReport,
+    ) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
                 i.next(s, q).await
             })
-            .await?;
-        match out {
-            Ok(raw) => {
-                let times = contract_check::occurrences(&raw, q).map_err(|m| self.contract(m))?;
-                Ok((Ok(times), report))
-            }
-            Err(e) => Ok((Err(plugin_error(e)), report)),
-        }
+            .await;
+        let out = match out {
+            Ok(Ok(raw)) => contract_check::occurrences(&raw, q)
+                .map(Ok)
+                .map_err(|m| self.contract(m)),
+            Ok(Err(e)) => Ok(Err(plugin_error(e))),
+            Err(f) => Err(f),
+        };
+        (out, report)
     }
 }
 

@@ -13,7 +13,11 @@ const CORE_MODULE_VERSION: [u8; 4] = [1, 0, 0, 0];
 /// Refuses bytes that are not a binary component, with a message saying what they are.
 pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
     if wasm.len() < 8 || &wasm[..4] != MAGIC {
-        let text = std::str::from_utf8(&wasm[..wasm.len().min(256)]).is_ok();
+        let head = &wasm[..wasm.len().min(256)];
+        let text = std::str::from_utf8(head).is_ok_and(|t| {
+            t.chars()
+                .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        });
         return Err(LoadError::new(
             LoadErrorKind::NotAComponent,
             if text {
@@ -80,7 +84,7 @@ pub(super) fn component(
         return Err(LoadError::new(
             LoadErrorKind::ForbiddenImport,
             format!(
-                "a `{kind}` plugin may not import {} (rule plugins get no files, network or \
+                "a plugin of kind `{kind}` may not import {} (rule plugins get no files, network or \
                  HTTP; allowed: stint:plugins/*, wasi:io/*, wasi:cli/{{environment, exit, stdin, \
                  stdout, stderr, terminal-*}}, wasi:clocks/*, wasi:random/*)",
                 refused
@@ -161,7 +165,10 @@ mod tests {
         assert_eq!(text.kind(), LoadErrorKind::NotAComponent);
         assert!(text.to_string().contains("text"), "{text}");
         let core = header(b"\0asm\x01\0\0\0").unwrap_err();
-        assert!(core.to_string().contains("core WebAssembly module"), "{core}");
+        assert!(
+            core.to_string().contains("core WebAssembly module"),
+            "{core}"
+        );
         assert!(header(b"\0asm\x0d\0\x01\0").is_ok());
         assert!(header(&[0xff, 0xfe, 0, 1, 2]).is_err());
     }

@@ -27,10 +27,7 @@ pub(super) fn invoice(r: &InvoiceResult, entries: &[BillableEntry]) -> Result<()
         ));
     }
     if r.taxes.len() > MAX_TAXES {
-        return Err(format!(
-            "{} tax lines (at most {MAX_TAXES})",
-            r.taxes.len()
-        ));
+        return Err(format!("{} tax lines (at most {MAX_TAXES})", r.taxes.len()));
     }
     let known: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     let mut billed: HashSet<&str> = HashSet::with_capacity(entries.len());

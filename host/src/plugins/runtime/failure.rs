@@ -73,7 +73,10 @@ impl PluginFailure {
         PluginFailure::new(
             plugin,
             FailureReason::Timeout,
-            format!("the call ran past its deadline of {} ms", deadline.as_millis()),
+            format!(
+                "the call ran past its deadline of {} ms",
+                deadline.as_millis()
+            ),
         )
     }
 }
@@ -109,7 +112,11 @@ pub(super) fn classify(
         }
         // Rust's allocator aborts when `memory.grow` fails below the pool's hard cap.
         Some(Trap::UnreachableCodeReached) if stderr.contains("memory allocation of") => {
-            PluginFailure::new(plugin, FailureReason::OutOfMemory, stderr.trim().to_string())
+            PluginFailure::new(
+                plugin,
+                FailureReason::OutOfMemory,
+                stderr.trim().to_string(),
+            )
         }
         _ => {
             let mut msg = chain(e);

@@ -49,48 +49,40 @@ pub struct FixtureOutcome {
 /// Parses `fixture` for `plugin`'s kind and runs it, capturing logs.
 pub async fn run(plugin: &LoadedPlugin, fixture: &str) -> anyhow::Result<FixtureOutcome> {
     let p = &plugin.inner;
-    let started = std::time::Instant::now();
-    let outcome = match plugin.kind() {
+    let (result, report) = match plugin.kind() {
         PluginKind::InvoicingRule => {
             let f: InvoicingFixture = parse(fixture)?;
-            p.compute_invoice(&f.context, &f.entries, true)
-                .await
-                .map(|(r, report)| (r.map(to_json), report))
+            let (r, report) = p.compute_invoice(&f.context, &f.entries, true).await;
+            (r.map(|r| r.map(to_json)), report)
         }
         PluginKind::Recurrence => match parse(fixture)? {
-            RecurrenceFixture::Validate(pattern) => p
-                .validate_recurrence(&pattern, true)
-                .await
-                .map(|(r, report)| (r.map(to_json), report)),
-            RecurrenceFixture::Next(q) => p
-                .next_occurrences(&q, true)
-                .await
-                .map(|(r, report)| (r.map(to_json), report)),
+            RecurrenceFixture::Validate(pattern) => {
+                let (r, report) = p.validate_recurrence(&pattern, true).await;
+                (r.map(|r| r.map(to_json)), report)
+            }
+            RecurrenceFixture::Next(q) => {
+                let (r, report) = p.next_occurrences(&q, true).await;
+                (r.map(|r| r.map(to_json)), report)
+            }
         },
     };
-    Ok(match outcome {
-        Ok((result, report)) => FixtureOutcome {
-            result: Some(match result {
-                Ok(v) => serde_json::json!({ "ok": v }),
-                Err(e) => serde_json::json!({ "err": e }),
-            }),
-            failure: None,
-            logs: report.logs.clone(),
-            wall_time_ms: ms(&report),
-            peak_memory_bytes: report.peak_memory_bytes,
-        },
-        Err(failure) => FixtureOutcome {
-            result: None,
-            failure: Some(failure),
-            logs: Vec::new(),
-            wall_time_ms: started.elapsed().as_secs_f64() * 1e3,
-            peak_memory_bytes: 0,
-        },
+    let (result, failure) = match result {
+        Ok(Ok(v)) => (Some(serde_json::json!({ "ok": v })), None),
+        Ok(Err(e)) => (Some(serde_json::json!({ "err": e })), None),
+        Err(f) => (None, Some(f)),
+    };
+    Ok(FixtureOutcome {
+        result,
+        failure,
+        wall_time_ms: ms(&report),
+        peak_memory_bytes: report.peak_memory_bytes,
+        logs: report.logs,
     })
 }
 
+/// Milliseconds, to the microsecond.
 fn ms(report: &CallReport) -> f64 {
-    report.wall.as_secs_f64() * 1e3
+    (report.wall.as_secs_f64() * 1e6).round() / 1e3
 }
 
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {

@@ -1,0 +1,209 @@
+//! Plugin runtime benchmarks (`cargo bench -p stint-host --bench plugins`; figures in
+//! docs/benchmarks.md, "Plugins"):
+//! - one plugin call on a fresh store + instance from the pool (`schedule.validate("daily")`),
+//! - `invoicing-standard` over 10,000 entries through wasm and natively (the same crate, rlib),
+//! - 100,000 next occurrences through `recurrence-standard`.
+
+#![allow(missing_docs)]
+
+use std::time::Duration;
+
+use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use stint_host::plugins::builtin::{INVOICING_STANDARD, RECURRENCE_STANDARD};
+use stint_host::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
+use stint_host::plugins::runtime::{Limits, PluginKind, Runtime, RuntimeConfig};
+
+fn context() -> InvoiceContext {
+    InvoiceContext {
+        org_id: "org".into(),
+        invoice_id: "inv".into(),
+        client_id: "client".into(),
+        client_name: "ACME".into(),
+        currency: "EUR".into(),
+        tax_rate_bp: 1900,
+        period_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        period_to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        time_zone: "Europe/Berlin".into(),
+        config: serde_json::json!({}),
+    }
+}
+
+/// 10,000 entries over a year, five users, twenty projects, mixed rates.
+fn entries(n: usize) -> Vec<BillableEntry> {
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+    (0..n)
+        .map(|i| {
+            let started_at = start + ChronoDuration::minutes(50 * i as i64);
+            BillableEntry {
+                id: format!("entry-{i:05}"),
+                user_id: format!("user-{}", i % 5),
+                user_name: format!("User {}", i % 5),
+                project_id: Some(format!("project-{}", i % 20)),
+                project_name: Some(format!("Project {}", i % 20)),
+                task_id: None,
+                task_title: None,
+                description: Some("Work".into()),
+                started_at,
+                duration_secs: 600 + (i as i64 % 7) * 300,
+                local_date: started_at.date_naive(),
+                client_rate: 9_000 + (i as i64 % 3) * 1_500,
+                worker_rate: 5_000,
+            }
+        })
+        .collect()
+}
+
+fn plugins(c: &mut Criterion) {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let runtime = Runtime::new(RuntimeConfig::new(cache.path().to_path_buf())).unwrap();
+    let limits = Limits {
+        deadline: Duration::from_secs(10),
+        memory_bytes: 128 << 20,
+    };
+    let recurrence = tokio
+        .block_on(runtime.load(
+            "recurrence-standard",
+            PluginKind::Recurrence,
+            RECURRENCE_STANDARD,
+            limits,
+        ))
+        .unwrap();
+    let invoicing = tokio
+        .block_on(runtime.load(
+            "invoicing-standard",
+            PluginKind::InvoicingRule,
+            INVOICING_STANDARD,
+            limits,
+        ))
+        .unwrap();
+
+    c.bench_function("plugin call, fresh instance (validate daily)", |b| {
+        b.to_async(&tokio).iter(|| async {
+            recurrence
+                .validate_recurrence("daily")
+                .await
+                .unwrap()
+                .unwrap()
+        })
+    });
+
+    let ctx = context();
+    let list = entries(10_000);
+    let mut group = c.benchmark_group("invoicing-standard, 10,000 entries");
+    group.sample_size(20);
+    group.bench_function("wasm", |b| {
+        b.to_async(&tokio).iter(|| async {
+            invoicing
+                .compute_invoice(&ctx, &list)
+                .await
+                .unwrap()
+                .unwrap()
+        })
+    });
+    let (native_ctx, native_entries) = native::convert(&ctx, &list);
+    group.bench_function("native", |b| {
+        b.iter(|| native::compute(&native_ctx, &native_entries))
+    });
+    group.finish();
+
+    let anchor = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    let query = OccurrenceQuery {
+        pattern: "daily".into(),
+        time_zone: "Europe/Berlin".into(),
+        anchor,
+        after: anchor,
+        count: 100_000,
+    };
+    let mut group = c.benchmark_group("recurrence-standard");
+    group.sample_size(10);
+    group.bench_function("100,000 next occurrences (daily, Europe/Berlin)", |b| {
+        b.to_async(&tokio).iter(|| async {
+            let next = recurrence
+                .next_occurrences(&query)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(next.len(), 100_000);
+            next.last().map(|t| t.year())
+        })
+    });
+    group.finish();
+}
+
+/// The same rules natively: `invoicing-standard` is an rlib too. The conversion to the SDK's
+/// types is done once, outside the measurement.
+mod native {
+    use chrono::{Datelike, NaiveDate, Weekday as W};
+    use stint_host::plugins::contract::{BillableEntry, InvoiceContext};
+    use stint_plugin::{Date, InvoiceResult, TimeEntry, Weekday};
+
+    fn date(d: NaiveDate) -> Date {
+        Date {
+            year: d.year(),
+            month: d.month() as u8,
+            day: d.day() as u8,
+        }
+    }
+
+    fn weekday(d: NaiveDate) -> Weekday {
+        match d.weekday() {
+            W::Mon => Weekday::Monday,
+            W::Tue => Weekday::Tuesday,
+            W::Wed => Weekday::Wednesday,
+            W::Thu => Weekday::Thursday,
+            W::Fri => Weekday::Friday,
+            W::Sat => Weekday::Saturday,
+            W::Sun => Weekday::Sunday,
+        }
+    }
+
+    pub fn convert(
+        c: &InvoiceContext,
+        entries: &[BillableEntry],
+    ) -> (stint_plugin::InvoiceContext, Vec<TimeEntry>) {
+        let ctx = stint_plugin::InvoiceContext {
+            org_id: c.org_id.clone(),
+            invoice_id: c.invoice_id.clone(),
+            client_id: c.client_id.clone(),
+            client_name: c.client_name.clone(),
+            currency: c.currency.clone(),
+            tax_rate_bp: c.tax_rate_bp,
+            period_from: date(c.period_from),
+            period_to: date(c.period_to),
+            time_zone: c.time_zone.clone(),
+            config: c.config.to_string(),
+        };
+        let entries = entries
+            .iter()
+            .map(|e| TimeEntry {
+                id: e.id.clone(),
+                user_id: e.user_id.clone(),
+                user_name: e.user_name.clone(),
+                project_id: e.project_id.clone(),
+                project_name: e.project_name.clone(),
+                task_id: e.task_id.clone(),
+                task_title: e.task_title.clone(),
+                description: e.description.clone(),
+                started_at: e.started_at.timestamp(),
+                duration_secs: e.duration_secs,
+                local_date: date(e.local_date),
+                local_weekday: weekday(e.local_date),
+                client_rate: e.client_rate,
+                worker_rate: e.worker_rate,
+            })
+            .collect();
+        (ctx, entries)
+    }
+
+    pub fn compute(ctx: &stint_plugin::InvoiceContext, entries: &[TimeEntry]) -> InvoiceResult {
+        invoicing_standard::rules::compute(ctx, entries).unwrap()
+    }
+}
+
+criterion_group!(benches, plugins);
+criterion_main!(benches);
