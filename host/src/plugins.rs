@@ -268,10 +268,10 @@ impl PluginHost {
     }
 
     async fn component_bytes(&self, row: &PluginRow) -> std::io::Result<Vec<u8>> {
-        if row.builtin {
-            if let Some(bytes) = builtin_bytes(&row.name) {
-                return Ok(bytes.to_vec());
-            }
+        if row.builtin
+            && let Some(bytes) = builtin_bytes(&row.name)
+        {
+            return Ok(bytes.to_vec());
         }
         tokio::fs::read(component_path(&self.0.components_dir, &row.sha256)).await
     }

@@ -4,7 +4,6 @@
 //! remove refused while bound, hostile plugins stopped per call, and the automatic disable after
 //! repeated failures with its audit entry and notification.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -50,43 +49,8 @@ fn manifest(name: &str, version: &str, extra: &str) -> String {
     )
 }
 
-/// Builds a plugin crate of the workspace for `wasm32-wasip2` (release) and returns the
-/// component's path. Cargo's own locking makes concurrent tests wait for one build.
-fn build(dir: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo_toml = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
-        .unwrap_or_else(|e| panic!("{dir}/Cargo.toml: {e}"));
-    let package = cargo_toml
-        .lines()
-        .find_map(|l| l.strip_prefix("name = "))
-        .map(|n| n.trim_matches('"').to_owned())
-        .expect("a package name");
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("e2e-plugins");
-    let status = std::process::Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            &package,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "building {dir} failed");
-    target_dir
-        .join("wasm32-wasip2/release")
-        .join(format!("{}.wasm", package.replace('-', "_")))
-}
-
 fn wasm(dir: &str) -> Vec<u8> {
-    std::fs::read(build(dir)).expect("read the built component")
+    std::fs::read(crate::plugins_build::build_plugin(dir)).expect("read the built component")
 }
 
 /// An invoice fixture: two 90-minute entries, one on a Saturday.
@@ -183,13 +147,17 @@ both! {
             // only visible as the closed connection and in the count below.
             Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
         }
-        // Bob is an organization admin but not an instance admin.
-        let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "admin" })))
-            .await;
+        // Bob owns his organization (manage_plugins there) but is no instance admin.
+        let (bob, _) = server.register_with_org("bob@example.com", "Bob", "Bobco").await;
         let r = upload(&bob, &good, fake).await;
-        assert!(r.status == 403 || r.status == 404, "{}", r.body);
+        r.assert_error(403, "FORBIDDEN");
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("super_admin"), "{}", r.body);
+        // Naming another organization is NOT_FOUND, like everywhere.
+        let r = bob
+            .raw("POST", &format!("/plugins?org_id={org}"), &format!("multipart/form-data; boundary={BOUNDARY}"),
+                 multipart(&[("manifest", "plugin.yaml", good.as_bytes())]))
+            .await;
+        r.assert_error(404, "NOT_FOUND");
         assert_eq!(plugin_count(&alice).await, 2, "nothing was installed");
     }
 

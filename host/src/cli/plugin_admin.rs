@@ -89,8 +89,7 @@ pub(super) async fn install(args: InstallArgs) -> anyhow::Result<()> {
             component_path.display()
         )
     })?;
-    let (config, db, host) = open(&args.config).await?;
-    let _ = config;
+    let (_, db, host) = open(&args.config).await?;
     let upload = plugins::check_upload(&host, &manifest_bytes, component)
         .await
         .map_err(user_error)?;
