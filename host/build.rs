@@ -58,6 +58,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| nested_target_dir(&out_dir));
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    ensure_wasm_target();
 
     for (package, stem) in BUILTINS {
         let mut cmd = Command::new(&cargo);
@@ -99,6 +100,26 @@ fn main() {
         std::fs::copy(&built, &dest)
             .unwrap_or_else(|e| panic!("copying {} to {}: {e}", built.display(), dest.display()));
     }
+}
+
+/// Installs the `wasm32-wasip2` standard library when the active toolchain lacks it: a fresh
+/// rustup install takes the target from rust-toolchain.toml, but a toolchain installed earlier
+/// without it does not get it added, and `cargo test` should need no manual step.
+fn ensure_wasm_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", "wasm32-wasip2"])
+        .output();
+    if let Ok(out) = libdir
+        && out.status.success()
+        && Path::new(String::from_utf8_lossy(&out.stdout).trim()).is_dir()
+    {
+        return;
+    }
+    println!("cargo:warning=installing the wasm32-wasip2 target with rustup");
+    let _ = Command::new("rustup")
+        .args(["target", "add", "wasm32-wasip2"])
+        .status();
 }
 
 /// `<target>/stint-plugins-wasm`, found from `OUT_DIR` =

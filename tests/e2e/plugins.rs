@@ -309,3 +309,51 @@ both! {
         assert_eq!(got.data()["consecutive_failures"], 1);
     }
 }
+
+both! {
+    /// The example third-party rule, installed through REST and bound, changes what `generate`
+    /// bills (15-minute rounding up, +50 % at weekends); unbinding restores the standard rule.
+    /// Expected figures are worked out by hand below.
+    async fn binding_the_example_plugin_changes_invoice_totals(backend: Backend) {
+        let component = wasm("examples/weekend-surcharge");
+        let server = Server::start(backend).await;
+        let (alice, _bob, _org, _bob_id, _alice_id) = crate::rates::berlin_org(&server).await;
+        let globex = crate::harness::created_id(
+            &alice.post("/clients", Some(json!({ "name": "Globex", "hourly_rate": 10000, "tax_rate_bp": 1000 }))).await,
+        );
+        let web = crate::harness::created_id(
+            &alice.post("/projects", Some(json!({ "name": "Website", "client_id": globex }))).await,
+        );
+        // Friday 6 March, 70 minutes; Saturday 7 March, 60 minutes (Berlin dates).
+        crate::rates::entry(&alice, &web, "2026-03-06T09:00:00Z", "2026-03-06T10:10:00Z", json!({})).await;
+        crate::rates::entry(&alice, &web, "2026-03-07T09:00:00Z", "2026-03-07T10:00:00Z", json!({})).await;
+        let inv = crate::harness::created_id(
+            &alice.post("/invoices", Some(json!({ "client_id": globex, "issue_date": "2026-04-01", "due_date": "2026-04-30" }))).await,
+        );
+        let (client, path) = (&alice, format!("/invoices/{inv}/generate"));
+        let path = path.as_str();
+        let generate = || async move {
+            let r = client
+                .post(path, Some(json!({ "from": "2026-03-01", "to": "2026-03-31" })))
+                .await;
+            r.assert_status(200);
+            let d = r.data();
+            (d["subtotal"].as_i64().unwrap(), d["tax"].as_i64().unwrap(), d["total"].as_i64().unwrap())
+        };
+
+        // Standard rule: one line, 130 min at 100.00/h = 216.666… → 216.67; tax 10 % = 21.667 → 21.67.
+        assert_eq!(generate().await, (21667, 2167, 23834));
+
+        let r = upload(&alice, &manifest("weekend-surcharge", "1.0.0", ""), &component).await;
+        r.assert_status(201);
+        let plugin = id(r.data());
+        alice.json("PUT", "/plugin-bindings/invoicing-rule", Some(json!({ "plugin_id": plugin })))
+            .await.assert_status(200);
+        // Friday: 70 → 75 min at 100.00 = 125.00; Saturday: 60 min at 150.00 = 150.00;
+        // subtotal 275.00, tax 27.50.
+        assert_eq!(generate().await, (27500, 2750, 30250));
+
+        alice.delete("/plugin-bindings/invoicing-rule", None).await.assert_status(204);
+        assert_eq!(generate().await, (21667, 2167, 23834));
+    }
+}
