@@ -55,3 +55,105 @@ fn serve_help_lists_every_setting_of_the_readme() {
         );
     }
 }
+
+/// `stint plugin install | list | test | remove` work on a data directory with no server: the
+/// example plugin is installed from its folder, listed beside the built-ins, run against a
+/// fixture (output, logs, time and peak memory printed as JSON), and removed again.
+#[test]
+fn plugin_commands_install_list_test_and_remove() {
+    let wasm = crate::plugins_build::build_plugin("examples/weekend-surcharge");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    let folder = dir.path().join("weekend-surcharge");
+    std::fs::create_dir_all(&folder).expect("plugin folder");
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/weekend-surcharge/plugin.yaml"
+    );
+    std::fs::copy(manifest, folder.join("plugin.yaml")).expect("copy the manifest");
+    std::fs::copy(&wasm, folder.join("weekend_surcharge.wasm")).expect("copy the component");
+    let run = |args: &[&str]| {
+        let out = stint()
+            .args(args)
+            .env("STINT_DATA_DIR", &data)
+            .env("STINT_CONFIG", dir.path().join("none.yaml"))
+            .output()
+            .expect("stint runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let names = |listing: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(listing).expect("list prints JSON");
+        let rows = v
+            .as_array()
+            .or_else(|| v["data"].as_array())
+            .expect("a list")
+            .clone();
+        rows.iter()
+            .map(|p| p["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+
+    let (ok, _, err) = run(&["plugin", "install", folder.to_str().expect("utf-8 path")]);
+    assert!(ok, "install: {err}");
+    let (ok, out, err) = run(&["plugin", "list"]);
+    assert!(ok, "list: {err}");
+    let listed = names(&out);
+    for wanted in [
+        "weekend-surcharge",
+        "invoicing-standard",
+        "recurrence-standard",
+    ] {
+        assert!(
+            listed.iter().any(|n| n == wanted),
+            "{wanted} not in {listed:?}"
+        );
+    }
+
+    // A Saturday hour at 80.00 costs 120.00 with the surcharge.
+    let fixture = dir.path().join("fixture.json");
+    std::fs::write(
+        &fixture,
+        serde_json::json!({
+            "context": { "org_id": "org_x", "invoice_id": "inv_x", "client_id": "cli_x",
+                "client_name": "Globex", "currency": "EUR", "tax_rate_bp": 0,
+                "period_from": "2026-03-01", "period_to": "2026-03-31", "time_zone": "UTC" },
+            "entries": [{ "id": "te_1", "user_id": "usr_1", "user_name": "Ada",
+                "started_at": "2026-03-07T09:00:00Z", "duration_secs": 3600,
+                "local_date": "2026-03-07", "client_rate": 8000, "worker_rate": 0 }]
+        })
+        .to_string(),
+    )
+    .expect("write the fixture");
+    let (ok, out, err) = run(&[
+        "plugin",
+        "test",
+        wasm.to_str().expect("utf-8 path"),
+        "--kind",
+        "invoicing-rule",
+        "--input",
+        fixture.to_str().expect("utf-8 path"),
+    ]);
+    assert!(ok, "test: {err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("test prints JSON");
+    assert_eq!(report["result"]["ok"]["total"], 12000, "{report}");
+    assert!(report["wall_time_ms"].is_number(), "{report}");
+    assert!(
+        report["peak_memory_bytes"].as_u64().unwrap_or(0) > 0,
+        "{report}"
+    );
+
+    let (ok, _, err) = run(&["plugin", "remove", "weekend-surcharge"]);
+    assert!(ok, "remove: {err}");
+    let (_, out, _) = run(&["plugin", "list"]);
+    assert!(!names(&out).iter().any(|n| n == "weekend-surcharge"));
+    // Built-ins cannot be removed.
+    let (ok, _, err) = run(&["plugin", "remove", "invoicing-standard"]);
+    assert!(
+        !ok && !err.is_empty(),
+        "removing a built-in must fail with a message"
+    );
+}
