@@ -603,11 +603,9 @@ both! {
     }
 }
 
-/// Two `stint` processes sharing PostgreSQL and Redis serve one deployment: events, typing and
-/// presence caused through one reach clients of the other, and a ticket works only once across
-/// both.
-#[tokio::test]
-async fn two_processes_share_events_signals_and_tickets() {
+/// Two processes of one deployment (PostgreSQL + Redis) and, registered through the first, alice
+/// with her organization and bob as its member. Returns (a, b, alice, bob, org id).
+async fn deployment_of_two() -> (Server, Server, Client, Client, String) {
     let a = Server::start_with(
         Backend::Postgres,
         &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
@@ -617,7 +615,7 @@ async fn two_processes_share_events_signals_and_tickets() {
     let (alice, org) = a
         .register_with_org("alice@example.com", "Alice", "Acme")
         .await;
-    let (bob_a, _) = a.register("bob@example.com", "Bob").await;
+    let (bob, _) = a.register("bob@example.com", "Bob").await;
     alice
         .post(
             &format!("/organizations/{org}/members"),
@@ -625,6 +623,15 @@ async fn two_processes_share_events_signals_and_tickets() {
         )
         .await
         .assert_status(201);
+    (a, b, alice, bob, org)
+}
+
+/// Two `stint` processes sharing PostgreSQL and Redis serve one deployment: events, typing and
+/// presence caused through one reach clients of the other, and a ticket works only once across
+/// both.
+#[tokio::test]
+async fn two_processes_share_events_signals_and_tickets() {
+    let (a, b, alice, bob_a, org) = deployment_of_two().await;
     let bob = b.client().with_token(bob_a.token().expect("bob's token"));
 
     let mut alice_ws = Ws::open(&a, &alice).await;
@@ -819,23 +826,7 @@ async fn a_killed_peer_loses_no_event_committed_through_the_other() {
 /// user goes offline only when the last one, on either process, closes.
 #[tokio::test]
 async fn connection_limit_and_presence_span_processes() {
-    let a = Server::start_with(
-        Backend::Postgres,
-        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
-    )
-    .await;
-    let b = a.start_peer().await;
-    let (alice, org) = a
-        .register_with_org("alice@example.com", "Alice", "Acme")
-        .await;
-    let (bob, _) = a.register("bob@example.com", "Bob").await;
-    alice
-        .post(
-            &format!("/organizations/{org}/members"),
-            Some(json!({ "email": "bob@example.com" })),
-        )
-        .await
-        .assert_status(201);
+    let (a, b, alice, bob, _org) = deployment_of_two().await;
     let alice_on_b = b.client().with_token(alice.token().expect("token"));
     let alice_id = alice.get("/auth/me", None).await.data()["id"].clone();
     let mut bob_ws = Ws::open(&a, &bob).await;
