@@ -29,7 +29,8 @@
 //! impl InvoicingRule for MyRule {
 //!     fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
 //!         stint_plugin::log::info(&format!("{} entries for {}", entries.len(), ctx.client_name));
-//!         todo!()
+//!         // An empty invoice; see examples/weekend-surcharge for lines, taxes and totals.
+//!         Ok(InvoiceResult::default())
 //!     }
 //! }
 //!
