@@ -44,7 +44,7 @@ async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
 
 fn manifest(name: &str, version: &str, extra: &str) -> String {
     format!(
-        "name: {name}\nversion: {version}\nkind: invoicing-rule\nworld: stint:plugins/invoicing-rule@0.1.0\ncomponent: {}.wasm\ncapabilities: [log]\n{extra}",
+        "name: {name}\nversion: {version}\nkind: invoicing-rule\nworld: stint:plugins/invoicing-rule@0.2.0\ncomponent: {}.wasm\ncapabilities: [log]\n{extra}",
         name.replace('-', "_")
     )
 }

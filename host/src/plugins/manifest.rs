@@ -4,7 +4,7 @@
 //! name: weekend-surcharge            # slug: a-z, 0-9 and '-', 2..=64 characters
 //! version: 1.2.0                     # semver
 //! kind: invoicing-rule               # invoicing-rule | recurrence
-//! world: stint:plugins/invoicing-rule@0.1.0
+//! world: stint:plugins/invoicing-rule@0.2.0   # or @0.1.x, built with the older SDK
 //! component: weekend_surcharge.wasm  # file name next to plugin.yaml
 //! description: Weekend work costs 50 % more   # optional
 //! limits:                            # optional, each field too
@@ -32,8 +32,10 @@ use super::runtime::{Limits, PluginKind};
 pub const MAX_MANIFEST_BYTES: usize = 64 * 1024;
 /// The WIT package plugins are built against (`wit/`).
 pub const WIT_PACKAGE: &str = "stint:plugins";
-/// The version of [`WIT_PACKAGE`] this host implements; plugins built against any `0.1.x` work.
-pub const WIT_VERSION: semver::Version = semver::Version::new(0, 1, 0);
+/// The version of [`WIT_PACKAGE`] this host implements. Plugins built against any `0.2.x`
+/// work, and so do plugins of the kinds `0.1` already had, built against any `0.1.x`
+/// ([`PluginKind::since`], `wit/README.md`).
+pub const WIT_VERSION: semver::Version = semver::Version::new(0, 2, 0);
 /// Deadline range in milliseconds.
 pub const DEADLINE_MS: std::ops::RangeInclusive<u64> = 1..=10_000;
 /// Default deadline in milliseconds.
@@ -371,15 +373,24 @@ fn check_world(world: &str, kind: PluginKind) -> Result<(), ManifestError> {
     }
     let v = semver::Version::parse(version)
         .map_err(|e| bad(format!("`{version}` is not a semantic version: {e}")))?;
-    let compatible = semver::VersionReq::parse(&format!("^{WIT_VERSION}"))
-        .map(|req| req.matches(&v))
-        .unwrap_or(false);
-    if !compatible || v > semver::Version::new(WIT_VERSION.major, WIT_VERSION.minor, u64::MAX) {
+    if !supports(kind, &v) {
+        let since = kind.since();
         return Err(bad(format!(
-            "WIT version {v} is not supported by this server, which implements {WIT_PACKAGE}@{WIT_VERSION}"
+            "WIT version {v} is not supported by this server, which implements \
+             {WIT_PACKAGE}@{WIT_VERSION} and runs `{kind}` plugins built against 0.{}.x to 0.{}.x",
+            since.minor, WIT_VERSION.minor
         )));
     }
     Ok(())
+}
+
+/// Whether this server runs a `kind` plugin built against WIT version `v`: before 1.0 each
+/// minor is its own contract, so `v` must be `0.m.x` with `m` between the minor that introduced
+/// the kind and [`WIT_VERSION`]'s, and no pre-release.
+pub fn supports(kind: PluginKind, v: &semver::Version) -> bool {
+    v.major == 0
+        && v.pre.is_empty()
+        && (kind.since().minor..=WIT_VERSION.minor).contains(&v.minor)
 }
 
 fn check_schema(schema: &Value) -> Result<(), ManifestError> {
@@ -446,7 +457,7 @@ mod tests {
     const GOOD: &str = "name: weekend-surcharge
 version: 1.2.0
 kind: invoicing-rule
-world: stint:plugins/invoicing-rule@0.1.0
+world: stint:plugins/invoicing-rule@0.2.0
 component: weekend_surcharge.wasm
 limits:
   deadline_ms: 500
@@ -489,11 +500,15 @@ config_schema:
         assert!(e.message.contains("not supported yet"), "{e}");
         let e = err(&GOOD.replace("kind: invoicing-rule", "kind: teapot"));
         assert!(e.message.contains("unknown kind"), "{e}");
-        let e = err(&GOOD.replace("@0.1.0", "@0.2.0"));
+        let e = err(&GOOD.replace("@0.2.0", "@0.3.0"));
         assert_eq!(e.field, "world");
         assert!(e.message.contains("not supported"), "{e}");
-        assert!(parse(GOOD.replace("@0.1.0", "@0.1.7").as_bytes()).is_ok());
-        let e = err(&GOOD.replace("@0.1.0", "@1.0.0"));
+        assert!(parse(GOOD.replace("@0.2.0", "@0.2.7").as_bytes()).is_ok());
+        // The kinds of 0.1 still accept plugins built against it.
+        assert!(parse(GOOD.replace("@0.2.0", "@0.1.3").as_bytes()).is_ok());
+        let e = err(&GOOD.replace("@0.2.0", "@0.0.9"));
+        assert_eq!(e.field, "world");
+        let e = err(&GOOD.replace("@0.2.0", "@1.0.0"));
         assert_eq!(e.field, "world");
         let e = err(&GOOD.replace("invoicing-rule@", "recurrence@"));
         assert!(e.message.contains("does not match kind"), "{e}");

@@ -59,6 +59,14 @@ impl PluginKind {
         }
     }
 
+    /// The `stint:plugins` version that introduced the kind: plugins built against any version
+    /// from this one to the server's run.
+    pub fn since(self) -> semver::Version {
+        match self {
+            PluginKind::InvoicingRule | PluginKind::Recurrence => semver::Version::new(0, 1, 0),
+        }
+    }
+
     /// Parses the WIT world name.
     pub fn parse(s: &str) -> Option<PluginKind> {
         match s {
