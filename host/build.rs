@@ -20,6 +20,7 @@ use std::process::Command;
 const BUILTINS: &[(&str, &str)] = &[
     ("invoicing-standard", "invoicing_standard"),
     ("recurrence-standard", "recurrence_standard"),
+    ("webhook-standard", "webhook_standard"),
 ];
 
 /// Variables through which the outer build's settings would leak into the nested one.

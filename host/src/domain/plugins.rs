@@ -286,6 +286,13 @@ struct InvoiceFixture {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookFixture {
+    event: crate::plugins::contract::WebhookEvent,
+    subscription: crate::plugins::contract::WebhookTarget,
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 enum RecurrenceFixture {
     Validate(String),
@@ -626,6 +633,15 @@ pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
                 .await?
                 .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         }
+        PluginKind::Webhook => {
+            let f: WebhookFixture = serde_json::from_value(input.input).map_err(bad)?;
+            let mut event = f.event;
+            event.organization_id = org_id.to_owned();
+            host.format_webhook(db, Some(&row.id), &event, f.subscription)
+                .await?
+                .1
+                .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        }
         PluginKind::Recurrence => match serde_json::from_value(input.input).map_err(bad)? {
             RecurrenceFixture::Validate(p) => host
                 .test_validate(db, org_id, &row, &p)
@@ -839,6 +855,11 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             PluginKind::Recurrence,
             plugins::builtin::RECURRENCE_STANDARD,
         ),
+        (
+            plugins::WEBHOOK_STANDARD,
+            PluginKind::Webhook,
+            plugins::builtin::WEBHOOK_STANDARD,
+        ),
     ] {
         let version = semver::Version::new(0, 1, 0);
         let manifest = Manifest {
@@ -855,10 +876,12 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             description: Some(match kind {
                 PluginKind::InvoicingRule => "The standard invoicing rules (built in)".into(),
                 PluginKind::Recurrence => "The standard recurrence patterns (built in)".into(),
+                PluginKind::Webhook => "Sends each event as JSON (built in)".into(),
             }),
             limits: ManifestLimits::default(),
             capabilities: vec!["log".into()],
             config_schema: None,
+            allowed_hosts: Vec::new(),
         };
         let sha256 = hex::encode(Sha256::digest(bytes));
         let now = crate::clock::now();

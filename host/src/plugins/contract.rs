@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// What an invoice is for (`invoicing.invoice-context`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,4 +123,82 @@ pub struct OccurrenceQuery {
     pub after: DateTime<Utc>,
     /// How many at most.
     pub count: u32,
+}
+
+/// An event as a `webhook` plugin receives it (`stint:plugins/webhooks.event`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    /// The outbox id.
+    pub id: u64,
+    /// `EntityChanged`, `ChatMessage`, …
+    pub kind: String,
+    /// For `EntityChanged`: the entity type.
+    pub entity_type: Option<String>,
+    /// For `EntityChanged`: `created`, `updated` or `deleted`.
+    pub action: Option<String>,
+    /// The organization.
+    pub organization_id: String,
+    /// Who caused it.
+    pub user_id: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The frame WebSocket clients receive, as JSON text.
+    pub payload: String,
+}
+
+/// The subscription an event is formatted for (`stint:plugins/webhooks.subscription`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookTarget {
+    /// `whk_…`
+    pub id: String,
+    /// The subscription's URL.
+    pub url: String,
+    /// The plugin's configuration for the organization (a JSON object).
+    pub config: Value,
+}
+
+/// HTTP methods a webhook request may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WebhookMethod {
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+}
+
+impl WebhookMethod {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookMethod::Post => "POST",
+            WebhookMethod::Put => "PUT",
+            WebhookMethod::Patch => "PATCH",
+        }
+    }
+
+    /// Parses `POST`, `PUT` or `PATCH`.
+    pub fn parse(s: &str) -> Option<WebhookMethod> {
+        match s {
+            "POST" => Some(WebhookMethod::Post),
+            "PUT" => Some(WebhookMethod::Put),
+            "PATCH" => Some(WebhookMethod::Patch),
+            _ => None,
+        }
+    }
+}
+
+/// A request a `webhook` plugin asks the host to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRequest {
+    /// The method.
+    pub method: WebhookMethod,
+    /// `None`: the subscription's URL.
+    pub url: Option<String>,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
 }

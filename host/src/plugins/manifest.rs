@@ -11,6 +11,7 @@
 //!   deadline_ms: 500                 # 1..=10000, default 1000
 //!   memory_mb: 32                    # 1..=256, default 64
 //! capabilities: [log]                # optional; rule kinds may only ask for `log`
+//! allowed_hosts: [hooks.example.com] # webhook kind only: hosts its own request URLs may target
 //! config_schema:                     # optional JSON Schema for the per-organization config
 //!   type: object
 //!   properties:
@@ -70,6 +71,10 @@ pub struct Manifest {
     /// JSON Schema of the per-organization configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_schema: Option<Value>,
+    /// `webhook` kind only: hosts the plugin's own request URLs may target besides the
+    /// subscription URL's host (exact names, or `*.example.com` for its subdomains).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Limits as written in the manifest.
@@ -168,6 +173,7 @@ struct Raw {
     limits: Option<RawLimits>,
     capabilities: Option<Vec<String>>,
     config_schema: Option<Value>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,15 +193,16 @@ pub fn parse_kind(field: &str, s: &str) -> Result<PluginKind, ManifestError> {
     match s {
         "invoicing-rule" => Ok(PluginKind::InvoicingRule),
         "recurrence" => Ok(PluginKind::Recurrence),
-        "report" | "webhook" => Err(ManifestError::new(
+        "webhook" => Ok(PluginKind::Webhook),
+        "report" => Err(ManifestError::new(
             field,
             format!(
-                "kind `{s}` is not supported yet by this server (supported: invoicing-rule, recurrence)"
+                "kind `{s}` is not supported yet by this server (supported: invoicing-rule, recurrence, webhook)"
             ),
         )),
         other => Err(ManifestError::new(
             field,
-            format!("unknown kind `{other}` (supported: invoicing-rule, recurrence)"),
+            format!("unknown kind `{other}` (supported: invoicing-rule, recurrence, webhook)"),
         )),
     }
 }
@@ -336,6 +343,30 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
     if let Some(schema) = &raw.config_schema {
         check_schema(schema)?;
     }
+    let allowed_hosts = raw.allowed_hosts.unwrap_or_default();
+    if !allowed_hosts.is_empty() && kind != PluginKind::Webhook {
+        return Err(ManifestError::new(
+            "allowed_hosts",
+            format!(
+                "only webhook plugins send requests (kind is {})",
+                kind_name(kind)
+            ),
+        ));
+    }
+    if allowed_hosts.len() > 32 {
+        return Err(ManifestError::new("allowed_hosts", "at most 32 hosts"));
+    }
+    for (i, host) in allowed_hosts.iter().enumerate() {
+        if !is_host_pattern(host) {
+            return Err(ManifestError::new(
+                &format!("allowed_hosts[{i}]"),
+                format!(
+                    "`{host}` is not a host name (lowercase, like hooks.example.com or \
+                     *.example.com; no scheme, port or path)"
+                ),
+            ));
+        }
+    }
     Ok(Manifest {
         name,
         version,
@@ -346,6 +377,37 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
         limits,
         capabilities,
         config_schema: raw.config_schema,
+        allowed_hosts,
+    })
+}
+
+/// `hooks.example.com`, `*.example.com` or an IP literal: lowercase DNS labels, no scheme,
+/// port or path.
+fn is_host_pattern(host: &str) -> bool {
+    let name = host.strip_prefix("*.").unwrap_or(host);
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Whether `host` (a URL's host, lowercase) matches one of `patterns` (see
+/// [`Manifest::allowed_hosts`]).
+pub fn host_allowed(patterns: &[String], host: &str) -> bool {
+    patterns.iter().any(|p| match p.strip_prefix("*.") {
+        Some(suffix) => host
+            .strip_suffix(suffix)
+            .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1),
+        None => p == host,
     })
 }
 
@@ -388,9 +450,7 @@ fn check_world(world: &str, kind: PluginKind) -> Result<(), ManifestError> {
 /// minor is its own contract, so `v` must be `0.m.x` with `m` between the minor that introduced
 /// the kind and [`WIT_VERSION`]'s, and no pre-release.
 pub fn supports(kind: PluginKind, v: &semver::Version) -> bool {
-    v.major == 0
-        && v.pre.is_empty()
-        && (kind.since().minor..=WIT_VERSION.minor).contains(&v.minor)
+    v.major == 0 && v.pre.is_empty() && (kind.since().minor..=WIT_VERSION.minor).contains(&v.minor)
 }
 
 fn check_schema(schema: &Value) -> Result<(), ManifestError> {

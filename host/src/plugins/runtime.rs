@@ -36,7 +36,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+use super::contract::{
+    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    WebhookTarget,
+};
 pub use call::{CallReport, LogRecord};
 pub use failure::{FailureReason, PluginFailure};
 
@@ -48,6 +51,8 @@ pub enum PluginKind {
     InvoicingRule,
     /// World `recurrence`: evaluates recurrence patterns.
     Recurrence,
+    /// World `webhook`: turns events into outgoing HTTP requests (the host sends them).
+    Webhook,
 }
 
 impl PluginKind {
@@ -56,6 +61,7 @@ impl PluginKind {
         match self {
             PluginKind::InvoicingRule => "invoicing-rule",
             PluginKind::Recurrence => "recurrence",
+            PluginKind::Webhook => "webhook",
         }
     }
 
@@ -64,6 +70,7 @@ impl PluginKind {
     pub fn since(self) -> semver::Version {
         match self {
             PluginKind::InvoicingRule | PluginKind::Recurrence => semver::Version::new(0, 1, 0),
+            PluginKind::Webhook => semver::Version::new(0, 2, 0),
         }
     }
 
@@ -72,6 +79,7 @@ impl PluginKind {
         match s {
             "invoicing-rule" => Some(PluginKind::InvoicingRule),
             "recurrence" => Some(PluginKind::Recurrence),
+            "webhook" => Some(PluginKind::Webhook),
             _ => None,
         }
     }
@@ -231,6 +239,17 @@ impl LoadedPlugin {
         q: &OccurrenceQuery,
     ) -> Result<Result<Vec<DateTime<Utc>>, String>, PluginFailure> {
         self.inner.next_occurrences(q, false).await.0
+    }
+
+    /// Runs `webhooks.format`: the requests to send for `event` (checked: at most
+    /// [`contract_check::MAX_WEBHOOK_REQUESTS`], bodies within the size cap, no hop-by-hop or
+    /// host-owned headers), or the plugin's explanation.
+    pub async fn format_webhook(
+        &self,
+        event: &WebhookEvent,
+        target: &WebhookTarget,
+    ) -> Result<Result<Vec<WebhookRequest>, String>, PluginFailure> {
+        self.inner.format_webhook(event, target, false).await.0
     }
 }
 

@@ -9,6 +9,7 @@
 //! |---|---|---|---|---|
 //! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.1.0` |
 //! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.1.0` |
+//! | webhook | `webhook` | [`Webhook`] | [`export_webhook!`] | `stint:plugins/webhook@0.2.0` |
 //!
 //! Enable exactly the feature of the kind your crate exports: each feature embeds its world's
 //! type information into the component, and a component exports one world.
@@ -54,15 +55,20 @@ mod types;
 mod invoicing;
 #[cfg(feature = "recurrence")]
 mod recurrence;
+#[cfg(feature = "webhook")]
+mod webhook;
 
 pub use types::{
-    Date, InvoiceContext, InvoiceResult, LineItem, LogLevel, TaxLine, TimeEntry, Timestamp, Weekday,
+    Date, HttpMethod, InvoiceContext, InvoiceResult, LineItem, LogLevel, TaxLine, TimeEntry,
+    Timestamp, WebhookEvent, WebhookRequest, WebhookSubscription, Weekday,
 };
 
 #[cfg(feature = "invoicing")]
 pub use invoicing::InvoicingRule;
 #[cfg(feature = "recurrence")]
 pub use recurrence::Recurrence;
+#[cfg(feature = "webhook")]
+pub use webhook::Webhook;
 
 /// Implementation details the export macros need. Not part of the API.
 #[doc(hidden)]
@@ -73,4 +79,6 @@ pub mod __private {
     pub use crate::invoicing::{InvoicingAdapter, bindings as invoicing_bindings};
     #[cfg(feature = "recurrence")]
     pub use crate::recurrence::{RecurrenceAdapter, bindings as recurrence_bindings};
+    #[cfg(feature = "webhook")]
+    pub use crate::webhook::{WebhookAdapter, bindings as webhook_bindings};
 }

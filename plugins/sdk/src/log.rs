@@ -85,9 +85,22 @@ mod imp {
     }
 }
 
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "webhook",
+    not(any(feature = "invoicing", feature = "recurrence"))
+))]
+mod imp {
+    use crate::webhook::bindings::stint::plugins::{log, types};
+
+    pub(super) fn log(level: crate::LogLevel, message: &str) {
+        log::log(super::level!(types, level), message)
+    }
+}
+
 #[cfg(any(
     not(target_arch = "wasm32"),
-    not(any(feature = "invoicing", feature = "recurrence"))
+    not(any(feature = "invoicing", feature = "recurrence", feature = "webhook"))
 ))]
 mod imp {
     pub(super) fn log(level: crate::LogLevel, message: &str) {
@@ -97,7 +110,7 @@ mod imp {
 
 #[cfg(all(
     target_arch = "wasm32",
-    any(feature = "invoicing", feature = "recurrence")
+    any(feature = "invoicing", feature = "recurrence", feature = "webhook")
 ))]
 macro_rules! level {
     ($types:ident, $level:expr) => {
@@ -112,6 +125,6 @@ macro_rules! level {
 }
 #[cfg(all(
     target_arch = "wasm32",
-    any(feature = "invoicing", feature = "recurrence")
+    any(feature = "invoicing", feature = "recurrence", feature = "webhook")
 ))]
 use level;

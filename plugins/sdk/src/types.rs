@@ -161,3 +161,73 @@ pub struct InvoiceResult {
     /// `subtotal` + `tax`.
     pub total: i64,
 }
+
+/// An event of an organization's stream, as a `webhook` plugin receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// The stream's event id: increasing, unique in the deployment.
+    pub id: u64,
+    /// `EntityChanged`, `ChatMessage`, `NotificationCreated`, …
+    pub kind: String,
+    /// For `EntityChanged`: the entity type, e.g. `task`.
+    pub entity_type: Option<String>,
+    /// For `EntityChanged`: `created`, `updated` or `deleted`.
+    pub action: Option<String>,
+    /// The organization.
+    pub organization_id: String,
+    /// Who caused it, when a user did.
+    pub user_id: Option<String>,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// The event as JSON, as WebSocket clients receive it.
+    pub payload: String,
+}
+
+/// The subscription an event is delivered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSubscription {
+    /// `whk_…`
+    pub id: String,
+    /// The target URL the operator configured.
+    pub url: String,
+    /// The plugin's configuration for the organization: a JSON object (`{}` when none is set).
+    pub config: String,
+}
+
+/// HTTP methods a webhook request may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpMethod {
+    /// `POST`
+    #[default]
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+}
+
+/// A request for the host to send.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookRequest {
+    /// The method.
+    pub method: HttpMethod,
+    /// `None`: the subscription's URL; otherwise an `http`/`https` URL whose host the manifest's
+    /// `allowed_hosts` lists.
+    pub url: Option<String>,
+    /// Extra headers (the host adds the signature, idempotency and content-length headers).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl WebhookRequest {
+    /// A `POST` of `body` as `application/json` to the subscription's URL.
+    pub fn json(body: impl Into<Vec<u8>>) -> WebhookRequest {
+        WebhookRequest {
+            method: HttpMethod::Post,
+            url: None,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+}

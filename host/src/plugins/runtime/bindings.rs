@@ -10,6 +10,8 @@ use crate::plugins::contract::{
     BillableEntry, InvoiceContext, InvoiceResult, LineItem, OccurrenceQuery, TaxLine,
 };
 
+mod webhook;
+
 mod invoicing_world {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -94,12 +96,14 @@ pub(super) fn truncate(mut s: String, max: usize) -> String {
 pub(super) enum Pre {
     Invoicing(invoicing_world::InvoicingRulePre<State>),
     Recurrence(recurrence_world::RecurrencePre<State>),
+    Webhook(webhook::world::WebhookPre<State>),
 }
 
 /// An instantiated component.
 pub(super) enum Instance {
     Invoicing(invoicing_world::InvoicingRule),
     Recurrence(recurrence_world::Recurrence),
+    Webhook(webhook::world::Webhook),
 }
 
 impl Pre {
@@ -118,6 +122,9 @@ impl Pre {
             PluginKind::Recurrence => Pre::Recurrence(
                 recurrence_world::RecurrencePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
             ),
+            PluginKind::Webhook => Pre::Webhook(
+                webhook::world::WebhookPre::new(pre).map_err(|e| wrong_world(kind, &e))?,
+            ),
         })
     }
 
@@ -128,6 +135,7 @@ impl Pre {
         Ok(match self {
             Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
             Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
+            Pre::Webhook(pre) => Instance::Webhook(pre.instantiate_async(store).await?),
         })
     }
 }
@@ -136,7 +144,8 @@ fn wrong_world(kind: PluginKind, e: &wasmtime::Error) -> LoadError {
     LoadError::new(
         LoadErrorKind::WrongWorld,
         format!(
-            "the component does not match the `{kind}` world of stint:plugins@0.1: {}",
+            "the component does not match the `{kind}` world of stint:plugins@{}: {}",
+            kind.since(),
             super::failure::chain(e)
         ),
     )
@@ -172,6 +181,18 @@ impl Instance {
         i.stint_plugins_schedule()
             .call_validate(store, pattern)
             .await
+    }
+
+    pub(super) async fn format_webhook(
+        &self,
+        store: &mut wasmtime::Store<State>,
+        event: &crate::plugins::contract::WebhookEvent,
+        target: &crate::plugins::contract::WebhookTarget,
+    ) -> wasmtime::Result<Result<Vec<crate::plugins::contract::WebhookRequest>, String>> {
+        let Instance::Webhook(i) = self else {
+            wasmtime::bail!("not a webhook plugin");
+        };
+        webhook::format(i, store, event, target).await
     }
 
     /// The raw timestamps; the caller checks and converts them.

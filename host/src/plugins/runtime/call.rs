@@ -12,7 +12,10 @@ use super::bindings::{Instance, Pre};
 use super::engine::{Shared, State};
 use super::failure::{FailureReason, PluginFailure, classify};
 use super::{Limits, PluginKind, contract_check};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+use crate::plugins::contract::{
+    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    WebhookTarget,
+};
 
 /// Log records kept per call when capturing (`stint plugin test`).
 pub(super) const MAX_CAPTURED_LOGS: usize = 1_000;
@@ -170,6 +173,31 @@ impl Plugin {
                 .map_err(|m| self.contract(m)),
             Ok(Err(e)) => Ok(Err(plugin_error(e))),
             Err(f) => Err(f),
+        };
+        (out, report)
+    }
+}
+
+impl Plugin {
+    pub(super) async fn format_webhook(
+        &self,
+        event: &WebhookEvent,
+        target: &WebhookTarget,
+        capture_logs: bool,
+    ) -> (
+        Result<Result<Vec<WebhookRequest>, String>, PluginFailure>,
+        CallReport,
+    ) {
+        let (out, report) = self
+            .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
+                i.format_webhook(s, event, target).await
+            })
+            .await;
+        let out = match out {
+            Ok(Ok(requests)) => contract_check::webhook_requests(&requests)
+                .map(|()| Ok(requests))
+                .map_err(|m| self.contract(m)),
+            other => other.map(|r| r.map_err(plugin_error)),
         };
         (out, report)
     }

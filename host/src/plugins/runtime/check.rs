@@ -45,6 +45,7 @@ fn required_export(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::InvoicingRule => "stint:plugins/invoicing",
         PluginKind::Recurrence => "stint:plugins/schedule",
+        PluginKind::Webhook => "stint:plugins/webhooks",
     }
 }
 
@@ -58,7 +59,12 @@ pub(super) fn component(
     let wanted = required_export(kind);
     let exported = ty.exports(engine).any(|(name, _)| {
         let (iface, version) = split_version(name);
-        iface == wanted && version.is_some_and(|v| v == "0.1" || v.starts_with("0.1."))
+        iface == wanted
+            && version.is_some_and(|v| {
+                (kind.since().minor == 1 && (v == "0.1" || v.starts_with("0.1.")))
+                    || semver::Version::parse(v)
+                        .is_ok_and(|v| crate::plugins::manifest::supports(kind, &v))
+            })
     });
     if !exported {
         let found: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
@@ -110,7 +116,10 @@ fn split_version(name: &str) -> (&str, Option<&str>) {
 /// a kind with capabilities (webhook) gets its own arm.
 fn import_allowed(kind: PluginKind, name: &str) -> bool {
     match kind {
-        PluginKind::InvoicingRule | PluginKind::Recurrence => rule_import_allowed(name),
+        // Webhook plugins get no sockets or HTTP either: they return requests, the host sends.
+        PluginKind::InvoicingRule | PluginKind::Recurrence | PluginKind::Webhook => {
+            rule_import_allowed(name)
+        }
     }
 }
 
@@ -156,6 +165,7 @@ mod tests {
             "plain-name",
         ] {
             assert!(!import_allowed(PluginKind::Recurrence, bad), "{bad}");
+            assert!(!import_allowed(PluginKind::Webhook, bad), "{bad}");
         }
     }
 

@@ -4,6 +4,7 @@
 //! - `invoicing-rule`: `{"context": InvoiceContext, "entries": [BillableEntry, …]}`
 //! - `recurrence`: `{"validate": "<pattern>"}` or
 //!   `{"next": {"pattern", "time_zone", "anchor", "after", "count"}}`
+//! - `webhook`: `{"event": WebhookEvent, "subscription": WebhookTarget}`
 //!
 //! Dates are `YYYY-MM-DD`, instants RFC 3339; field names are those of
 //! [`crate::plugins::contract`].
@@ -27,6 +28,14 @@ struct InvoicingFixture {
 enum RecurrenceFixture {
     Validate(String),
     Next(OccurrenceQuery),
+}
+
+/// A `webhook` fixture.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookFixture {
+    event: crate::plugins::contract::WebhookEvent,
+    subscription: crate::plugins::contract::WebhookTarget,
 }
 
 /// What `stint plugin test` prints.
@@ -65,6 +74,11 @@ pub async fn run(plugin: &LoadedPlugin, fixture: &str) -> anyhow::Result<Fixture
                 (r.map(|r| r.map(to_json)), report)
             }
         },
+        PluginKind::Webhook => {
+            let f: WebhookFixture = parse(fixture)?;
+            let (r, report) = p.format_webhook(&f.event, &f.subscription, true).await;
+            (r.map(|r| r.map(to_json)), report)
+        }
     };
     let (result, failure) = match result {
         Ok(Ok(v)) => (Some(serde_json::json!({ "ok": v })), None),
