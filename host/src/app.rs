@@ -41,6 +41,8 @@ pub struct AppInner {
     pub redis: Option<redis::Client>,
     /// WebAssembly plugins: runtime, installed plugins, bindings.
     pub plugins: crate::plugins::PluginHost,
+    /// Outgoing webhooks: HTTP client and the worker's wake-up.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl Deref for App {
@@ -88,6 +90,7 @@ impl App {
             &db,
         )
         .await?;
+        let webhooks = crate::webhooks::Webhooks::new(config.webhooks.clone())?;
         Ok(App(Arc::new(AppInner {
             registry: crate::actions::build_registry(),
             config,
@@ -101,6 +104,7 @@ impl App {
             outbox_wake: tokio::sync::Notify::new(),
             redis,
             plugins,
+            webhooks,
         })))
     }
 }

@@ -80,6 +80,9 @@ pub struct ConfigArgs {
     /// ones are skipped), 1 to 1000 [default: 100].
     #[arg(long, env = "STINT_SCHEDULER_MAX_CATCH_UP")]
     pub scheduler_max_catch_up: Option<u32>,
+    /// Webhook delivery settings (`STINT_WEBHOOK_*`).
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::settings::WebhookArgs,
 }
 
 /// How log lines are written.
@@ -116,6 +119,7 @@ struct FileConfig {
     jobs_interval_secs: Option<u32>,
     scheduler_interval_secs: Option<u32>,
     scheduler_max_catch_up: Option<u32>,
+    webhooks: Option<crate::webhooks::settings::WebhookFile>,
 }
 
 /// Outgoing mail settings.
@@ -172,6 +176,8 @@ pub struct Config {
     pub scheduler_interval: Duration,
     /// Most missed occurrences of one recurrence created after downtime.
     pub scheduler_max_catch_up: u32,
+    /// Webhook delivery: address policy, retries, timeouts (`STINT_WEBHOOK_*`).
+    pub webhooks: crate::webhooks::settings::WebhookSettings,
 }
 
 impl Config {
@@ -269,6 +275,10 @@ impl Config {
                 .or(file.scheduler_max_catch_up)
                 .unwrap_or(100)
                 .clamp(1, 1000),
+            webhooks: crate::webhooks::settings::WebhookSettings::load(
+                &args.webhooks,
+                file.webhooks.as_ref(),
+            )?,
         })
     }
 

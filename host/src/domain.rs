@@ -33,6 +33,7 @@ pub mod task_statuses;
 pub mod tasks;
 pub mod time_entries;
 pub mod validate;
+pub mod webhooks;
 pub mod wire;
 
 pub use context::{Cx, Membership};

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod plugins;
 pub mod rate_limit;
 pub mod store;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -95,6 +96,8 @@ pub async fn serve(
     let jobs = tokio::spawn(jobs(app.clone()));
     let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
     let scheduler = tokio::spawn(domain::recurrences::scheduler(app.clone()));
+    let webhook_fanout = tokio::spawn(webhooks::fanout::run(app.clone()));
+    let webhook_worker = tokio::spawn(webhooks::worker::run(app.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
         (Some(relay), Some(client)) => Some((
             tokio::spawn(relay.clone().listen(client.clone(), app.clone())),
@@ -111,6 +114,8 @@ pub async fn serve(
     jobs.abort();
     dispatcher.abort();
     scheduler.abort();
+    webhook_fanout.abort();
+    webhook_worker.abort();
     if let Some((listen, refresh)) = relay {
         listen.abort();
         refresh.abort();

@@ -25,7 +25,10 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::store::db::Db;
 use crate::store::plugins::PluginRow;
-use contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+use contract::{
+    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    WebhookTarget,
+};
 use manifest::Manifest;
 use runtime::{LoadedPlugin, PluginFailure, PluginKind, Runtime, RuntimeConfig};
 
@@ -33,6 +36,8 @@ use runtime::{LoadedPlugin, PluginFailure, PluginKind, Runtime, RuntimeConfig};
 pub const INVOICING_STANDARD: &str = "invoicing-standard";
 /// Name of the built-in `recurrence` plugin.
 pub const RECURRENCE_STANDARD: &str = "recurrence-standard";
+/// Name of the built-in `webhook` plugin.
+pub const WEBHOOK_STANDARD: &str = "webhook-standard";
 /// Default number of consecutive failed calls after which a plugin is disabled.
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 5;
 
@@ -177,6 +182,46 @@ impl PluginHost {
         let plugin = self.runnable(row).await?;
         let outcome = plugin.next_occurrences(&query).await;
         self.account(db, org_id, row, outcome).await
+    }
+
+    /// Formats `event` for a webhook subscription with `plugin_id`, or (none) the `webhook`
+    /// plugin bound for the organization, else `webhook-standard`. The subscription's
+    /// `config` is replaced by the organization's configuration of that plugin. Returns the
+    /// plugin's row (for its manifest's `allowed_hosts`) and its answer: the checked requests
+    /// or the plugin's own explanation. Failures count towards auto-disable like any call.
+    pub async fn format_webhook(
+        &self,
+        db: &Db,
+        plugin_id: Option<&str>,
+        event: &WebhookEvent,
+        mut target: WebhookTarget,
+    ) -> Result<(PluginRow, std::result::Result<Vec<WebhookRequest>, String>)> {
+        let org_id = event.organization_id.as_str();
+        let (row, plugin) = match plugin_id {
+            Some(id) => {
+                let row = crate::store::plugins::get(&mut { db }, id)
+                    .await?
+                    .ok_or_else(|| Error::Plugin {
+                        plugin: id.into(),
+                        reason: "unavailable".into(),
+                        message: "the subscription's plugin is not installed".into(),
+                    })?;
+                let plugin = self.runnable(&row).await?;
+                (row, plugin)
+            }
+            None => self.resolve(db, org_id, PluginKind::Webhook).await?,
+        };
+        if plugin.kind() != PluginKind::Webhook {
+            return Err(Error::Plugin {
+                plugin: row.name.clone(),
+                reason: "unavailable".into(),
+                message: format!("{} is not a webhook plugin", row.name),
+            });
+        }
+        target.config = org_config(db, org_id, &row.id).await?;
+        let outcome = plugin.format_webhook(event, &target).await;
+        let inner = self.account(db, org_id, &row, outcome).await?;
+        Ok((row, inner))
     }
 
     /// The plugin serving `kind` for the organization: the bound one, else the built-in. A
@@ -328,6 +373,7 @@ pub fn builtin_bytes(name: &str) -> Option<&'static [u8]> {
     match name {
         INVOICING_STANDARD => Some(builtin::INVOICING_STANDARD),
         RECURRENCE_STANDARD => Some(builtin::RECURRENCE_STANDARD),
+        WEBHOOK_STANDARD => Some(builtin::WEBHOOK_STANDARD),
         _ => None,
     }
 }

@@ -23,5 +23,6 @@ pub mod task_groups;
 pub mod task_statuses;
 pub mod tasks;
 pub mod time_entries;
+pub mod webhooks;
 
 pub use db::{Db, Exec, Tx};

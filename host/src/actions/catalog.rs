@@ -370,6 +370,31 @@ actions! {
         "Run a plugin on a JSON fixture with the organization's configuration", permission: Some(ManagePlugins),
         scope: |p| Scope::org(&p.org_id), run: plugins::test }
 
+    // Webhooks: subscriptions per organization, their delivery log, redelivery.
+    webhooks::ListWebhooks => "webhooks.list" -> Page<webhooks::Webhook> {
+        "List the organization's webhook subscriptions", permission: Some(ManageWebhooks),
+        scope: |p| Scope::org(&p.org_id), run: webhooks::list }
+    webhooks::GetWebhook => "webhooks.get" -> webhooks::Webhook {
+        "Get a webhook subscription (the secret is not shown)", permission: Some(ManageWebhooks),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: webhooks::get }
+    webhooks::CreateWebhook => "webhooks.create" -> webhooks::Webhook {
+        "Subscribe a URL to events (url, secret?, events?, plugin_id?, enabled?); shows the secret once",
+        permission: Some(ManageWebhooks), scope: |p| Scope::org(&p.org_id), run: webhooks::create }
+    webhooks::UpdateWebhook => "webhooks.update" -> webhooks::Webhook {
+        "Change a webhook subscription's URL, secret, events, plugin or enabled state",
+        permission: Some(ManageWebhooks), scope: |p| Scope::entity(&p.id, &p.org_id), run: webhooks::update }
+    webhooks::DeleteWebhook => "webhooks.delete" -> () {
+        "Delete a webhook subscription and its delivery log", permission: Some(ManageWebhooks),
+        scope: |p| Scope::entity(&p.id, &p.org_id), run: webhooks::delete }
+    webhooks::ListDeliveries => "webhooks.deliveries" -> Page<webhooks::Delivery> {
+        "A webhook's deliveries, newest first, with request, attempts, statuses and timing",
+        permission: Some(ManageWebhooks), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: webhooks::deliveries }
+    webhooks::Redeliver => "webhooks.redeliver" -> webhooks::Delivery {
+        "Send a delivery again now (same delivery id; logged as a manual attempt)",
+        permission: Some(ManageWebhooks), scope: |p| Scope::entity(&p.id, &p.org_id),
+        run: webhooks::redeliver }
+
     audit::ListAudit => "audit.list" -> Page<audit::AuditEntry> {
         "The organization's audit log (admins)", permission: Some(ManageOrg), scope: |p| Scope::org(&p.org_id),
         run: audit::list }

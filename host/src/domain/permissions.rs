@@ -32,11 +32,13 @@ pub enum Permission {
     ViewReports,
     /// Configure and bind plugins.
     ManagePlugins,
+    /// Manage webhook subscriptions and read their delivery log (which holds event data).
+    ManageWebhooks,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ManageOrg,
         Permission::ManageMembers,
         Permission::ManageProjects,
@@ -46,6 +48,7 @@ impl Permission {
         Permission::ManageInvoices,
         Permission::ViewReports,
         Permission::ManagePlugins,
+        Permission::ManageWebhooks,
     ];
 
     /// The snake_case name used on the wire.
@@ -60,6 +63,7 @@ impl Permission {
             Permission::ManageInvoices => "manage_invoices",
             Permission::ViewReports => "view_reports",
             Permission::ManagePlugins => "manage_plugins",
+            Permission::ManageWebhooks => "manage_webhooks",
         }
     }
 

@@ -381,6 +381,15 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
     })
 }
 
+impl Manifest {
+    /// The `allowed_hosts` of a manifest stored as JSON (empty when unreadable).
+    pub fn allowed_hosts_of(stored: &str) -> Vec<String> {
+        serde_json::from_str::<Manifest>(stored)
+            .map(|m| m.allowed_hosts)
+            .unwrap_or_default()
+    }
+}
+
 /// `hooks.example.com`, `*.example.com` or an IP literal: lowercase DNS labels, no scheme,
 /// port or path.
 fn is_host_pattern(host: &str) -> bool {

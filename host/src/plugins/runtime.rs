@@ -41,6 +41,7 @@ use super::contract::{
     WebhookTarget,
 };
 pub use call::{CallReport, LogRecord};
+pub use contract_check::{MAX_WEBHOOK_BODY_BYTES, MAX_WEBHOOK_REQUESTS, webhook_header_allowed};
 pub use failure::{FailureReason, PluginFailure};
 
 /// The kinds of plugin, one WIT world each.
@@ -242,7 +243,7 @@ impl LoadedPlugin {
     }
 
     /// Runs `webhooks.format`: the requests to send for `event` (checked: at most
-    /// [`contract_check::MAX_WEBHOOK_REQUESTS`], bodies within the size cap, no hop-by-hop or
+    /// [`MAX_WEBHOOK_REQUESTS`], bodies within the size cap, no hop-by-hop or
     /// host-owned headers), or the plugin's explanation.
     pub async fn format_webhook(
         &self,

@@ -64,6 +64,7 @@ pub async fn membership_of_entity(
         Some("rt") => member_of!("member_rates"),
         Some("inv") => member_of!("invoices"),
         Some("rec") => member_of!("task_recurrences"),
+        Some("whk") => member_of!("webhook_subscriptions"),
         _ => return Ok(None),
     };
     ex.fetch_optional(q!(sql, id, user_id)).await

@@ -13,7 +13,7 @@ use crate::domain::search;
 use crate::domain::{
     audit, budgets, chat, checklist, clients, comments, dashboard, dependencies, invoices, labels,
     members, milestones, notifications, organizations, plugins, projects, rates, recurrences,
-    sidebar, task_groups, task_statuses, tasks, time_entries,
+    sidebar, task_groups, task_statuses, tasks, time_entries, webhooks,
 };
 
 /// One route of the REST API.
@@ -279,6 +279,14 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .post::<plugins::TestPlugin>("/plugins/{id}/test")
     .get::<plugins::ListBindings>("/plugin-bindings")
     .put::<plugins::BindPlugin>("/plugin-bindings/{kind}")
-    .delete::<plugins::UnbindPlugin>("/plugin-bindings/{kind}");
+    .delete::<plugins::UnbindPlugin>("/plugin-bindings/{kind}")
+    // Webhooks.
+    .get::<webhooks::ListWebhooks>("/webhooks")
+    .create::<webhooks::CreateWebhook>("/webhooks")
+    .get::<webhooks::GetWebhook>("/webhooks/{id}")
+    .patch::<webhooks::UpdateWebhook>("/webhooks/{id}")
+    .delete::<webhooks::DeleteWebhook>("/webhooks/{id}")
+    .get::<webhooks::ListDeliveries>("/webhooks/{id}/deliveries")
+    .post::<webhooks::Redeliver>("/webhooks/{id}/deliveries/{delivery_id}/redeliver");
     (r.router, r.table)
 }
