@@ -228,7 +228,11 @@ impl Server {
 
         let stdout = File::create(self.stdout_path()).expect("create the server's stdout file");
         let stderr = File::create(self.stderr_path()).expect("create the server's stderr file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_stint"));
+        // `STINT_E2E_BIN` overrides the binary (worktrees sharing one target directory overwrite
+        // each other's `target/debug/stint`).
+        let bin =
+            std::env::var_os("STINT_E2E_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_stint").into());
+        let mut command = Command::new(bin);
         command
             .arg("serve")
             .current_dir(&self.data_dir)

@@ -25,4 +25,5 @@ mod recurrences;
 mod search;
 mod tasks;
 mod time;
+mod webhooks;
 mod ws;
