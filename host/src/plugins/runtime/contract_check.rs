@@ -136,6 +136,77 @@ pub(super) fn occurrences(raw: &[i64], q: &OccurrenceQuery) -> Result<Vec<DateTi
     Ok(out)
 }
 
+/// Requests one `webhooks.format` call may return.
+pub const MAX_WEBHOOK_REQUESTS: usize = 16;
+/// Largest body of one webhook request, in bytes.
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 1 << 20;
+/// Headers one webhook request may set.
+const MAX_WEBHOOK_HEADERS: usize = 32;
+
+/// Whether a plugin may set the header `name` (lowercase): not hop-by-hop, not one the host
+/// computes (length, host), not one of the host's own `stint-*` headers.
+pub fn webhook_header_allowed(name: &str) -> bool {
+    !matches!(
+        name,
+        "host"
+            | "content-length"
+            | "transfer-encoding"
+            | "connection"
+            | "keep-alive"
+            | "upgrade"
+            | "te"
+            | "trailer"
+            | "expect"
+            | "cookie"
+    ) && !name.starts_with("proxy-")
+        && !name.starts_with("stint-")
+}
+
+/// Checks what a webhook plugin returned: a bounded number of requests, bodies within the cap,
+/// valid header names and values the host lets plugins set.
+pub(super) fn webhook_requests(
+    requests: &[crate::plugins::contract::WebhookRequest],
+) -> Result<(), String> {
+    if requests.len() > MAX_WEBHOOK_REQUESTS {
+        return Err(format!(
+            "{} requests for one event (at most {MAX_WEBHOOK_REQUESTS})",
+            requests.len()
+        ));
+    }
+    for (i, r) in requests.iter().enumerate() {
+        if r.body.len() > MAX_WEBHOOK_BODY_BYTES {
+            return Err(format!(
+                "request {i}: body of {} bytes (at most {MAX_WEBHOOK_BODY_BYTES})",
+                r.body.len()
+            ));
+        }
+        if r.headers.len() > MAX_WEBHOOK_HEADERS {
+            return Err(format!(
+                "request {i}: more than {MAX_WEBHOOK_HEADERS} headers"
+            ));
+        }
+        for (name, value) in &r.headers {
+            let lower = name.to_ascii_lowercase();
+            let token = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token {
+                return Err(format!("request {i}: `{name}` is not a header name"));
+            }
+            if !webhook_header_allowed(&lower) {
+                return Err(format!(
+                    "request {i}: header `{name}` is set by the host and may not be set by a plugin"
+                ));
+            }
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) || value.len() > 8192 {
+                return Err(format!("request {i}: header `{name}` has an invalid value"));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,75 +302,4 @@ mod tests {
         assert!(occurrences(&[t + 1, t + 2, t + 3], &q).is_err());
         assert!(occurrences(&[i64::MAX], &q).is_err());
     }
-}
-
-/// Requests one `webhooks.format` call may return.
-pub const MAX_WEBHOOK_REQUESTS: usize = 16;
-/// Largest body of one webhook request, in bytes.
-pub const MAX_WEBHOOK_BODY_BYTES: usize = 1 << 20;
-/// Headers one webhook request may set.
-const MAX_WEBHOOK_HEADERS: usize = 32;
-
-/// Whether a plugin may set the header `name` (lowercase): not hop-by-hop, not one the host
-/// computes (length, host), not one of the host's own `stint-*` headers.
-pub fn webhook_header_allowed(name: &str) -> bool {
-    !matches!(
-        name,
-        "host"
-            | "content-length"
-            | "transfer-encoding"
-            | "connection"
-            | "keep-alive"
-            | "upgrade"
-            | "te"
-            | "trailer"
-            | "expect"
-            | "cookie"
-    ) && !name.starts_with("proxy-")
-        && !name.starts_with("stint-")
-}
-
-/// Checks what a webhook plugin returned: a bounded number of requests, bodies within the cap,
-/// valid header names and values the host lets plugins set.
-pub(super) fn webhook_requests(
-    requests: &[crate::plugins::contract::WebhookRequest],
-) -> Result<(), String> {
-    if requests.len() > MAX_WEBHOOK_REQUESTS {
-        return Err(format!(
-            "{} requests for one event (at most {MAX_WEBHOOK_REQUESTS})",
-            requests.len()
-        ));
-    }
-    for (i, r) in requests.iter().enumerate() {
-        if r.body.len() > MAX_WEBHOOK_BODY_BYTES {
-            return Err(format!(
-                "request {i}: body of {} bytes (at most {MAX_WEBHOOK_BODY_BYTES})",
-                r.body.len()
-            ));
-        }
-        if r.headers.len() > MAX_WEBHOOK_HEADERS {
-            return Err(format!(
-                "request {i}: more than {MAX_WEBHOOK_HEADERS} headers"
-            ));
-        }
-        for (name, value) in &r.headers {
-            let lower = name.to_ascii_lowercase();
-            let token = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !token {
-                return Err(format!("request {i}: `{name}` is not a header name"));
-            }
-            if !webhook_header_allowed(&lower) {
-                return Err(format!(
-                    "request {i}: header `{name}` is set by the host and may not be set by a plugin"
-                ));
-            }
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) || value.len() > 8192 {
-                return Err(format!("request {i}: header `{name}` has an invalid value"));
-            }
-        }
-    }
-    Ok(())
 }
