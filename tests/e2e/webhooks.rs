@@ -378,3 +378,41 @@ fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
     body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     body
 }
+
+/// Benchmark (docs/benchmarks.md, "Webhooks (issue 5)"): 20 subscriptions × 100 tasks made in
+/// one bulk call = 2,000 deliveries to one local receiver; prints deliveries per second from
+/// the bulk call's answer to the receiver's 2,000th request (fan-out with one plugin call per
+/// delivery, queueing, claiming, signing, sending and recording). Run with
+/// `cargo test -p stint-host --test e2e webhook_dispatch_rate -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "benchmark"]
+async fn webhook_dispatch_rate() {
+    let mut env = ALLOW_LOCAL.to_vec();
+    env.push(("STINT_RATE_LIMIT_PER_MINUTE", "100000"));
+    let server = Server::start_with(Backend::Sqlite, &env).await;
+    let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+    let rx = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
+    const SUBSCRIPTIONS: usize = 20;
+    const TASKS: usize = 100;
+    for _ in 0..SUBSCRIPTIONS {
+        alice
+            .post("/webhooks", Some(json!({ "url": rx.url(), "events": ["task.created"] })))
+            .await
+            .assert_status(201);
+    }
+    let p = alice.post("/projects", Some(json!({ "name": "Bench" }))).await;
+    let pid = id(p.data());
+    let tasks: Vec<Value> = (0..TASKS)
+        .map(|i| json!({ "title": format!("task {i}"), "project_id": pid }))
+        .collect();
+    alice.post("/tasks/bulk", Some(json!({ "tasks": tasks }))).await.assert_status(201);
+    let started = Instant::now();
+    let total = SUBSCRIPTIONS * TASKS;
+    wait_for("every delivery", async || (rx.received().len() >= total).then_some(())).await;
+    let elapsed = started.elapsed();
+    println!(
+        "webhook dispatch: {total} deliveries in {:.2} s = {:.0} deliveries/s",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+}
