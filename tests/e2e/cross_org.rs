@@ -66,6 +66,8 @@ struct Fixtures {
     entry_id: String,
     /// The recurrence of `task2_id` (daily).
     recurrence_id: String,
+    /// A's webhook subscription.
+    webhook_id: String,
     /// Bob's organization-wide rate.
     rate_id: String,
     /// A draft invoice of `client_id`.
@@ -148,6 +150,9 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("rates", "id") => &fx.rate_id,
         ("invoices", "id") => &fx.invoice_id,
         ("task-recurrences", "recurrence_id") => &fx.recurrence_id,
+        ("webhooks", "id") => &fx.webhook_id,
+        // The subscription is checked first; no delivery needs to exist.
+        ("deliveries", "delivery_id") => "whd_none",
         _ => panic!(
             "no fixture for the path parameter {{{param}}} after /{segment}/: create such a \
              resource in organization A in cross_org::setup and map it in cross_org::fixture_id"
@@ -257,6 +262,10 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         }),
         ("PATCH", "/time-entries/{entry_id}") => json!({ "description": "Taken over" }),
         ("GET", "/plugins" | "/plugin-bindings") => json!({}),
+        ("GET", "/webhooks") => json!({}),
+        ("POST", "/webhooks") => json!({ "url": "https://hooks.example.invalid/m" }),
+        ("PATCH", "/webhooks/{id}") => json!({ "enabled": false }),
+        ("POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver") => json!({}),
         ("PATCH", "/plugins/{id}") => json!({ "limits": { "deadline_ms": 500 } }),
         ("POST", "/plugins/{id}/enable" | "/plugins/{id}/disable") => json!({}),
         ("PUT", "/plugins/{id}/config") => json!({ "config": {} }),
@@ -541,6 +550,14 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
             )
             .await,
     );
+    let webhook_id = created_id(
+        &alice
+            .post(
+                "/webhooks",
+                Some(json!({ "url": "https://hooks.example.invalid/a" })),
+            )
+            .await,
+    );
     let recurrence_id = created_id(
         &alice
             .post(
@@ -587,6 +604,7 @@ async fn setup(server: &Server) -> (Client, Client, Fixtures) {
         rate_id,
         invoice_id,
         recurrence_id,
+        webhook_id,
     };
     (alice, mallory, fx)
 }

@@ -86,7 +86,7 @@ both! {
         let list = alice.get("/plugins", None).await;
         list.assert_status(200);
         let names: Vec<&str> = list.data().as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["invoicing-standard", "recurrence-standard"], "{}", list.body);
+        assert_eq!(names, ["invoicing-standard", "recurrence-standard", "webhook-standard"], "{}", list.body);
         assert!(list.data()[0]["builtin"].as_bool().unwrap());
         let bindings = alice.get("/plugin-bindings", None).await;
         bindings.assert_status(200);

@@ -390,25 +390,38 @@ async fn webhook_dispatch_rate() {
     let mut env = ALLOW_LOCAL.to_vec();
     env.push(("STINT_RATE_LIMIT_PER_MINUTE", "100000"));
     let server = Server::start_with(Backend::Sqlite, &env).await;
-    let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+    let (alice, _) = server
+        .register_with_org("alice@example.com", "Alice", "Acme")
+        .await;
     let rx = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
     const SUBSCRIPTIONS: usize = 20;
     const TASKS: usize = 100;
     for _ in 0..SUBSCRIPTIONS {
         alice
-            .post("/webhooks", Some(json!({ "url": rx.url(), "events": ["task.created"] })))
+            .post(
+                "/webhooks",
+                Some(json!({ "url": rx.url(), "events": ["task.created"] })),
+            )
             .await
             .assert_status(201);
     }
-    let p = alice.post("/projects", Some(json!({ "name": "Bench" }))).await;
+    let p = alice
+        .post("/projects", Some(json!({ "name": "Bench" })))
+        .await;
     let pid = id(p.data());
     let tasks: Vec<Value> = (0..TASKS)
         .map(|i| json!({ "title": format!("task {i}"), "project_id": pid }))
         .collect();
-    alice.post("/tasks/bulk", Some(json!({ "tasks": tasks }))).await.assert_status(201);
+    alice
+        .post("/tasks/bulk", Some(json!({ "tasks": tasks })))
+        .await
+        .assert_status(201);
     let started = Instant::now();
     let total = SUBSCRIPTIONS * TASKS;
-    wait_for("every delivery", async || (rx.received().len() >= total).then_some(())).await;
+    wait_for("every delivery", async || {
+        (rx.received().len() >= total).then_some(())
+    })
+    .await;
     let elapsed = started.elapsed();
     println!(
         "webhook dispatch: {total} deliveries in {:.2} s = {:.0} deliveries/s",
