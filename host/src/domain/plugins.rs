@@ -679,7 +679,8 @@ pub async fn check_upload(
             manifest.name
         )));
     }
-    host.runtime()
+    let loaded = host
+        .runtime()
         .load(
             &manifest.name,
             manifest.kind,
@@ -696,6 +697,17 @@ pub async fn check_upload(
                 ),
             )
         })?;
+    let declared = manifest.world_version();
+    if declared.as_ref().map(|v| v.minor) != Some(loaded.contract().minor) {
+        return Err(Error::invalid_field(
+            "manifest.world",
+            format!(
+                "plugin.yaml says `{}` but the component was built against stint:plugins@0.{}",
+                manifest.world,
+                loaded.contract().minor
+            ),
+        ));
+    }
     Ok(Upload {
         manifest,
         component,
@@ -840,7 +852,9 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             plugins::builtin::RECURRENCE_STANDARD,
         ),
     ] {
-        let version = semver::Version::new(0, 1, 0);
+        // Built-ins are versioned with the server that embeds them.
+        let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
+            .expect("the crate version is semantic");
         let manifest = Manifest {
             name: name.into(),
             version: version.clone(),

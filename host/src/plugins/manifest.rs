@@ -72,6 +72,14 @@ pub struct Manifest {
     pub config_schema: Option<Value>,
 }
 
+impl Manifest {
+    /// The contract version of [`Manifest::world`] (`…@0.2.0` → 0.2.0); checked at parse.
+    pub fn world_version(&self) -> Option<semver::Version> {
+        let (_, version) = self.world.split_once('@')?;
+        semver::Version::parse(version).ok()
+    }
+}
+
 /// Limits as written in the manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestLimits {
@@ -388,9 +396,7 @@ fn check_world(world: &str, kind: PluginKind) -> Result<(), ManifestError> {
 /// minor is its own contract, so `v` must be `0.m.x` with `m` between the minor that introduced
 /// the kind and [`WIT_VERSION`]'s, and no pre-release.
 pub fn supports(kind: PluginKind, v: &semver::Version) -> bool {
-    v.major == 0
-        && v.pre.is_empty()
-        && (kind.since().minor..=WIT_VERSION.minor).contains(&v.minor)
+    v.major == 0 && v.pre.is_empty() && (kind.since().minor..=WIT_VERSION.minor).contains(&v.minor)
 }
 
 fn check_schema(schema: &Value) -> Result<(), ManifestError> {

@@ -170,12 +170,13 @@ impl Runtime {
         }
         check::header(wasm)?;
         let component = cache::compile(&self.inner.engine, &self.inner.cfg.cache_dir, wasm).await?;
-        check::component(&self.inner.engine, kind, &component)?;
-        let pre = bindings::Pre::new(&self.inner.linker, kind, &component)?;
+        let minor = check::component(&self.inner.engine, kind, &component)?;
+        let pre = bindings::Pre::new(&self.inner.linker, kind, minor, &component)?;
         Ok(LoadedPlugin {
             inner: Arc::new(call::Plugin {
                 name: name.into(),
                 kind,
+                contract: semver::Version::new(0, minor, 0),
                 limits,
                 pre,
                 shared: self.inner.clone(),
@@ -199,6 +200,12 @@ impl LoadedPlugin {
     /// Its kind.
     pub fn kind(&self) -> PluginKind {
         self.inner.kind
+    }
+
+    /// The contract version it was built against (`0.<minor>.0`; patch versions are not told
+    /// apart: they change only comments).
+    pub fn contract(&self) -> &semver::Version {
+        &self.inner.contract
     }
 
     /// Its limits.

@@ -1,14 +1,14 @@
 //! `stint-plugin`: write Stint plugins in plain Rust.
 //!
 //! Stint plugins are WebAssembly components built for `wasm32-wasip2` against the WIT package
-//! `stint:plugins@0.1.0` (the repository's `wit/` folder). This crate hides the generated
+//! `stint:plugins@0.2.0` (the repository's `wit/` folder). This crate hides the generated
 //! bindings: an author implements one trait per plugin kind with the plain types below and
 //! exports it with one macro.
 //!
 //! | kind | feature | trait | export macro | WIT world |
 //! |---|---|---|---|---|
-//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.1.0` |
-//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.1.0` |
+//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.2.0` |
+//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.2.0` |
 //!
 //! Enable exactly the feature of the kind your crate exports: each feature embeds its world's
 //! type information into the component, and a component exports one world.

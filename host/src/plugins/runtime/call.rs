@@ -48,6 +48,7 @@ pub struct CallReport {
 pub(crate) struct Plugin {
     pub(super) name: Arc<str>,
     pub(super) kind: PluginKind,
+    pub(super) contract: semver::Version,
     pub(super) limits: Limits,
     pub(super) pre: Pre,
     pub(super) shared: Arc<Shared>,

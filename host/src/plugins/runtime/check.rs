@@ -40,7 +40,7 @@ pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// The interface a kind must export (any 0.1.x version).
+/// The interface a kind must export, at a version `manifest::supports` accepts.
 fn required_export(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::InvoicingRule => "stint:plugins/invoicing",
@@ -48,25 +48,31 @@ fn required_export(kind: PluginKind) -> &'static str {
     }
 }
 
-/// Checks exports and imports against what `kind` allows.
+/// Checks exports and imports against what `kind` allows; returns the contract's minor version
+/// the component was built against (`stint:plugins@0.<minor>.x`).
 pub(super) fn component(
     engine: &Engine,
     kind: PluginKind,
     component: &Component,
-) -> Result<(), LoadError> {
+) -> Result<u64, LoadError> {
     let ty = component.component_type();
     let wanted = required_export(kind);
-    let exported = ty.exports(engine).any(|(name, _)| {
+    let exported = ty.exports(engine).find_map(|(name, _)| {
         let (iface, version) = split_version(name);
-        iface == wanted && version.is_some_and(|v| v == "0.1" || v.starts_with("0.1."))
+        let version = semver::Version::parse(version?).ok()?;
+        (iface == wanted && crate::plugins::manifest::supports(kind, &version))
+            .then_some(version.minor)
     });
-    if !exported {
+    let Some(minor) = exported else {
+        let since = kind.since();
+        let current = crate::plugins::manifest::WIT_VERSION;
         let found: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
         return Err(LoadError::new(
             LoadErrorKind::WrongWorld,
             format!(
-                "the component does not export `{wanted}@0.1.x`, so it is not a `{kind}` plugin \
-                 (it exports: {})",
+                "the component does not export `{wanted}` at a version from {since} to {}.x, so \
+                 it is not a `{kind}` plugin this server runs (it exports: {})",
+                format_args!("{}.{}", current.major, current.minor),
                 if found.is_empty() {
                     "nothing".to_string()
                 } else {
@@ -74,7 +80,7 @@ pub(super) fn component(
                 }
             ),
         ));
-    }
+    };
     let refused: Vec<&str> = ty
         .imports(engine)
         .map(|(name, _)| name)
@@ -95,7 +101,7 @@ pub(super) fn component(
             ),
         ));
     }
-    Ok(())
+    Ok(minor)
 }
 
 /// `"wasi:io/poll@0.2.6"` → (`"wasi:io/poll"`, `Some("0.2.6")`).
