@@ -48,6 +48,7 @@
 extern crate self as stint_plugin;
 
 pub mod log;
+pub mod money;
 mod types;
 
 #[cfg(feature = "invoicing")]
