@@ -10,6 +10,10 @@ use crate::plugins::contract::{
     BillableEntry, InvoiceContext, InvoiceResult, LineItem, OccurrenceQuery, TaxLine,
 };
 
+mod report;
+
+pub(super) use report::{describe as describe_reports, run as run_report};
+
 mod invoicing_world {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -40,6 +44,7 @@ pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
 /// Links the host imports every plugin kind gets (`stint:plugins/log`).
 pub(super) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     wit_log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    report::add_to_linker(linker)?;
     Ok(())
 }
 
@@ -94,12 +99,14 @@ pub(super) fn truncate(mut s: String, max: usize) -> String {
 pub(super) enum Pre {
     Invoicing(invoicing_world::InvoicingRulePre<State>),
     Recurrence(recurrence_world::RecurrencePre<State>),
+    Report(report::ReportPre<State>),
 }
 
 /// An instantiated component.
 pub(super) enum Instance {
     Invoicing(invoicing_world::InvoicingRule),
     Recurrence(recurrence_world::Recurrence),
+    Report(report::Report),
 }
 
 impl Pre {
@@ -118,6 +125,9 @@ impl Pre {
             PluginKind::Recurrence => Pre::Recurrence(
                 recurrence_world::RecurrencePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
             ),
+            PluginKind::Report => {
+                Pre::Report(report::ReportPre::new(pre).map_err(|e| wrong_world(kind, &e))?)
+            }
         })
     }
 
@@ -128,6 +138,7 @@ impl Pre {
         Ok(match self {
             Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
             Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
+            Pre::Report(pre) => Instance::Report(pre.instantiate_async(store).await?),
         })
     }
 }

@@ -40,12 +40,18 @@ pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// The interface a kind must export (any 0.1.x version).
+/// The interface a kind must export (at a version [`crate::plugins::manifest::supports`]).
 fn required_export(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::InvoicingRule => "stint:plugins/invoicing",
         PluginKind::Recurrence => "stint:plugins/schedule",
+        PluginKind::Report => "stint:plugins/reports",
     }
+}
+
+/// Whether an interface version (`0.2.0`) is one this host runs `kind` plugins of.
+fn version_supported(kind: PluginKind, version: &str) -> bool {
+    semver::Version::parse(version).is_ok_and(|v| crate::plugins::manifest::supports(kind, &v))
 }
 
 /// Checks exports and imports against what `kind` allows.
@@ -58,15 +64,16 @@ pub(super) fn component(
     let wanted = required_export(kind);
     let exported = ty.exports(engine).any(|(name, _)| {
         let (iface, version) = split_version(name);
-        iface == wanted && version.is_some_and(|v| v == "0.1" || v.starts_with("0.1."))
+        iface == wanted && version.is_some_and(|v| version_supported(kind, v))
     });
     if !exported {
         let found: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
         return Err(LoadError::new(
             LoadErrorKind::WrongWorld,
             format!(
-                "the component does not export `{wanted}@0.1.x`, so it is not a `{kind}` plugin \
-                 (it exports: {})",
+                "the component does not export `{wanted}@0.{}.x` (or a later supported minor), \
+                 so it is not a `{kind}` plugin (it exports: {})",
+                kind.since().minor,
                 if found.is_empty() {
                     "nothing".to_string()
                 } else {
@@ -106,11 +113,15 @@ fn split_version(name: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether a kind may import `name`. Both kinds are pure rules today, so they share one list;
-/// a kind with capabilities (webhook) gets its own arm.
+/// Whether a kind may import `name`. The rule kinds are pure functions; a report plugin may
+/// also read the data the host lends (`stint:plugins/report-data`), which no other kind may.
 fn import_allowed(kind: PluginKind, name: &str) -> bool {
+    let lends_data = split_version(name).0 == "stint:plugins/report-data";
     match kind {
-        PluginKind::InvoicingRule | PluginKind::Recurrence => rule_import_allowed(name),
+        PluginKind::InvoicingRule | PluginKind::Recurrence => {
+            !lends_data && rule_import_allowed(name)
+        }
+        PluginKind::Report => rule_import_allowed(name),
     }
 }
 
@@ -156,7 +167,25 @@ mod tests {
             "plain-name",
         ] {
             assert!(!import_allowed(PluginKind::Recurrence, bad), "{bad}");
+            assert!(!import_allowed(PluginKind::Report, bad), "{bad}");
         }
+        assert!(import_allowed(
+            PluginKind::Report,
+            "stint:plugins/report-data@0.2.0"
+        ));
+        assert!(!import_allowed(
+            PluginKind::InvoicingRule,
+            "stint:plugins/report-data@0.2.0"
+        ));
+    }
+
+    #[test]
+    fn export_versions_follow_the_kind() {
+        assert!(version_supported(PluginKind::InvoicingRule, "0.1.0"));
+        assert!(version_supported(PluginKind::InvoicingRule, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.1.0"));
+        assert!(version_supported(PluginKind::Report, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.3.0"));
     }
 
     #[test]
