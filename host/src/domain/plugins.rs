@@ -543,6 +543,7 @@ pub async fn bindings(cx: &Cx<'_>, _input: ListBindings) -> Result<Vec<PluginBin
     let org_id = cx.org_id()?;
     let mut out = Vec::new();
     for k in [PluginKind::InvoicingRule, PluginKind::Recurrence] {
+        // Report plugins are not bound: every enabled one serves its reports (domain::reports).
         if let Some(b) = effective(&mut cx.db(), org_id, k).await? {
             out.push(b);
         }
@@ -626,6 +627,10 @@ pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
                 .await?
                 .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         }
+        PluginKind::Report => host
+            .test_describe(db, org_id, &row)
+            .await?
+            .map(|infos| serde_json::to_value(infos).unwrap_or(Value::Null)),
         PluginKind::Recurrence => match serde_json::from_value(input.input).map_err(bad)? {
             RecurrenceFixture::Validate(p) => host
                 .test_validate(db, org_id, &row, &p)
@@ -851,6 +856,11 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             PluginKind::Recurrence,
             plugins::builtin::RECURRENCE_STANDARD,
         ),
+        (
+            plugins::REPORTS_STANDARD,
+            PluginKind::Report,
+            plugins::builtin::REPORTS_STANDARD,
+        ),
     ] {
         // Built-ins are versioned with the server that embeds them.
         let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
@@ -869,9 +879,13 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             description: Some(match kind {
                 PluginKind::InvoicingRule => "The standard invoicing rules (built in)".into(),
                 PluginKind::Recurrence => "The standard recurrence patterns (built in)".into(),
+                PluginKind::Report => "The standard reports (built in)".into(),
             }),
             limits: ManifestLimits::default(),
-            capabilities: vec!["log".into()],
+            capabilities: match kind {
+                PluginKind::Report => vec!["log".into(), "report-data".into()],
+                _ => vec!["log".into()],
+            },
             config_schema: None,
         };
         let sha256 = hex::encode(Sha256::digest(bytes));

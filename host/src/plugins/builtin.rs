@@ -11,6 +11,11 @@ pub const INVOICING_STANDARD: &[u8] =
 pub const RECURRENCE_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/recurrence_standard.wasm"));
 
+/// `plugins/reports-standard`: the built-in `report` component
+/// (world `stint:plugins/report@0.2.0`).
+pub const REPORTS_STANDARD: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/reports_standard.wasm"));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,6 +29,7 @@ mod tests {
         for (name, bytes) in [
             ("invoicing-standard", INVOICING_STANDARD),
             ("recurrence-standard", RECURRENCE_STANDARD),
+            ("reports-standard", REPORTS_STANDARD),
         ] {
             assert!(bytes.len() > 8, "{name} is empty");
             assert_eq!(bytes[..8], COMPONENT_PREAMBLE, "{name} is not a component");

@@ -6,6 +6,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod report;
+
 /// What an invoice is for (`invoicing.invoice-context`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceContext {

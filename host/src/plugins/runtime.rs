@@ -26,6 +26,7 @@ mod contract_check;
 mod engine;
 mod failure;
 pub mod fixture;
+mod report;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use super::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
 pub use call::{CallReport, LogRecord};
 pub use failure::{FailureReason, PluginFailure};
+pub use report::{MAX_COLUMNS, MAX_ROWS, ReportCallError};
 
 /// The kinds of plugin, one WIT world each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,6 +50,8 @@ pub enum PluginKind {
     InvoicingRule,
     /// World `recurrence`: evaluates recurrence patterns.
     Recurrence,
+    /// World `report`: reports over data the host lends (since 0.2.0).
+    Report,
 }
 
 impl PluginKind {
@@ -56,6 +60,7 @@ impl PluginKind {
         match self {
             PluginKind::InvoicingRule => "invoicing-rule",
             PluginKind::Recurrence => "recurrence",
+            PluginKind::Report => "report",
         }
     }
 
@@ -64,6 +69,7 @@ impl PluginKind {
     pub fn since(self) -> semver::Version {
         match self {
             PluginKind::InvoicingRule | PluginKind::Recurrence => semver::Version::new(0, 1, 0),
+            PluginKind::Report => semver::Version::new(0, 2, 0),
         }
     }
 
@@ -72,6 +78,7 @@ impl PluginKind {
         match s {
             "invoicing-rule" => Some(PluginKind::InvoicingRule),
             "recurrence" => Some(PluginKind::Recurrence),
+            "report" => Some(PluginKind::Report),
             _ => None,
         }
     }
@@ -221,6 +228,31 @@ impl LoadedPlugin {
         entries: &[BillableEntry],
     ) -> Result<Result<InvoiceResult, String>, PluginFailure> {
         self.inner.compute_invoice(ctx, entries, false).await.0
+    }
+
+    /// Runs `reports.describe`: the reports the plugin offers (checked: unique slugs, unique
+    /// parameter and column names).
+    pub async fn describe_reports(
+        &self,
+    ) -> Result<Vec<crate::plugins::contract::report::ReportInfo>, PluginFailure> {
+        self.inner.describe_reports(false).await.0
+    }
+
+    /// Runs `reports.run` with `data` lent for the call. The table has passed the contract
+    /// checks; the inner `Err` is the plugin's own refusal.
+    pub async fn run_report(
+        &self,
+        data: Arc<dyn crate::plugins::contract::report::ReportData>,
+        name: &str,
+        args: &[crate::plugins::contract::report::Argument],
+    ) -> Result<
+        Result<
+            crate::plugins::contract::report::Table,
+            crate::plugins::contract::report::ReportError,
+        >,
+        ReportCallError,
+    > {
+        self.inner.run_report(false, data, name, args).await.0
     }
 
     /// Runs `schedule.validate`: the canonical form of `pattern`, or the plugin's explanation.

@@ -9,6 +9,7 @@
 //! |---|---|---|---|---|
 //! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.2.0` |
 //! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.2.0` |
+//! | report | `report` | `report::Report` | `export_report!` | `stint:plugins/report@0.2.0` |
 //!
 //! Enable exactly the feature of the kind your crate exports: each feature embeds its world's
 //! type information into the component, and a component exports one world.
@@ -55,6 +56,8 @@ mod types;
 mod invoicing;
 #[cfg(feature = "recurrence")]
 mod recurrence;
+#[cfg(feature = "report")]
+pub mod report;
 
 pub use types::{
     Date, InvoiceContext, InvoiceResult, LineItem, LogLevel, TaxLine, TimeEntry, Timestamp, Weekday,
@@ -74,4 +77,6 @@ pub mod __private {
     pub use crate::invoicing::{InvoicingAdapter, bindings as invoicing_bindings};
     #[cfg(feature = "recurrence")]
     pub use crate::recurrence::{RecurrenceAdapter, bindings as recurrence_bindings};
+    #[cfg(feature = "report")]
+    pub use crate::report::{ReportAdapter, bindings as report_bindings};
 }

@@ -96,8 +96,11 @@ macro_rules! invoicing_conversions {
     };
 }
 
+mod report;
 mod v0_1;
 mod v0_2;
+
+pub(super) use report::{describe as describe_reports, run as run_report};
 
 use v0_2::{log as wit_log, types as wit_types};
 
@@ -108,6 +111,7 @@ pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
 pub(super) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     wit_log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
     v0_1::log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    report::add_to_linker(linker)?;
     Ok(())
 }
 
@@ -170,6 +174,7 @@ pub(super) enum Pre {
     Recurrence(v0_2::recurrence_world::RecurrencePre<State>),
     InvoicingV0_1(v0_1::invoicing_world::InvoicingRulePre<State>),
     RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre<State>),
+    Report(report::ReportPre<State>),
 }
 
 /// An instantiated component.
@@ -178,6 +183,7 @@ pub(super) enum Instance {
     Recurrence(v0_2::recurrence_world::Recurrence),
     InvoicingV0_1(v0_1::invoicing_world::InvoicingRule),
     RecurrenceV0_1(v0_1::recurrence_world::Recurrence),
+    Report(report::Report),
 }
 
 impl Pre {
@@ -195,6 +201,7 @@ impl Pre {
             (PluginKind::InvoicingRule, 1) => Pre::InvoicingV0_1(
                 v0_1::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?,
             ),
+            (PluginKind::Report, 2) => Pre::Report(report::ReportPre::new(pre).map_err(wrong)?),
             (PluginKind::Recurrence, 1) => {
                 Pre::RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
             }
@@ -224,6 +231,7 @@ impl Pre {
             Pre::RecurrenceV0_1(pre) => {
                 Instance::RecurrenceV0_1(pre.instantiate_async(store).await?)
             }
+            Pre::Report(pre) => Instance::Report(pre.instantiate_async(store).await?),
         })
     }
 }

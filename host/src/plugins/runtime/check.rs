@@ -45,6 +45,7 @@ fn required_export(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::InvoicingRule => "stint:plugins/invoicing",
         PluginKind::Recurrence => "stint:plugins/schedule",
+        PluginKind::Report => "stint:plugins/reports",
     }
 }
 
@@ -112,11 +113,15 @@ fn split_version(name: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether a kind may import `name`. Both kinds are pure rules today, so they share one list;
-/// a kind with capabilities (webhook) gets its own arm.
+/// Whether a kind may import `name`. The rule kinds are pure functions; a report plugin may
+/// also read the data the host lends (`stint:plugins/report-data`), which no other kind may.
 fn import_allowed(kind: PluginKind, name: &str) -> bool {
+    let lends_data = split_version(name).0 == "stint:plugins/report-data";
     match kind {
-        PluginKind::InvoicingRule | PluginKind::Recurrence => rule_import_allowed(name),
+        PluginKind::InvoicingRule | PluginKind::Recurrence => {
+            !lends_data && rule_import_allowed(name)
+        }
+        PluginKind::Report => rule_import_allowed(name),
     }
 }
 
@@ -141,6 +146,10 @@ fn rule_import_allowed(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn version_supported(kind: PluginKind, version: &str) -> bool {
+        crate::plugins::manifest::supports(kind, &semver::Version::parse(version).unwrap())
+    }
+
     #[test]
     fn rule_imports() {
         for ok in [
@@ -162,7 +171,25 @@ mod tests {
             "plain-name",
         ] {
             assert!(!import_allowed(PluginKind::Recurrence, bad), "{bad}");
+            assert!(!import_allowed(PluginKind::Report, bad), "{bad}");
         }
+        assert!(import_allowed(
+            PluginKind::Report,
+            "stint:plugins/report-data@0.2.0"
+        ));
+        assert!(!import_allowed(
+            PluginKind::InvoicingRule,
+            "stint:plugins/report-data@0.2.0"
+        ));
+    }
+
+    #[test]
+    fn export_versions_follow_the_kind() {
+        assert!(version_supported(PluginKind::InvoicingRule, "0.1.0"));
+        assert!(version_supported(PluginKind::InvoicingRule, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.1.0"));
+        assert!(version_supported(PluginKind::Report, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.3.0"));
     }
 
     #[test]
