@@ -285,7 +285,7 @@ both! {
         assert_eq!((ub["hours"].clone(), ub["billable_hours"].clone(), ub["capacity_hours"].clone()), (json!(4.5), json!(3.5), json!(176.0)));
         assert_eq!(ub["utilization"], 2.6); // 4.5 / 176 = 2.56 %
         assert_eq!(ub["billable_utilization"], 2.0); // 3.5 / 176 = 1.99 %
-        let u20 = report(&f.alice, "utilization", &format!("from=2026-03-16&to=2026-03-20&target_hours=10")).await;
+        let u20 = report(&f.alice, "utilization", "from=2026-03-16&to=2026-03-20&target_hours=10").await;
         let ua = row(&u20, "user_id", &f.alice_id);
         assert_eq!((ua["capacity_hours"].clone(), ua["hours"].clone(), ua["utilization"].clone()), (json!(10.0), json!(2.5), json!(25.0)));
         let ui = report(&f.alice, "utilization", &format!("{MARCH}&invoice_id={}", f.invoice)).await;

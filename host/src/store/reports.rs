@@ -337,6 +337,15 @@ struct Need {
     detail: bool,
 }
 
+/// What an aggregate sums besides time.
+#[derive(Debug, Clone, Copy)]
+pub struct Sums {
+    /// Revenue and cost (rates resolved per entry); else both are 0.
+    pub money: bool,
+    /// The organization has member rates (else the rate joins are skipped).
+    pub with_rates: bool,
+}
+
 /// Whether the organization has any member rate rows (else rates need no joins).
 pub async fn has_member_rates(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<bool> {
     let row: Option<(String,)> = ex
@@ -355,10 +364,10 @@ pub async fn aggregate_entries(
     f: &EntryFilter,
     group_by: &[Dimension],
     offsets: &Offsets,
-    money: bool,
-    with_rates: bool,
+    sums: Sums,
     limit: i64,
 ) -> sqlx::Result<Vec<GroupRow>> {
+    let Sums { money, with_rates } = sums;
     let mut b = Builder::new(ex.backend());
     let need = Need {
         money,

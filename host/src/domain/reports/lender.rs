@@ -68,8 +68,7 @@ impl Lender {
             &filter,
             &group_by,
             &offsets,
-            money,
-            with_rates,
+            q::Sums { money, with_rates },
             MAX_GROUPS + 1,
         )
         .await
