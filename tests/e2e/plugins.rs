@@ -86,7 +86,7 @@ both! {
         let list = alice.get("/plugins", None).await;
         list.assert_status(200);
         let names: Vec<&str> = list.data().as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["invoicing-standard", "recurrence-standard"], "{}", list.body);
+        assert_eq!(names, ["invoicing-standard", "recurrence-standard", "reports-standard"], "{}", list.body);
         assert!(list.data()[0]["builtin"].as_bool().unwrap());
         let bindings = alice.get("/plugin-bindings", None).await;
         bindings.assert_status(200);
@@ -158,7 +158,7 @@ both! {
                  multipart(&[("manifest", "plugin.yaml", good.as_bytes())]))
             .await;
         r.assert_error(404, "NOT_FOUND");
-        assert_eq!(plugin_count(&alice).await, 2, "nothing was installed");
+        assert_eq!(plugin_count(&alice).await, 3, "nothing was installed");
     }
 
     /// The example plugin through REST: install, config (validated), bind, dry run, upgrade
@@ -225,7 +225,7 @@ both! {
         let bindings = alice.get("/plugin-bindings", None).await;
         assert_eq!(bindings.data()[0]["plugin_name"], "invoicing-standard", "{}", bindings.body);
         alice.delete(&format!("/plugins/{v2}"), None).await.assert_status(204);
-        assert_eq!(plugin_count(&alice).await, 2);
+        assert_eq!(plugin_count(&alice).await, 3);
 
         // Binding is recorded as an update of the organization's effective binding (from the
         // built-in to the plugin), so the audit diff shows both.

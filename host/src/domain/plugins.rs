@@ -881,7 +881,15 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
                 PluginKind::Recurrence => "The standard recurrence patterns (built in)".into(),
                 PluginKind::Report => "The standard reports (built in)".into(),
             }),
-            limits: ManifestLimits::default(),
+            // Reports wait on the database inside the call: a report over a year of a large
+            // organization's time needs more than the rule plugins' second.
+            limits: match kind {
+                PluginKind::Report => ManifestLimits {
+                    deadline_ms: manifest::DEADLINE_MS.end().to_owned(),
+                    ..ManifestLimits::default()
+                },
+                _ => ManifestLimits::default(),
+            },
             capabilities: match kind {
                 PluginKind::Report => vec!["log".into(), "report-data".into()],
                 _ => vec!["log".into()],

@@ -254,55 +254,96 @@ impl Builder {
         wh
     }
 
-    /// `FROM … WHERE …` of entries with `d` (local date), `client_rate` and `worker_rate`
-    /// resolved; `with_rates` false skips the rate joins (the organization has no member rates).
-    fn entries_with_rates(
+    /// The entries matching `f` as a subquery: the columns `need` asks for, the local start
+    /// (`local_start`) when money or periods need it, and with `need.money` the resolved
+    /// `client_rate` and `worker_rate` (`with_rates` false: the organization has no member rates,
+    /// so the cascade reduces to the entry's and the client's rate).
+    fn entries(
         &mut self,
         scope: &Scope<'_>,
         f: &EntryFilter,
         offsets: &Offsets,
+        need: Need,
         with_rates: bool,
-        extra: &str,
     ) -> String {
-        let off = self.offset_expr(offsets);
-        let local = self.local(&off);
-        let d = self.local_date(&local);
+        let with_rates = with_rates && need.money;
+        let local_start = need.money || need.local_start;
+        let client = need.money || need.client || need.detail || f.client_id.is_some();
+        let mut cols = String::from(
+            "e.user_id, e.project_id, e.task_id, e.duration_secs AS duration_secs, e.billable",
+        );
+        if client {
+            cols.push_str(", p.client_id");
+        }
+        if need.detail {
+            cols.push_str(", e.id, e.description, e.started_at, e.stopped_at, e.invoice_id");
+        }
+        if need.money {
+            cols.push_str(", e.hourly_rate, c.hourly_rate AS client_fallback");
+        }
+        if local_start {
+            let off = self.offset_expr(offsets);
+            cols.push_str(&format!(", {} AS local_start", self.local(&off)));
+        }
         let wh = self.entry_where(scope, f);
-        let (rate_cte, rate_joins, client_rate, worker_rate) = if with_rates {
-            let org = self.bind(scope.org_id);
-            (
-                format!(
-                    "WITH r AS (SELECT user_id, project_id, worker_rate, client_rate, effective_from AS f, \
-                     LEAD(effective_from) OVER (PARTITION BY user_id, project_id \
-                     ORDER BY effective_from, created_at, id) AS t \
-                     FROM member_rates WHERE org_id = {org}) "
-                ),
-                "LEFT JOIN r rp ON rp.user_id = x.user_id AND rp.project_id = x.project_id \
-                   AND rp.f <= x.d AND (rp.t IS NULL OR x.d < rp.t) \
-                 LEFT JOIN r ro ON ro.user_id = x.user_id AND ro.project_id IS NULL \
-                   AND ro.f <= x.d AND (ro.t IS NULL OR x.d < ro.t)",
-                "COALESCE(x.hourly_rate, rp.client_rate, ro.client_rate, x.client_fallback, 0)",
-                "COALESCE(rp.worker_rate, ro.worker_rate, 0)",
-            )
-        } else {
-            (
-                String::new(),
-                "",
-                "COALESCE(x.hourly_rate, x.client_fallback, 0)",
-                "0",
-            )
-        };
+        let mut from = String::from("time_entries e");
+        if client {
+            from.push_str(" LEFT JOIN projects p ON p.id = e.project_id");
+        }
+        if need.money {
+            from.push_str(" LEFT JOIN clients c ON c.id = p.client_id");
+        }
+        let inner = format!("SELECT {cols} FROM {from} WHERE {wh}");
+        if !need.money {
+            return inner;
+        }
+        if !with_rates {
+            return format!(
+                "SELECT x.*, COALESCE(x.hourly_rate, x.client_fallback, 0) AS client_rate, \
+                 0 AS worker_rate FROM ({inner}) x"
+            );
+        }
+        let org = self.bind(scope.org_id);
+        let d = self.local_date("x.local_start");
         format!(
-            "{rate_cte}SELECT x.*, {client_rate} AS client_rate, {worker_rate} AS worker_rate FROM (\
-               SELECT e.id, e.user_id, e.project_id, e.task_id, p.client_id, e.description, e.started_at, \
-                 e.stopped_at, COALESCE(e.duration_secs, 0) AS duration_secs, e.billable, e.hourly_rate, \
-                 e.invoice_id, c.hourly_rate AS client_fallback, {d} AS d, {local} AS local_start{extra} \
-               FROM time_entries e \
-               LEFT JOIN projects p ON p.id = e.project_id \
-               LEFT JOIN clients c ON c.id = p.client_id \
-               WHERE {wh}) x {rate_joins}"
+            "SELECT x.*, \
+               COALESCE(x.hourly_rate, rp.client_rate, ro.client_rate, x.client_fallback, 0) AS client_rate, \
+               COALESCE(rp.worker_rate, ro.worker_rate, 0) AS worker_rate \
+             FROM ({inner}) x \
+             LEFT JOIN (SELECT user_id, project_id, worker_rate, client_rate, effective_from AS f, \
+                 LEAD(effective_from) OVER (PARTITION BY user_id, project_id \
+                   ORDER BY effective_from, created_at, id) AS t \
+               FROM member_rates WHERE org_id = {org} AND project_id IS NOT NULL) rp \
+               ON rp.user_id = x.user_id AND rp.project_id = x.project_id \
+               AND rp.f <= {d} AND (rp.t IS NULL OR {d} < rp.t) \
+             LEFT JOIN (SELECT user_id, worker_rate, client_rate, effective_from AS f, \
+                 LEAD(effective_from) OVER (PARTITION BY user_id ORDER BY effective_from, created_at, id) AS t \
+               FROM member_rates WHERE org_id = {org} AND project_id IS NULL) ro \
+               ON ro.user_id = x.user_id AND ro.f <= {d} AND (ro.t IS NULL OR {d} < ro.t)"
         )
     }
+}
+
+/// What an entry query must produce.
+#[derive(Debug, Clone, Copy, Default)]
+struct Need {
+    /// Resolved rates (and the columns they come from).
+    money: bool,
+    /// The local start, for periods.
+    local_start: bool,
+    /// The project's client.
+    client: bool,
+    /// Every column of an entry (listing).
+    detail: bool,
+}
+
+/// What an aggregate sums besides time.
+#[derive(Debug, Clone, Copy)]
+pub struct Sums {
+    /// Revenue and cost (rates resolved per entry); else both are 0.
+    pub money: bool,
+    /// The organization has member rates (else the rate joins are skipped).
+    pub with_rates: bool,
 }
 
 /// Whether the organization has any member rate rows (else rates need no joins).
@@ -323,11 +364,20 @@ pub async fn aggregate_entries(
     f: &EntryFilter,
     group_by: &[Dimension],
     offsets: &Offsets,
-    with_rates: bool,
+    sums: Sums,
     limit: i64,
 ) -> sqlx::Result<Vec<GroupRow>> {
+    let Sums { money, with_rates } = sums;
     let mut b = Builder::new(ex.backend());
-    let inner = b.entries_with_rates(scope, f, offsets, with_rates, "");
+    let need = Need {
+        money,
+        local_start: group_by
+            .iter()
+            .any(|d| matches!(d, Dimension::Day | Dimension::Week | Dimension::Month)),
+        client: group_by.contains(&Dimension::Client),
+        detail: false,
+    };
+    let inner = b.entries(scope, f, offsets, need, with_rates);
     let keys: Vec<String> = group_by
         .iter()
         .map(|dim| match dim {
@@ -349,15 +399,21 @@ pub async fn aggregate_entries(
         key
     };
     let limit = b.bind(limit);
-    // A plain number for the CASE on PostgreSQL's boolean and SQLite's 0/1 alike.
+    let (rev, cost) = if money {
+        (
+            "CASE WHEN y.billable THEN (COALESCE(y.duration_secs, 0) * y.client_rate + 1800) / 3600 ELSE 0 END",
+            "(COALESCE(y.duration_secs, 0) * y.worker_rate + 1800) / 3600",
+        )
+    } else {
+        ("0", "0")
+    };
     let sql = format!(
         "SELECT k AS keys, COUNT(*) AS entries, COALESCE(SUM(secs), 0) AS seconds, \
            COALESCE(SUM(bsecs), 0) AS billable_seconds, COALESCE(SUM(rev), 0) AS revenue, \
            COALESCE(SUM(cost), 0) AS cost \
-         FROM (SELECT {key} AS k, y.duration_secs AS secs, \
-                 CASE WHEN y.billable THEN y.duration_secs ELSE 0 END AS bsecs, \
-                 CASE WHEN y.billable THEN (y.duration_secs * y.client_rate + 1800) / 3600 ELSE 0 END AS rev, \
-                 (y.duration_secs * y.worker_rate + 1800) / 3600 AS cost \
+         FROM (SELECT {key} AS k, COALESCE(y.duration_secs, 0) AS secs, \
+                 CASE WHEN y.billable THEN COALESCE(y.duration_secs, 0) ELSE 0 END AS bsecs, \
+                 {rev} AS rev, {cost} AS cost \
                FROM ({inner}) y) z \
          GROUP BY k ORDER BY k LIMIT {limit}"
     );
@@ -385,7 +441,12 @@ pub async fn list_entries(
     limit: i64,
 ) -> sqlx::Result<Vec<EntryRow>> {
     let mut b = Builder::new(ex.backend());
-    let inner = b.entries_with_rates(scope, f, offsets, with_rates, "");
+    let need = Need {
+        money: true,
+        detail: true,
+        ..Need::default()
+    };
+    let inner = b.entries(scope, f, offsets, need, with_rates);
     let mut wh = String::from("1 = 1");
     if let Some((at, id)) = after {
         let (pa, pi) = (b.bind(at), b.bind(id));
@@ -394,7 +455,8 @@ pub async fn list_entries(
     let limit = b.bind(limit);
     let sql = format!(
         "SELECT y.id, y.user_id, y.project_id, y.task_id, y.client_id, y.description, y.started_at, \
-           y.stopped_at, y.duration_secs, y.billable, y.invoice_id, y.client_rate, y.worker_rate \
+           y.stopped_at, COALESCE(y.duration_secs, 0) AS duration_secs, y.billable, y.invoice_id, \
+           y.client_rate, y.worker_rate \
          FROM ({inner}) y WHERE {wh} ORDER BY y.started_at, y.id LIMIT {limit}"
     );
     ex.fetch_all(Query::new(Sql::Built(sql)).with_args(b.args))

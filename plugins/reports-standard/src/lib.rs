@@ -321,10 +321,16 @@ fn dimension(group: &str) -> Option<Dimension> {
     })
 }
 
-/// Groups by `group` (or nothing for `none`).
+/// Groups by `group` (or nothing for `none`), with money.
 fn grouped(filter: &EntryFilter, group: &str) -> Result<Vec<EntryGroup>, ReportError> {
     let dims: Vec<Dimension> = dimension(group).into_iter().collect();
     data::aggregate_entries(filter, &dims).map_err(failed)
+}
+
+/// Groups by `group` without money: the cheap query for reports of hours.
+fn grouped_time(filter: &EntryFilter, group: &str) -> Result<Vec<EntryGroup>, ReportError> {
+    let dims: Vec<Dimension> = dimension(group).into_iter().collect();
+    data::aggregate_time(filter, &dims).map_err(failed)
 }
 
 fn group_arg(args: &[Argument], default: &'static str) -> String {
@@ -373,7 +379,7 @@ fn sum(groups: &[EntryGroup]) -> EntryGroup {
 fn timesheet(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError> {
     let f = filter(caller, args)?;
     let group = group_arg(args, "user");
-    let groups = grouped(&f, &group)?;
+    let groups = grouped_time(&f, &group)?;
     let names = table::Names::load();
     let mut columns = table::key_columns(&group);
     columns.extend(time_columns());
@@ -448,7 +454,7 @@ fn utilization(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportEr
         argument(args, "to"),
     )?;
     let capacity_hours = target / 5.0 * weekdays as f64;
-    let groups = grouped(&f, "user")?;
+    let groups = grouped_time(&f, "user")?;
     let by_user: HashMap<&str, &EntryGroup> = groups
         .iter()
         .filter_map(|g| g.key.first().map(|k| (k.as_str(), g)))

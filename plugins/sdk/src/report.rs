@@ -55,7 +55,8 @@ pub use bindings::stint::plugins::types::{Date, Money};
 /// natively, outside WebAssembly) traps.
 pub mod data {
     pub use super::bindings::stint::plugins::report_data::{
-        aggregate_entries, aggregate_tasks, caller, clients, list_entries, members, projects,
+        aggregate_entries, aggregate_tasks, aggregate_time, caller, clients, list_entries, members,
+        projects,
     };
 }
 

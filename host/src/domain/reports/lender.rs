@@ -48,6 +48,49 @@ impl Lender {
         Ok(())
     }
 
+    async fn aggregate(
+        &self,
+        filter: EntryFilter,
+        group_by: Vec<Dimension>,
+        money: bool,
+    ) -> DataResult<Vec<EntryGroup>> {
+        self.check(&filter)?;
+        if group_by.len() > MAX_DIMENSIONS {
+            return Err(DataError::invalid(format!(
+                "at most {MAX_DIMENSIONS} dimensions"
+            )));
+        }
+        let offsets = offsets(&self.caller.time_zone, filter.from, filter.to);
+        let with_rates = money && self.with_rates().await?;
+        let rows = q::aggregate_entries(
+            &mut &self.db,
+            &self.scope(),
+            &filter,
+            &group_by,
+            &offsets,
+            q::Sums { money, with_rates },
+            MAX_GROUPS + 1,
+        )
+        .await
+        .map_err(db_error)?;
+        if rows.len() as i64 > MAX_GROUPS {
+            return Err(DataError::invalid(format!(
+                "more than {MAX_GROUPS} groups: narrow the range or group more coarsely"
+            )));
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| EntryGroup {
+                key: split_keys(&r.keys, group_by.len()),
+                entries: count(r.entries),
+                seconds: r.seconds,
+                billable_seconds: r.billable_seconds,
+                revenue: r.revenue,
+                cost: r.cost,
+            })
+            .collect())
+    }
+
     async fn with_rates(&self) -> DataResult<bool> {
         q::has_member_rates(&mut &self.db, &self.caller.organization_id)
             .await
@@ -136,44 +179,15 @@ impl ReportData for Lender {
         filter: EntryFilter,
         group_by: Vec<Dimension>,
     ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>> {
-        async move {
-            self.check(&filter)?;
-            if group_by.len() > MAX_DIMENSIONS {
-                return Err(DataError::invalid(format!(
-                    "at most {MAX_DIMENSIONS} dimensions"
-                )));
-            }
-            let offsets = offsets(&self.caller.time_zone, filter.from, filter.to);
-            let with_rates = self.with_rates().await?;
-            let rows = q::aggregate_entries(
-                &mut &self.db,
-                &self.scope(),
-                &filter,
-                &group_by,
-                &offsets,
-                with_rates,
-                MAX_GROUPS + 1,
-            )
-            .await
-            .map_err(db_error)?;
-            if rows.len() as i64 > MAX_GROUPS {
-                return Err(DataError::invalid(format!(
-                    "more than {MAX_GROUPS} groups: narrow the range or group more coarsely"
-                )));
-            }
-            Ok(rows
-                .into_iter()
-                .map(|r| EntryGroup {
-                    key: split_keys(&r.keys, group_by.len()),
-                    entries: count(r.entries),
-                    seconds: r.seconds,
-                    billable_seconds: r.billable_seconds,
-                    revenue: r.revenue,
-                    cost: r.cost,
-                })
-                .collect())
-        }
-        .boxed()
+        self.aggregate(filter, group_by, true).boxed()
+    }
+
+    fn aggregate_time(
+        &self,
+        filter: EntryFilter,
+        group_by: Vec<Dimension>,
+    ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>> {
+        self.aggregate(filter, group_by, false).boxed()
     }
 
     fn list_entries(

@@ -240,6 +240,12 @@ pub trait ReportData: Send + Sync {
         filter: EntryFilter,
         group_by: Vec<Dimension>,
     ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>>;
+    /// Grouped time sums without money (no rate resolution: the cheap query).
+    fn aggregate_time(
+        &self,
+        filter: EntryFilter,
+        group_by: Vec<Dimension>,
+    ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>>;
     /// A page of matching entries (at most 1000).
     fn list_entries(
         &self,

@@ -62,6 +62,37 @@ impl State {
             Err(e) => Ok(Err(e.message)),
         }
     }
+
+    async fn aggregate(
+        &mut self,
+        filter: data::EntryFilter,
+        group_by: Vec<data::Dimension>,
+        money: bool,
+    ) -> wasmtime::Result<Result<Vec<data::EntryGroup>, String>> {
+        let lender = self.lender()?;
+        let Some(filter) = filter_from_wit(filter) else {
+            return Ok(Err("from and to must be valid timestamps".into()));
+        };
+        let dims = group_by.into_iter().map(dimension_from_wit).collect();
+        let out = if money {
+            lender.aggregate_entries(filter, dims).await
+        } else {
+            lender.aggregate_time(filter, dims).await
+        };
+        Ok(self.lent(out)?.map(|groups| {
+            groups
+                .into_iter()
+                .map(|g| data::EntryGroup {
+                    key: g.key,
+                    entries: g.entries,
+                    seconds: g.seconds,
+                    billable_seconds: g.billable_seconds,
+                    revenue: g.revenue,
+                    cost: g.cost,
+                })
+                .collect()
+        }))
+    }
 }
 
 impl data::Host for State {
@@ -81,25 +112,15 @@ impl data::Host for State {
         filter: data::EntryFilter,
         group_by: Vec<data::Dimension>,
     ) -> wasmtime::Result<Result<Vec<data::EntryGroup>, String>> {
-        let lender = self.lender()?;
-        let Some(filter) = filter_from_wit(filter) else {
-            return Ok(Err("from and to must be valid timestamps".into()));
-        };
-        let dims = group_by.into_iter().map(dimension_from_wit).collect();
-        let out = lender.aggregate_entries(filter, dims).await;
-        Ok(self.lent(out)?.map(|groups| {
-            groups
-                .into_iter()
-                .map(|g| data::EntryGroup {
-                    key: g.key,
-                    entries: g.entries,
-                    seconds: g.seconds,
-                    billable_seconds: g.billable_seconds,
-                    revenue: g.revenue,
-                    cost: g.cost,
-                })
-                .collect()
-        }))
+        self.aggregate(filter, group_by, true).await
+    }
+
+    async fn aggregate_time(
+        &mut self,
+        filter: data::EntryFilter,
+        group_by: Vec<data::Dimension>,
+    ) -> wasmtime::Result<Result<Vec<data::EntryGroup>, String>> {
+        self.aggregate(filter, group_by, false).await
     }
 
     async fn list_entries(
