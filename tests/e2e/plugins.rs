@@ -29,7 +29,8 @@ fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
     body
 }
 
-async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
+/// `POST /plugins` with a manifest and a component, as an operator uploads a plugin.
+pub(crate) async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
     c.raw(
         "POST",
         "/plugins",

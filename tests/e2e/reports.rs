@@ -8,32 +8,7 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, Client, Resp, Server, created_id};
 use crate::rates::{berlin_org, entry};
 
-const BOUNDARY: &str = "stint-e2e-reports-4b2a";
-
-async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
-    let mut body = Vec::new();
-    for (name, file, bytes) in [
-        ("manifest", "plugin.yaml", manifest.as_bytes()),
-        ("component", "plugin.wasm", component),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    c.raw(
-        "POST",
-        "/plugins",
-        &format!("multipart/form-data; boundary={BOUNDARY}"),
-        body,
-    )
-    .await
-}
+use crate::plugins::upload;
 
 /// The fixture's ids.
 struct Fixture {
