@@ -10,17 +10,8 @@
 # jq and sqlite3. Results go to stdout; record them in docs/benchmarks.md.
 set -euo pipefail
 entries="${1:-100000}"
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${STINT_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/stint}"
-[ -x "$bin" ] || (cd "$root" && cargo build --release --bin stint)
-work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-export STINT_LISTEN="127.0.0.1:$port" STINT_DATA_DIR="$work" STINT_RATE_LIMIT_PER_MINUTE=0 STINT_LOG="${STINT_LOG:-warn}"
-"$bin" serve >"$work/log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-api="http://127.0.0.1:$port/api/v1"
-for _ in $(seq 1 50); do curl -sf "$api/health" >/dev/null && break; sleep 0.2; done
+backend=sqlite
+source "$(dirname "$0")/bench-server.sh"
 
 post() { curl -sf -X POST "$api/$1" -H "$auth" -d "$2"; }
 token=$(curl -sf -X POST "$api/auth/register" -d '{"email":"bench@example.com","password":"bench-password","name":"Bench"}' | jq -r .access_token)
@@ -49,7 +40,7 @@ SQL
 echo "time entries: $(sqlite3 "$db" 'SELECT count(*) FROM time_entries')"
 
 invoice=$(post invoices "{\"client_id\":\"$client\",\"issue_date\":\"2026-04-01\",\"due_date\":\"2026-04-30\"}" | jq -r .data.id)
-echo "== generate over $entries entries (SQLite, release)"
+echo "== generate over $entries entries (SQLite, $profile)"
 curl -s -o "$work/out.json" -w 'status %{http_code}, %{time_total} s\n' -X POST "$api/invoices/$invoice/generate" \
   -H "$auth" -d '{"from":"2026-03-01","to":"2026-03-31"}'
 jq -c '.data | {subtotal, tax, total, lines: (.line_items // .lines | length)}' "$work/out.json" 2>/dev/null || true; jq -c .error "$work/out.json" 2>/dev/null || true

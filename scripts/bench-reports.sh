@@ -12,31 +12,7 @@ set -euo pipefail
 backend="${1:-sqlite}"
 pg="${2:-postgres://postgres@127.0.0.1:5432}"
 entries="${ENTRIES:-1000000}"
-profile="${PROFILE:-release}"
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${CARGO_TARGET_DIR:-$root/target}/$profile/stint"
-if [ ! -x "$bin" ]; then
-  if [ "$profile" = release ]; then (cd "$root" && cargo build --release --bin stint); else (cd "$root" && cargo build --bin stint); fi
-fi
-work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-export STINT_LISTEN="127.0.0.1:$port" STINT_DATA_DIR="$work" STINT_RATE_LIMIT_PER_MINUTE=0 STINT_LOG=warn
-export STINT_CONFIG="$work/none.yaml"
-if [ "$backend" = postgres ]; then
-  db="stint_bench_$RANDOM"
-  psql "$pg/test" -qc "CREATE DATABASE $db" >/dev/null
-  export STINT_DATABASE_URL="$pg/$db"
-fi
-"$bin" serve >"$work/log" 2>&1 &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  if [ "$backend" = postgres ]; then psql "$pg/test" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-api="http://127.0.0.1:$port/api/v1"
-for _ in $(seq 1 100); do curl -sf "$api/health" >/dev/null && break; sleep 0.2; done
+source "$(dirname "$0")/bench-server.sh"
 
 post() { curl -sf -X POST "$api$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"; }
 token=$(curl -sf -X POST "$api/auth/register" -H 'Content-Type: application/json' \

@@ -376,28 +376,39 @@ fn sum(groups: &[EntryGroup]) -> EntryGroup {
     )
 }
 
+/// One row per group (its key cells, then `cells` of its sums) under `value_columns`, and a
+/// totals row of the sums of all groups.
+fn grouped_table(
+    group: &str,
+    groups: &[EntryGroup],
+    value_columns: impl IntoIterator<Item = Column>,
+    cells: impl Fn(&EntryGroup) -> Vec<Value>,
+) -> Table {
+    let names = table::Names::load();
+    let mut columns = table::key_columns(group);
+    columns.extend(value_columns);
+    let rows = groups
+        .iter()
+        .map(|g| {
+            let mut row = names.key_cells(group, g.key.first());
+            row.extend(cells(g));
+            row
+        })
+        .collect();
+    let mut totals = table::blank_keys(group);
+    totals.extend(cells(&sum(groups)));
+    Table {
+        columns,
+        rows,
+        totals: Some(totals),
+    }
+}
+
 fn timesheet(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError> {
     let f = filter(caller, args)?;
     let group = group_arg(args, "user");
     let groups = grouped_time(&f, &group)?;
-    let names = table::Names::load();
-    let mut columns = table::key_columns(&group);
-    columns.extend(time_columns());
-    let rows = groups
-        .iter()
-        .map(|g| {
-            let mut row = names.key_cells(&group, g.key.first());
-            row.extend(time_cells(g));
-            row
-        })
-        .collect();
-    let mut totals = table::blank_keys(&group);
-    totals.extend(time_cells(&sum(&groups)));
-    Ok(Table {
-        columns,
-        rows,
-        totals: Some(totals),
-    })
+    Ok(grouped_table(&group, &groups, time_columns(), time_cells))
 }
 
 fn revenue(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError> {
@@ -405,35 +416,18 @@ fn revenue(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError>
     f.billable = Some(true);
     let group = group_arg(args, "client");
     let groups = grouped(&f, &group)?;
-    let names = table::Names::load();
-    let cells = |g: &EntryGroup| {
+    let columns = [
+        col("billable_seconds", "Billable time", ColumnType::Seconds),
+        col("billable_hours", "Billable hours", ColumnType::Number),
+        col("revenue", "Revenue", ColumnType::Money),
+    ];
+    Ok(grouped_table(&group, &groups, columns, |g| {
         vec![
             Value::Integer(g.billable_seconds),
             hours(g.billable_seconds),
             money(&caller.currency, g.revenue),
         ]
-    };
-    let mut columns = table::key_columns(&group);
-    columns.extend([
-        col("billable_seconds", "Billable time", ColumnType::Seconds),
-        col("billable_hours", "Billable hours", ColumnType::Number),
-        col("revenue", "Revenue", ColumnType::Money),
-    ]);
-    let rows = groups
-        .iter()
-        .map(|g| {
-            let mut row = names.key_cells(&group, g.key.first());
-            row.extend(cells(g));
-            row
-        })
-        .collect();
-    let mut totals = table::blank_keys(&group);
-    totals.extend(cells(&sum(&groups)));
-    Ok(Table {
-        columns,
-        rows,
-        totals: Some(totals),
-    })
+    }))
 }
 
 fn utilization(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError> {
@@ -524,29 +518,15 @@ fn profitability(caller: &CallerInfo, args: &[Argument]) -> Result<Table, Report
     let f = filter(caller, args)?;
     let group = group_arg(args, "project");
     let groups = grouped(&f, &group)?;
-    let names = table::Names::load();
-    let mut columns = table::key_columns(&group);
-    columns.extend([
+    let mut columns = vec![
         col("hours", "Hours", ColumnType::Number),
         col("billable_hours", "Billable hours", ColumnType::Number),
-    ]);
+    ];
     columns.extend(money_columns());
     columns.push(col("margin", "Margin %", ColumnType::Number));
-    let rows = groups
-        .iter()
-        .map(|g| {
-            let mut row = names.key_cells(&group, g.key.first());
-            row.extend(profit_cells(&caller.currency, g));
-            row
-        })
-        .collect();
-    let mut totals = table::blank_keys(&group);
-    totals.extend(profit_cells(&caller.currency, &sum(&groups)));
-    Ok(Table {
-        columns,
-        rows,
-        totals: Some(totals),
-    })
+    Ok(grouped_table(&group, &groups, columns, |g| {
+        profit_cells(&caller.currency, g)
+    }))
 }
 
 fn summary(caller: &CallerInfo, args: &[Argument]) -> Result<Table, ReportError> {

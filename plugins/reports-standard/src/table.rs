@@ -138,8 +138,7 @@ pub fn money(currency: &str, amount: i64) -> Value {
 
 /// `seconds` at `rate` per hour, rounded half up to the minor unit (the host's rule).
 pub fn amount(seconds: i64, rate: i64) -> i64 {
-    let product = i128::from(seconds) * i128::from(rate);
-    i64::try_from((product + 1800).div_euclid(3600)).unwrap_or(i64::MAX)
+    i64::try_from(stint_plugin::money::amount_for(seconds, rate)).unwrap_or(i64::MAX)
 }
 
 /// What an entry bills: its seconds at its client rate when billable, else nothing.

@@ -253,25 +253,21 @@ impl Instance {
         ctx: &InvoiceContext,
         entries: &[BillableEntry],
     ) -> wasmtime::Result<Result<InvoiceResult, String>> {
+        // The same call through each version's bindings and conversions.
+        macro_rules! compute_with {
+            ($instance:expr, $convert:path) => {{
+                use $convert as convert;
+                let entries: Vec<_> = entries.iter().map(convert::entry_to_wit).collect();
+                let out = $instance
+                    .stint_plugins_invoicing()
+                    .call_compute(store, &convert::context_to_wit(ctx), &entries)
+                    .await?;
+                Ok(out.map(convert::result_from_wit))
+            }};
+        }
         match self {
-            Instance::Invoicing(i) => {
-                use v0_2::convert::{context_to_wit, entry_to_wit, result_from_wit};
-                let entries: Vec<_> = entries.iter().map(entry_to_wit).collect();
-                let out = i
-                    .stint_plugins_invoicing()
-                    .call_compute(store, &context_to_wit(ctx), &entries)
-                    .await?;
-                Ok(out.map(result_from_wit))
-            }
-            Instance::InvoicingV0_1(i) => {
-                use v0_1::convert::{context_to_wit, entry_to_wit, result_from_wit};
-                let entries: Vec<_> = entries.iter().map(entry_to_wit).collect();
-                let out = i
-                    .stint_plugins_invoicing()
-                    .call_compute(store, &context_to_wit(ctx), &entries)
-                    .await?;
-                Ok(out.map(result_from_wit))
-            }
+            Instance::Invoicing(i) => compute_with!(i, v0_2::convert),
+            Instance::InvoicingV0_1(i) => compute_with!(i, v0_1::convert),
             _ => wasmtime::bail!("not an invoicing-rule plugin"),
         }
     }
