@@ -1,5 +1,5 @@
 //! Build script: compiles the built-in plugins (`plugins/invoicing-standard`,
-//! `plugins/recurrence-standard`) for `wasm32-wasip2` and leaves the components in `OUT_DIR`,
+//! `plugins/recurrence-standard`, `plugins/reports-standard`) for `wasm32-wasip2` and leaves the components in `OUT_DIR`,
 //! where `src/plugins/builtin.rs` embeds them with `include_bytes!`.
 //!
 //! It runs a nested `cargo build --release --target wasm32-wasip2` (the way wasmtime's
@@ -20,6 +20,7 @@ use std::process::Command;
 const BUILTINS: &[(&str, &str)] = &[
     ("invoicing-standard", "invoicing_standard"),
     ("recurrence-standard", "recurrence_standard"),
+    ("reports-standard", "reports_standard"),
     ("webhook-standard", "webhook_standard"),
 ];
 

@@ -11,27 +11,7 @@ pg="${2:-postgres://postgres@127.0.0.1:5432}"
 duration="${DURATION:-15s}"
 conns="${CONNECTIONS:-64}"
 threads=$(( conns < 2 ? 1 : 2 ))
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${CARGO_TARGET_DIR:-$root/target}/release/stint"
-[ -x "$bin" ] || (cd "$root" && cargo build --release --bin stint)
-work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-export STINT_LISTEN="127.0.0.1:$port" STINT_DATA_DIR="$work" STINT_RATE_LIMIT_PER_MINUTE=0 STINT_LOG=warn
-if [ "$backend" = postgres ]; then
-  db="stint_bench_$RANDOM"
-  psql "$pg/test" -qc "CREATE DATABASE $db" >/dev/null
-  export STINT_DATABASE_URL="$pg/$db"
-fi
-"$bin" serve >"$work/log" 2>&1 &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  [ "$backend" = postgres ] && psql "$pg/test" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-api="http://127.0.0.1:$port/api/v1"
-for _ in $(seq 1 50); do curl -sf "$api/health" >/dev/null && break; sleep 0.2; done
+source "$(dirname "$0")/bench-server.sh"
 
 token=$(curl -sf -X POST "$api/auth/register" -d '{"email":"bench@example.com","password":"bench-password","name":"Bench"}' | jq -r .access_token)
 auth="Authorization: Bearer $token"

@@ -2,7 +2,9 @@
 //! docs/benchmarks.md, "Plugins"):
 //! - one plugin call on a fresh store + instance from the pool (`schedule.validate("daily")`),
 //! - `invoicing-standard` over 10,000 entries through wasm and natively (the same crate, rlib),
-//! - 100,000 next occurrences through `recurrence-standard`.
+//! - 100,000 next occurrences through `recurrence-standard`,
+//! - one `reports-standard` call (`summary`: fresh instance, `caller` + one grouped query) with a
+//!   lender answering from memory, i.e. the report call's overhead without the database query.
 
 #![allow(missing_docs)]
 
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use stint_host::plugins::builtin::{INVOICING_STANDARD, RECURRENCE_STANDARD};
+use stint_host::plugins::builtin::{INVOICING_STANDARD, RECURRENCE_STANDARD, REPORTS_STANDARD};
 use stint_host::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
 use stint_host::plugins::runtime::{Limits, PluginKind, Runtime, RuntimeConfig};
 
@@ -54,6 +56,76 @@ fn entries(n: usize) -> Vec<BillableEntry> {
         .collect()
 }
 
+/// Report data answered from memory: what a report call costs besides its queries.
+mod fixed {
+    use futures::FutureExt;
+    use futures::future::BoxFuture;
+    use stint_host::plugins::contract::report::*;
+
+    pub struct Fixed;
+
+    fn group() -> EntryGroup {
+        EntryGroup {
+            key: Vec::new(),
+            entries: 1_000_000,
+            seconds: 1_800_000_000,
+            billable_seconds: 1_440_000_000,
+            revenue: 4_000_000_000,
+            cost: 2_000_000_000,
+        }
+    }
+
+    impl ReportData for Fixed {
+        fn caller(&self) -> CallerInfo {
+            CallerInfo {
+                user_id: "usr_1".into(),
+                organization_id: "org_1".into(),
+                time_zone: "Europe/Berlin".into(),
+                currency: "EUR".into(),
+                sees_everyone: true,
+            }
+        }
+        fn aggregate_entries(
+            &self,
+            _: EntryFilter,
+            _: Vec<Dimension>,
+        ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>> {
+            async { Ok(vec![group()]) }.boxed()
+        }
+        fn aggregate_time(
+            &self,
+            _: EntryFilter,
+            _: Vec<Dimension>,
+        ) -> BoxFuture<'_, DataResult<Vec<EntryGroup>>> {
+            async { Ok(vec![group()]) }.boxed()
+        }
+        fn list_entries(
+            &self,
+            _: EntryFilter,
+            _: Option<String>,
+            _: u32,
+        ) -> BoxFuture<'_, DataResult<EntryPage>> {
+            async { Ok(EntryPage::default()) }.boxed()
+        }
+        fn members(&self) -> BoxFuture<'_, DataResult<Vec<ReportMember>>> {
+            async { Ok(Vec::new()) }.boxed()
+        }
+        fn projects(&self) -> BoxFuture<'_, DataResult<Vec<ReportProject>>> {
+            async { Ok(Vec::new()) }.boxed()
+        }
+        fn clients(&self) -> BoxFuture<'_, DataResult<Vec<ReportClient>>> {
+            async { Ok(Vec::new()) }.boxed()
+        }
+        fn aggregate_tasks(
+            &self,
+            _: TaskFilter,
+            _: Vec<TaskDimension>,
+        ) -> BoxFuture<'_, DataResult<Vec<TaskGroup>>> {
+            async { Ok(Vec::new()) }.boxed()
+        }
+    }
+}
+
 fn plugins(c: &mut Criterion) {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -81,6 +153,43 @@ fn plugins(c: &mut Criterion) {
             limits,
         ))
         .unwrap();
+
+    let reports = tokio
+        .block_on(runtime.load(
+            "reports-standard",
+            PluginKind::Report,
+            REPORTS_STANDARD,
+            limits,
+        ))
+        .unwrap();
+    let data: std::sync::Arc<dyn stint_host::plugins::contract::report::ReportData> =
+        std::sync::Arc::new(fixed::Fixed);
+    let args = [
+        stint_host::plugins::contract::report::Argument {
+            name: "from".into(),
+            value: stint_host::plugins::contract::report::ReportValue::Date(
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            ),
+        },
+        stint_host::plugins::contract::report::Argument {
+            name: "to".into(),
+            value: stint_host::plugins::contract::report::ReportValue::Date(
+                NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            ),
+        },
+    ];
+    c.bench_function(
+        "report call, fresh instance (summary, data from memory)",
+        |b| {
+            b.to_async(&tokio).iter(|| async {
+                reports
+                    .run_report(data.clone(), "summary", &args)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            })
+        },
+    );
 
     c.bench_function("plugin call, fresh instance (validate daily)", |b| {
         b.to_async(&tokio).iter(|| async {

@@ -14,6 +14,7 @@
 pub mod builtin;
 pub mod contract;
 pub mod manifest;
+pub mod reports;
 pub mod runtime;
 
 use std::collections::HashMap;
@@ -36,6 +37,8 @@ use runtime::{LoadedPlugin, PluginFailure, PluginKind, Runtime, RuntimeConfig};
 pub const INVOICING_STANDARD: &str = "invoicing-standard";
 /// Name of the built-in `recurrence` plugin.
 pub const RECURRENCE_STANDARD: &str = "recurrence-standard";
+/// Name of the built-in `report` plugin.
+pub const REPORTS_STANDARD: &str = "reports-standard";
 /// Name of the built-in `webhook` plugin.
 pub const WEBHOOK_STANDARD: &str = "webhook-standard";
 /// Default number of consecutive failed calls after which a plugin is disabled.
@@ -50,6 +53,8 @@ struct HostInner {
     components_dir: PathBuf,
     failure_threshold: u32,
     loaded: RwLock<HashMap<String, Cached>>,
+    /// Report plugins' `describe`, by plugin id ([`reports`]).
+    described: RwLock<HashMap<String, reports::Described>>,
 }
 
 struct Cached {
@@ -79,6 +84,7 @@ impl PluginHost {
             components_dir: components_dir(&cfg.data_dir),
             failure_threshold: cfg.failure_threshold.max(1),
             loaded: RwLock::default(),
+            described: RwLock::default(),
         }));
         crate::domain::plugins::register_builtins(db).await?;
         Ok(host)
@@ -373,6 +379,7 @@ pub fn builtin_bytes(name: &str) -> Option<&'static [u8]> {
     match name {
         INVOICING_STANDARD => Some(builtin::INVOICING_STANDARD),
         RECURRENCE_STANDARD => Some(builtin::RECURRENCE_STANDARD),
+        REPORTS_STANDARD => Some(builtin::REPORTS_STANDARD),
         WEBHOOK_STANDARD => Some(builtin::WEBHOOK_STANDARD),
         _ => None,
     }

@@ -16,6 +16,7 @@ pub mod plugins;
 pub mod projects;
 pub mod rates;
 pub mod recurrences;
+pub mod reports;
 pub mod search;
 pub mod sidebar;
 pub mod task_extras;

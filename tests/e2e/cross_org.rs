@@ -81,7 +81,11 @@ const BUILTIN_PLUGIN: &str = "plg_builtin-invoicing-standard";
 /// her own organization, so only the attempt naming A as `org_id` applies (A's configuration
 /// and bindings must stay out of reach).
 fn instance_wide(path: &str) -> bool {
-    path.starts_with("/plugins/") || path.starts_with("/plugin-bindings/")
+    // Reports are addressed by name, served to every organization by the enabled report
+    // plugins: only running one in A must be refused.
+    path.starts_with("/plugins/")
+        || path.starts_with("/plugin-bindings/")
+        || path.starts_with("/reports")
 }
 
 /// One row of `stint routes`.
@@ -150,6 +154,8 @@ fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
         ("rates", "id") => &fx.rate_id,
         ("invoices", "id") => &fx.invoice_id,
         ("task-recurrences", "recurrence_id") => &fx.recurrence_id,
+        ("reports", "name") | ("reports-standard", "name") => "timesheet",
+        ("reports", "plugin") => "reports-standard",
         ("webhooks", "id") => &fx.webhook_id,
         // The subscription is checked first; no delivery needs to exist.
         ("deliveries", "delivery_id") => "whd_none",
@@ -186,6 +192,10 @@ fn substitute(path: &str, fx: &Fixtures) -> (String, bool) {
 /// listed here, and a new one makes this function panic.
 fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
     let value = match (method, path) {
+        // A report by name runs with its arguments.
+        ("GET", p) if p.starts_with("/reports/{") => {
+            json!({ "from": "2026-03-01", "to": "2026-03-31" })
+        }
         ("GET" | "DELETE", p) if p.contains('{') => json!({}),
         ("GET", "/projects" | "/task-statuses" | "/tasks" | "/task-dependencies" | "/labels") => {
             json!({})
@@ -286,6 +296,10 @@ fn payload_for(method: &str, path: &str, fx: &Fixtures) -> Map<String, Value> {
         ("POST", "/invoices/{id}/generate") => json!({ "from": "2026-03-01", "to": "2026-03-31" }),
         ("POST", "/invoices/{id}/send") => json!({ "message": "Pay Mallory" }),
         ("POST", "/invoices/{id}/mark-paid") => json!({ "payment_method": "cash" }),
+        ("GET", "/reports" | "/reports/workload") => json!({}),
+        ("GET", p) if p.starts_with("/reports/") => {
+            json!({ "from": "2026-03-01", "to": "2026-03-31" })
+        }
         ("POST", "/tasks/{task_id}/recurrence") => json!({ "recurrence_pattern": "weekly" }),
         ("PATCH", "/task-recurrences/{recurrence_id}") => {
             json!({ "recurrence_pattern": "monthly" })

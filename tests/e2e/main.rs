@@ -22,6 +22,7 @@ mod plugins;
 mod plugins_build;
 mod rates;
 mod recurrences;
+mod reports;
 mod search;
 mod tasks;
 mod time;

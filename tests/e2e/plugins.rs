@@ -29,7 +29,8 @@ fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
     body
 }
 
-async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
+/// `POST /plugins` with a manifest and a component, as an operator uploads a plugin.
+pub(crate) async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp {
     c.raw(
         "POST",
         "/plugins",
@@ -86,7 +87,7 @@ both! {
         let list = alice.get("/plugins", None).await;
         list.assert_status(200);
         let names: Vec<&str> = list.data().as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["invoicing-standard", "recurrence-standard", "webhook-standard"], "{}", list.body);
+        assert_eq!(names, ["invoicing-standard", "recurrence-standard", "reports-standard", "webhook-standard"], "{}", list.body);
         assert!(list.data()[0]["builtin"].as_bool().unwrap());
         let bindings = alice.get("/plugin-bindings", None).await;
         bindings.assert_status(200);
@@ -107,12 +108,13 @@ both! {
         let r = upload(&alice, &good.replace("capabilities: [log]", "capabilitys: [log]"), fake).await;
         r.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(r.body["error"]["details"]["field"], "manifest.capabilitys", "{}", r.body);
-        let r = upload(&alice, &good.replace("@0.1.0", "@0.2.0"), fake).await;
+        let r = upload(&alice, &good.replace("@0.2.0", "@0.3.0"), fake).await;
         r.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(r.body["error"]["details"]["field"], "manifest.world", "{}", r.body);
         assert!(r.body["error"]["message"].as_str().unwrap().contains("not supported"), "{}", r.body);
         let r = upload(&alice, &good.replace("kind: invoicing-rule", "kind: webhook"), fake).await;
-        assert!(r.body["error"]["message"].as_str().unwrap().contains("not supported yet"), "{}", r.body);
+        assert_eq!(r.body["error"]["details"]["field"], "manifest.world", "{}", r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("does not match kind webhook"), "{}", r.body);
         let r = upload(&alice, &format!("{good}limits:\n  deadline_ms: 999999\n"), fake).await;
         assert_eq!(r.body["error"]["details"]["field"], "manifest.limits.deadline_ms", "{}", r.body);
         let r = alice
@@ -158,7 +160,7 @@ both! {
                  multipart(&[("manifest", "plugin.yaml", good.as_bytes())]))
             .await;
         r.assert_error(404, "NOT_FOUND");
-        assert_eq!(plugin_count(&alice).await, 2, "nothing was installed");
+        assert_eq!(plugin_count(&alice).await, 3, "nothing was installed");
     }
 
     /// The example plugin through REST: install, config (validated), bind, dry run, upgrade
@@ -225,7 +227,7 @@ both! {
         let bindings = alice.get("/plugin-bindings", None).await;
         assert_eq!(bindings.data()[0]["plugin_name"], "invoicing-standard", "{}", bindings.body);
         alice.delete(&format!("/plugins/{v2}"), None).await.assert_status(204);
-        assert_eq!(plugin_count(&alice).await, 2);
+        assert_eq!(plugin_count(&alice).await, 3);
 
         // Binding is recorded as an update of the organization's effective binding (from the
         // built-in to the plugin), so the audit diff shows both.
@@ -312,50 +314,131 @@ both! {
     }
 }
 
-both! {
-    /// The example third-party rule, installed through REST and bound, changes what `generate`
-    /// bills (15-minute rounding up, +50 % at weekends); unbinding restores the standard rule.
-    /// Expected figures are worked out by hand below.
-    async fn binding_the_example_plugin_changes_invoice_totals(backend: Backend) {
-        let component = wasm("examples/weekend-surcharge");
+/// An organization in Berlin with one client (100.00/h, 10 % tax), 70 minutes on Friday
+/// 6 March 2026 and 60 minutes on Saturday 7 March, and a draft invoice for that client.
+struct SurchargeFixture {
+    _server: Server,
+    alice: Client,
+    invoice: String,
+}
+
+impl SurchargeFixture {
+    async fn new(backend: Backend) -> SurchargeFixture {
         let server = Server::start(backend).await;
         let (alice, _bob, _org, _bob_id, _alice_id) = crate::rates::berlin_org(&server).await;
         let globex = crate::harness::created_id(
-            &alice.post("/clients", Some(json!({ "name": "Globex", "hourly_rate": 10000, "tax_rate_bp": 1000 }))).await,
+            &alice
+                .post(
+                    "/clients",
+                    Some(json!({ "name": "Globex", "hourly_rate": 10000, "tax_rate_bp": 1000 })),
+                )
+                .await,
         );
         let web = crate::harness::created_id(
-            &alice.post("/projects", Some(json!({ "name": "Website", "client_id": globex }))).await,
+            &alice
+                .post(
+                    "/projects",
+                    Some(json!({ "name": "Website", "client_id": globex })),
+                )
+                .await,
         );
-        // Friday 6 March, 70 minutes; Saturday 7 March, 60 minutes (Berlin dates).
-        crate::rates::entry(&alice, &web, "2026-03-06T09:00:00Z", "2026-03-06T10:10:00Z", json!({})).await;
-        crate::rates::entry(&alice, &web, "2026-03-07T09:00:00Z", "2026-03-07T10:00:00Z", json!({})).await;
-        let inv = crate::harness::created_id(
+        crate::rates::entry(
+            &alice,
+            &web,
+            "2026-03-06T09:00:00Z",
+            "2026-03-06T10:10:00Z",
+            json!({}),
+        )
+        .await;
+        crate::rates::entry(
+            &alice,
+            &web,
+            "2026-03-07T09:00:00Z",
+            "2026-03-07T10:00:00Z",
+            json!({}),
+        )
+        .await;
+        let invoice = crate::harness::created_id(
             &alice.post("/invoices", Some(json!({ "client_id": globex, "issue_date": "2026-04-01", "due_date": "2026-04-30" }))).await,
         );
-        let (client, path) = (&alice, format!("/invoices/{inv}/generate"));
-        let path = path.as_str();
-        let generate = || async move {
-            let r = client
-                .post(path, Some(json!({ "from": "2026-03-01", "to": "2026-03-31" })))
-                .await;
-            r.assert_status(200);
-            let d = r.data();
-            (d["subtotal"].as_i64().unwrap(), d["tax"].as_i64().unwrap(), d["total"].as_i64().unwrap())
-        };
+        SurchargeFixture {
+            _server: server,
+            alice,
+            invoice,
+        }
+    }
 
-        // Standard rule: one line, 130 min at 100.00/h = 216.666… → 216.67; tax 10 % = 21.667 → 21.67.
-        assert_eq!(generate().await, (21667, 2167, 23834));
+    /// (subtotal, tax, total) of a fresh `generate` over March.
+    async fn generate(&self) -> (i64, i64, i64) {
+        let r = self
+            .alice
+            .post(
+                &format!("/invoices/{}/generate", self.invoice),
+                Some(json!({ "from": "2026-03-01", "to": "2026-03-31" })),
+            )
+            .await;
+        r.assert_status(200);
+        let d = r.data();
+        (
+            d["subtotal"].as_i64().unwrap(),
+            d["tax"].as_i64().unwrap(),
+            d["total"].as_i64().unwrap(),
+        )
+    }
 
-        let r = upload(&alice, &manifest("weekend-surcharge", "1.0.0", ""), &component).await;
+    /// Installs a component through REST and binds it as the invoicing rule.
+    async fn install_and_bind(&self, manifest: &str, component: &[u8]) {
+        let r = upload(&self.alice, manifest, component).await;
         r.assert_status(201);
         let plugin = id(r.data());
-        alice.json("PUT", "/plugin-bindings/invoicing-rule", Some(json!({ "plugin_id": plugin })))
-            .await.assert_status(200);
-        // Friday: 70 → 75 min at 100.00 = 125.00; Saturday: 60 min at 150.00 = 150.00;
-        // subtotal 275.00, tax 27.50.
-        assert_eq!(generate().await, (27500, 2750, 30250));
+        self.alice
+            .json(
+                "PUT",
+                "/plugin-bindings/invoicing-rule",
+                Some(json!({ "plugin_id": plugin })),
+            )
+            .await
+            .assert_status(200);
+    }
+}
 
-        alice.delete("/plugin-bindings/invoicing-rule", None).await.assert_status(204);
-        assert_eq!(generate().await, (21667, 2167, 23834));
+/// Standard rule: one line, 130 min at 100.00/h = 216.666… → 216.67; tax 10 % = 21.667 → 21.67.
+const STANDARD_TOTALS: (i64, i64, i64) = (21667, 2167, 23834);
+/// Weekend surcharge: Friday 70 → 75 min at 100.00 = 125.00; Saturday 60 min at 150.00 =
+/// 150.00; subtotal 275.00, tax 27.50.
+const SURCHARGE_TOTALS: (i64, i64, i64) = (27500, 2750, 30250);
+
+both! {
+    /// The example third-party rule, installed through REST and bound, changes what `generate`
+    /// bills (15-minute rounding up, +50 % at weekends); unbinding restores the standard rule.
+    async fn binding_the_example_plugin_changes_invoice_totals(backend: Backend) {
+        let component = wasm("examples/weekend-surcharge");
+        let f = SurchargeFixture::new(backend).await;
+        assert_eq!(f.generate().await, STANDARD_TOTALS);
+        f.install_and_bind(&manifest("weekend-surcharge", "1.0.0", ""), &component).await;
+        assert_eq!(f.generate().await, SURCHARGE_TOTALS);
+        f.alice.delete("/plugin-bindings/invoicing-rule", None).await.assert_status(204);
+        assert_eq!(f.generate().await, STANDARD_TOTALS);
+    }
+
+    /// A plugin compiled against the previous contract (`stint:plugins@0.1.0`, kept as a binary in
+    /// `tests/fixtures/plugins/`) still installs and computes the same invoice; its manifest must
+    /// say which version it was built against.
+    async fn a_plugin_built_against_wit_0_1_still_installs_and_runs(backend: Backend) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/plugins/weekend-surcharge-wit-0.1.0");
+        let component = std::fs::read(format!("{dir}/weekend_surcharge.wasm")).unwrap();
+        let old_manifest = std::fs::read_to_string(format!("{dir}/plugin.yaml")).unwrap();
+        assert!(old_manifest.contains("invoicing-rule@0.1.0"), "{old_manifest}");
+        let f = SurchargeFixture::new(backend).await;
+
+        let r = upload(&f.alice, &old_manifest.replace("@0.1.0", "@0.2.0"), &component).await;
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.body["error"]["details"]["field"], "manifest.world", "{}", r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("stint:plugins@0.1"), "{}", r.body);
+
+        f.install_and_bind(&old_manifest, &component).await;
+        assert_eq!(f.generate().await, SURCHARGE_TOTALS);
+        let r = f.alice.get("/plugins?name=weekend-surcharge", None).await;
+        assert_eq!(r.body["data"][0]["world"], "stint:plugins/invoicing-rule@0.1.0", "{}", r.body);
     }
 }

@@ -242,7 +242,12 @@ both! {
         let mut ws = Ws::open(&server, &alice).await;
         let actions = registered_actions();
         assert!(actions.len() >= 50, "only {} actions registered", actions.len());
-        for action in &actions {
+        for (i, action) in actions.iter().enumerate() {
+            // A socket takes 60 messages a minute: a fresh one every 50 actions, so every action
+            // is really dispatched rather than refused by the rate limit.
+            if i > 0 && i % 50 == 0 {
+                ws = Ws::open(&server, &alice).await;
+            }
             // An empty payload: each action must answer with the envelope — ok, or an error that
             // is about the payload or the resource, never "unknown action" and never a 500.
             let reply = ws.request(action, json!({})).await;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use stint_plugin::money::div_half_up;
 use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, LineItem, TaxLine, TimeEntry};
 
 /// Quarter hours, in seconds.
@@ -15,11 +16,6 @@ const STEP: i64 = 15 * 60;
 
 /// The plugin.
 pub struct WeekendSurcharge;
-
-/// `round_half_up(n / d)` for non-negative `n` and positive `d`.
-fn div_half_up(n: i128, d: i128) -> i128 {
-    (n + d / 2) / d
-}
 
 impl InvoicingRule for WeekendSurcharge {
     fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {

@@ -370,6 +370,35 @@ actions! {
         "Run a plugin on a JSON fixture with the organization's configuration", permission: Some(ManagePlugins),
         scope: |p| Scope::org(&p.org_id), run: plugins::test }
 
+    // Reports: served by report plugins (built-in reports-standard and installed ones). Any member
+    // may run them; without view_reports the data lent is the caller's own.
+    reports::ListReports => "reports.list" -> Vec<reports::ReportListing> {
+        "List the reports of the enabled report plugins, with their parameters and columns", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::list }
+    reports::RunReport => "reports.run" -> reports::ReportOutput {
+        "Run a report by name (plain, or plugin/report) with its arguments", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::run }
+    reports::Timesheet => "reports.timesheet" -> reports::ReportOutput {
+        "Hours per member, project, client, task or period", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::timesheet }
+    reports::Revenue => "reports.revenue" -> reports::ReportOutput {
+        "Billed value of billable time per client, project, member or period", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::revenue }
+    reports::Utilization => "reports.utilization" -> reports::ReportOutput {
+        "Billable and total hours against capacity per member", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::utilization }
+    reports::Profitability => "reports.profitability" -> reports::ReportOutput {
+        "Client-rate revenue minus worker-rate cost per project or client", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::profitability }
+    reports::Summary => "reports.summary" -> reports::ReportOutput {
+        "Totals of a period: hours, billable hours, revenue, cost", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::summary }
+    reports::Detailed => "reports.detailed" -> reports::ReportOutput {
+        "One row per time entry with its rates and amounts", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::detailed }
+    reports::Workload => "reports.workload" -> reports::ReportOutput {
+        "Open tasks and estimated hours per assignee", permission: None,
+        scope: |p| Scope::org(&p.org_id), run: reports::workload }
     // Webhooks: subscriptions per organization, their delivery log, redelivery.
     webhooks::ListWebhooks => "webhooks.list" -> Page<webhooks::Webhook> {
         "List the organization's webhook subscriptions", permission: Some(ManageWebhooks),

@@ -22,6 +22,7 @@ const COVERED: &[&str] = &[
     "Clients",
     "Time Entries",
     "Invoices",
+    "Reports",
 ];
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/reference-actions.txt");

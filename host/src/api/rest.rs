@@ -5,6 +5,7 @@ mod auth;
 mod extract;
 mod invoke;
 mod plugins;
+mod reports;
 pub mod routes;
 
 use axum::http::{HeaderValue, StatusCode, header};

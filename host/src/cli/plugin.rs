@@ -48,7 +48,8 @@ pub(super) struct TestArgs {
 }
 
 fn parse_kind(s: &str) -> Result<PluginKind, String> {
-    PluginKind::parse(s).ok_or_else(|| format!("unknown kind `{s}` (invoicing-rule, recurrence)"))
+    PluginKind::parse(s)
+        .ok_or_else(|| format!("unknown kind `{s}` (invoicing-rule, recurrence, report)"))
 }
 
 /// Runs a plugin subcommand.

@@ -835,7 +835,8 @@ async fn generate_once(
         return Ok(None);
     }
     // An entry edited between the read and the claim was priced from stale data: start over.
-    let stale = store::invoices::claimed_versions(&mut tx, id, &listed)
+    // (Released first, then claimed: the invoice now holds exactly the listed entries.)
+    let stale = store::invoices::claimed_versions(&mut tx, id)
         .await?
         .into_iter()
         .any(|(e, at)| versions.get(&e) != Some(&at));

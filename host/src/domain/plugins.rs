@@ -550,6 +550,7 @@ pub async fn bindings(cx: &Cx<'_>, _input: ListBindings) -> Result<Vec<PluginBin
     let org_id = cx.org_id()?;
     let mut out = Vec::new();
     for k in [PluginKind::InvoicingRule, PluginKind::Recurrence] {
+        // Report plugins are not bound: every enabled one serves its reports (domain::reports).
         if let Some(b) = effective(&mut cx.db(), org_id, k).await? {
             out.push(b);
         }
@@ -633,6 +634,10 @@ pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
                 .await?
                 .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         }
+        PluginKind::Report => host
+            .test_describe(db, org_id, &row)
+            .await?
+            .map(|infos| serde_json::to_value(infos).unwrap_or(Value::Null)),
         PluginKind::Webhook => {
             let f: WebhookFixture = serde_json::from_value(input.input).map_err(bad)?;
             let mut event = f.event;
@@ -695,7 +700,8 @@ pub async fn check_upload(
             manifest.name
         )));
     }
-    host.runtime()
+    let loaded = host
+        .runtime()
         .load(
             &manifest.name,
             manifest.kind,
@@ -712,6 +718,17 @@ pub async fn check_upload(
                 ),
             )
         })?;
+    let declared = manifest.world_version();
+    if declared.as_ref().map(|v| v.minor) != Some(loaded.contract().minor) {
+        return Err(Error::invalid_field(
+            "manifest.world",
+            format!(
+                "plugin.yaml says `{}` but the component was built against stint:plugins@0.{}",
+                manifest.world,
+                loaded.contract().minor
+            ),
+        ));
+    }
     Ok(Upload {
         manifest,
         component,
@@ -856,12 +873,19 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             plugins::builtin::RECURRENCE_STANDARD,
         ),
         (
+            plugins::REPORTS_STANDARD,
+            PluginKind::Report,
+            plugins::builtin::REPORTS_STANDARD,
+        ),
+        (
             plugins::WEBHOOK_STANDARD,
             PluginKind::Webhook,
             plugins::builtin::WEBHOOK_STANDARD,
         ),
     ] {
-        let version = semver::Version::new(0, 1, 0);
+        // Built-ins are versioned with the server that embeds them.
+        let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
+            .expect("the crate version is semantic");
         let manifest = Manifest {
             name: name.into(),
             version: version.clone(),
@@ -876,10 +900,22 @@ pub async fn register_builtins(db: &crate::store::Db) -> anyhow::Result<()> {
             description: Some(match kind {
                 PluginKind::InvoicingRule => "The standard invoicing rules (built in)".into(),
                 PluginKind::Recurrence => "The standard recurrence patterns (built in)".into(),
+                PluginKind::Report => "The standard reports (built in)".into(),
                 PluginKind::Webhook => "Sends each event as JSON (built in)".into(),
             }),
-            limits: ManifestLimits::default(),
-            capabilities: vec!["log".into()],
+            // Reports wait on the database inside the call: a report over a year of a large
+            // organization's time needs more than the rule plugins' second.
+            limits: match kind {
+                PluginKind::Report => ManifestLimits {
+                    deadline_ms: manifest::DEADLINE_MS.end().to_owned(),
+                    ..ManifestLimits::default()
+                },
+                _ => ManifestLimits::default(),
+            },
+            capabilities: match kind {
+                PluginKind::Report => vec!["log".into(), "report-data".into()],
+                _ => vec!["log".into()],
+            },
             config_schema: None,
             allowed_hosts: Vec::new(),
         };

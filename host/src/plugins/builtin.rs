@@ -11,6 +11,10 @@ pub const INVOICING_STANDARD: &[u8] =
 pub const RECURRENCE_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/recurrence_standard.wasm"));
 
+/// `plugins/reports-standard`: the built-in `report` component
+/// (world `stint:plugins/report@0.2.0`).
+pub const REPORTS_STANDARD: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/reports_standard.wasm"));
 /// `plugins/webhook-standard`: the default `webhook` component
 /// (world `stint:plugins/webhook@0.2.0`).
 pub const WEBHOOK_STANDARD: &[u8] =
@@ -29,6 +33,7 @@ mod tests {
         for (name, bytes) in [
             ("invoicing-standard", INVOICING_STANDARD),
             ("recurrence-standard", RECURRENCE_STANDARD),
+            ("reports-standard", REPORTS_STANDARD),
             ("webhook-standard", WEBHOOK_STANDARD),
         ] {
             assert!(bytes.len() > 8, "{name} is empty");

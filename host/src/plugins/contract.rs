@@ -7,6 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod report;
+
 /// What an invoice is for (`invoicing.invoice-context`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceContext {

@@ -3,14 +3,14 @@
 //! ```yaml
 //! name: weekend-surcharge            # slug: a-z, 0-9 and '-', 2..=64 characters
 //! version: 1.2.0                     # semver
-//! kind: invoicing-rule               # invoicing-rule | recurrence
+//! kind: invoicing-rule               # invoicing-rule | recurrence | report
 //! world: stint:plugins/invoicing-rule@0.2.0   # or @0.1.x, built with the older SDK
 //! component: weekend_surcharge.wasm  # file name next to plugin.yaml
 //! description: Weekend work costs 50 % more   # optional
 //! limits:                            # optional, each field too
 //!   deadline_ms: 500                 # 1..=10000, default 1000
 //!   memory_mb: 32                    # 1..=256, default 64
-//! capabilities: [log]                # optional; rule kinds may only ask for `log`
+//! capabilities: [log]                # optional; rule kinds: `log`; report: `log`, `report-data`
 //! allowed_hosts: [hooks.example.com] # webhook kind only: hosts its own request URLs may target
 //! config_schema:                     # optional JSON Schema for the per-organization config
 //!   type: object
@@ -47,6 +47,17 @@ pub const MEMORY_MB: std::ops::RangeInclusive<u64> = 1..=256;
 pub const DEFAULT_MEMORY_MB: u64 = 64;
 /// Capabilities a rule plugin (`invoicing-rule`, `recurrence`) may ask for.
 pub const RULE_CAPABILITIES: &[&str] = &["log"];
+/// Capabilities a `report` plugin may ask for: `report-data` documents that it reads the
+/// organization's data the host lends (always scoped to the caller's organization and rights).
+pub const REPORT_CAPABILITIES: &[&str] = &["log", "report-data"];
+
+/// The capabilities a kind may ask for.
+pub fn capabilities_of(kind: PluginKind) -> &'static [&'static str] {
+    match kind {
+        PluginKind::InvoicingRule | PluginKind::Recurrence => RULE_CAPABILITIES,
+        PluginKind::Report => REPORT_CAPABILITIES,
+    }
+}
 
 /// A parsed, checked manifest. Serialized (as JSON) into the plugin's database row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +86,14 @@ pub struct Manifest {
     /// subscription URL's host (exact names, or `*.example.com` for its subdomains).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
+}
+
+impl Manifest {
+    /// The contract version of [`Manifest::world`] (`…@0.2.0` → 0.2.0); checked at parse.
+    pub fn world_version(&self) -> Option<semver::Version> {
+        let (_, version) = self.world.split_once('@')?;
+        semver::Version::parse(version).ok()
+    }
 }
 
 /// Limits as written in the manifest.
@@ -193,16 +212,13 @@ pub fn parse_kind(field: &str, s: &str) -> Result<PluginKind, ManifestError> {
     match s {
         "invoicing-rule" => Ok(PluginKind::InvoicingRule),
         "recurrence" => Ok(PluginKind::Recurrence),
+        "report" => Ok(PluginKind::Report),
         "webhook" => Ok(PluginKind::Webhook),
-        "report" => Err(ManifestError::new(
-            field,
-            format!(
-                "kind `{s}` is not supported yet by this server (supported: invoicing-rule, recurrence, webhook)"
-            ),
-        )),
         other => Err(ManifestError::new(
             field,
-            format!("unknown kind `{other}` (supported: invoicing-rule, recurrence, webhook)"),
+            format!(
+                "unknown kind `{other}` (supported: invoicing-rule, recurrence, report, webhook)"
+            ),
         )),
     }
 }
@@ -322,7 +338,7 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
     .check()?;
     let capabilities = raw.capabilities.unwrap_or_default();
     for (i, cap) in capabilities.iter().enumerate() {
-        if !RULE_CAPABILITIES.contains(&cap.as_str()) {
+        if !capabilities_of(kind).contains(&cap.as_str()) {
             let hint = match cap.as_str() {
                 "http" | "network" | "sockets" | "filesystem" | "files" | "env" | "clock"
                 | "random" => {
@@ -335,7 +351,7 @@ fn check(raw: Raw) -> Result<Manifest, ManifestError> {
                 format!(
                     "capability `{cap}` is not allowed for kind {} (allowed: {}){hint}",
                     kind_name(kind),
-                    RULE_CAPABILITIES.join(", ")
+                    capabilities_of(kind).join(", ")
                 ),
             ));
         }
@@ -564,9 +580,9 @@ config_schema:
     fn errors_name_the_field() {
         let e = err(&GOOD.replace("limits:", "limitz:"));
         assert_eq!(e.field, "limitz", "{e}");
-        let e = err(&GOOD.replace("kind: invoicing-rule", "kind: report"));
-        assert_eq!(e.field, "kind");
-        assert!(e.message.contains("not supported yet"), "{e}");
+        let e = err(&GOOD.replace("kind: invoicing-rule", "kind: webhook"));
+        assert_eq!(e.field, "world");
+        assert!(e.message.contains("does not match kind webhook"), "{e}");
         let e = err(&GOOD.replace("kind: invoicing-rule", "kind: teapot"));
         assert!(e.message.contains("unknown kind"), "{e}");
         let e = err(&GOOD.replace("@0.2.0", "@0.3.0"));
@@ -598,6 +614,19 @@ config_schema:
         assert_eq!(e.field, "component");
         let e = err(&GOOD.replace("type: integer", "type: 17"));
         assert_eq!(e.field, "config_schema");
+    }
+
+    #[test]
+    fn report_kind_needs_0_2_and_may_read_data() {
+        let report = GOOD
+            .replace("kind: invoicing-rule", "kind: report")
+            .replace("invoicing-rule@", "report@")
+            .replace("[log]", "[log, report-data]");
+        assert_eq!(parse(report.as_bytes()).unwrap().kind, PluginKind::Report);
+        let e = err(&report.replace("@0.2.0", "@0.1.0"));
+        assert_eq!(e.field, "world");
+        let e = err(&GOOD.replace("[log]", "[report-data]"));
+        assert_eq!(e.field, "capabilities[0]");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod contract_check;
 mod engine;
 mod failure;
 pub mod fixture;
+mod report;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +44,7 @@ use super::contract::{
 pub use call::{CallReport, LogRecord};
 pub use contract_check::{MAX_WEBHOOK_BODY_BYTES, MAX_WEBHOOK_REQUESTS, webhook_header_allowed};
 pub use failure::{FailureReason, PluginFailure};
+pub use report::{MAX_COLUMNS, MAX_ROWS, ReportCallError};
 
 /// The kinds of plugin, one WIT world each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,6 +54,8 @@ pub enum PluginKind {
     InvoicingRule,
     /// World `recurrence`: evaluates recurrence patterns.
     Recurrence,
+    /// World `report`: reports over data the host lends (since 0.2.0).
+    Report,
     /// World `webhook`: turns events into outgoing HTTP requests (the host sends them).
     Webhook,
 }
@@ -62,6 +66,7 @@ impl PluginKind {
         match self {
             PluginKind::InvoicingRule => "invoicing-rule",
             PluginKind::Recurrence => "recurrence",
+            PluginKind::Report => "report",
             PluginKind::Webhook => "webhook",
         }
     }
@@ -71,6 +76,7 @@ impl PluginKind {
     pub fn since(self) -> semver::Version {
         match self {
             PluginKind::InvoicingRule | PluginKind::Recurrence => semver::Version::new(0, 1, 0),
+            PluginKind::Report => semver::Version::new(0, 2, 0),
             PluginKind::Webhook => semver::Version::new(0, 2, 0),
         }
     }
@@ -80,6 +86,7 @@ impl PluginKind {
         match s {
             "invoicing-rule" => Some(PluginKind::InvoicingRule),
             "recurrence" => Some(PluginKind::Recurrence),
+            "report" => Some(PluginKind::Report),
             "webhook" => Some(PluginKind::Webhook),
             _ => None,
         }
@@ -179,12 +186,13 @@ impl Runtime {
         }
         check::header(wasm)?;
         let component = cache::compile(&self.inner.engine, &self.inner.cfg.cache_dir, wasm).await?;
-        check::component(&self.inner.engine, kind, &component)?;
-        let pre = bindings::Pre::new(&self.inner.linker, kind, &component)?;
+        let minor = check::component(&self.inner.engine, kind, &component)?;
+        let pre = bindings::Pre::new(&self.inner.linker, kind, minor, &component)?;
         Ok(LoadedPlugin {
             inner: Arc::new(call::Plugin {
                 name: name.into(),
                 kind,
+                contract: semver::Version::new(0, minor, 0),
                 limits,
                 pre,
                 shared: self.inner.clone(),
@@ -210,6 +218,12 @@ impl LoadedPlugin {
         self.inner.kind
     }
 
+    /// The contract version it was built against (`0.<minor>.0`; patch versions are not told
+    /// apart: they change only comments).
+    pub fn contract(&self) -> &semver::Version {
+        &self.inner.contract
+    }
+
     /// Its limits.
     pub fn limits(&self) -> Limits {
         self.inner.limits
@@ -223,6 +237,31 @@ impl LoadedPlugin {
         entries: &[BillableEntry],
     ) -> Result<Result<InvoiceResult, String>, PluginFailure> {
         self.inner.compute_invoice(ctx, entries, false).await.0
+    }
+
+    /// Runs `reports.describe`: the reports the plugin offers (checked: unique slugs, unique
+    /// parameter and column names).
+    pub async fn describe_reports(
+        &self,
+    ) -> Result<Vec<crate::plugins::contract::report::ReportInfo>, PluginFailure> {
+        self.inner.describe_reports(false).await.0
+    }
+
+    /// Runs `reports.run` with `data` lent for the call. The table has passed the contract
+    /// checks; the inner `Err` is the plugin's own refusal.
+    pub async fn run_report(
+        &self,
+        data: Arc<dyn crate::plugins::contract::report::ReportData>,
+        name: &str,
+        args: &[crate::plugins::contract::report::Argument],
+    ) -> Result<
+        Result<
+            crate::plugins::contract::report::Table,
+            crate::plugins::contract::report::ReportError,
+        >,
+        ReportCallError,
+    > {
+        self.inner.run_report(false, data, name, args).await.0
     }
 
     /// Runs `schedule.validate`: the canonical form of `pattern`, or the plugin's explanation.

@@ -238,9 +238,12 @@ pub async fn release_entries(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Resu
     .await
 }
 
-/// Puts the entries `ids` on the invoice, but only those on no invoice: returns how many it
-/// claimed, which is less than `ids.len()` when another invoice got some first. On PostgreSQL a
-/// concurrent claimer waits for the row locks and then re-checks `invoice_id IS NULL`.
+/// Puts the entries `ids` of `org_id` that are on no invoice onto `invoice_id`; returns how
+/// many it took (fewer than `ids.len()` when another invoice claimed some first).
+///
+/// The id list drives the lookup: `org_id` and `invoice_id` are compared through expressions so
+/// that SQLite's planner, which has no statistics, cannot prefer their indexes — with a long
+/// `IN` list it otherwise walks every entry of the organization once per chunk.
 pub async fn claim_entries(
     ex: &mut impl Exec,
     org_id: &str,
@@ -251,7 +254,8 @@ pub async fn claim_entries(
     for chunk in ids.chunks(500) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "UPDATE time_entries SET invoice_id = $1 WHERE org_id = $2 AND invoice_id IS NULL AND id IN ({})",
+            "UPDATE time_entries SET invoice_id = $1
+             WHERE id IN ({}) AND org_id || '' = $2 AND COALESCE(invoice_id, '') = ''",
             placeholders.join(", ")
         );
         let mut args: Vec<Arg> = vec![invoice_id.into(), org_id.into()];
@@ -263,27 +267,16 @@ pub async fn claim_entries(
     Ok(claimed)
 }
 
-/// `(id, updated_at)` of the entries `ids` on `invoice_id`.
+/// `(id, updated_at)` of every entry on `invoice_id`: one indexed scan.
 pub async fn claimed_versions(
     ex: &mut impl Exec,
     invoice_id: &str,
-    ids: &[String],
 ) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT id, updated_at FROM time_entries WHERE invoice_id = $1 AND id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut args: Vec<Arg> = vec![invoice_id.into()];
-        args.extend(chunk.iter().map(Arg::from));
-        out.extend(
-            ex.fetch_all::<(String, DateTime<Utc>)>(Query::new(Sql::Built(sql)).with_args(args))
-                .await?,
-        );
-    }
-    Ok(out)
+    ex.fetch_all(q!(
+        "SELECT id, updated_at FROM time_entries WHERE invoice_id = $1",
+        invoice_id
+    ))
+    .await
 }
 
 /// A sent invoice that may have become overdue.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use stint_plugin::money::div_half_up;
 use stint_plugin::{InvoiceContext, InvoiceResult, LineItem, TaxLine, TimeEntry};
 
 /// The plugin's configuration (`context.config`).
@@ -133,11 +134,6 @@ pub fn parse_config(json: &str) -> Result<Config, String> {
         }
     }
     Ok(config)
-}
-
-/// `round_half_up(n / d)` for `n ≥ 0`, `d > 0`.
-fn div_half_up(n: i128, d: i128) -> i128 {
-    (n + d / 2) / d
 }
 
 fn to_i64(v: i128, what: &str) -> Result<i64, String> {

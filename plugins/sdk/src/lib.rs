@@ -1,14 +1,15 @@
 //! `stint-plugin`: write Stint plugins in plain Rust.
 //!
 //! Stint plugins are WebAssembly components built for `wasm32-wasip2` against the WIT package
-//! `stint:plugins@0.1.0` (the repository's `wit/` folder). This crate hides the generated
+//! `stint:plugins@0.2.0` (the repository's `wit/` folder). This crate hides the generated
 //! bindings: an author implements one trait per plugin kind with the plain types below and
 //! exports it with one macro.
 //!
 //! | kind | feature | trait | export macro | WIT world |
 //! |---|---|---|---|---|
-//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.1.0` |
-//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.1.0` |
+//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.2.0` |
+//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.2.0` |
+//! | report | `report` | `report::Report` | `export_report!` | `stint:plugins/report@0.2.0` |
 //! | webhook | `webhook` | [`Webhook`] | [`export_webhook!`] | `stint:plugins/webhook@0.2.0` |
 //!
 //! Enable exactly the feature of the kind your crate exports: each feature embeds its world's
@@ -49,12 +50,15 @@
 extern crate self as stint_plugin;
 
 pub mod log;
+pub mod money;
 mod types;
 
 #[cfg(feature = "invoicing")]
 mod invoicing;
 #[cfg(feature = "recurrence")]
 mod recurrence;
+#[cfg(feature = "report")]
+pub mod report;
 #[cfg(feature = "webhook")]
 mod webhook;
 
@@ -79,6 +83,8 @@ pub mod __private {
     pub use crate::invoicing::{InvoicingAdapter, bindings as invoicing_bindings};
     #[cfg(feature = "recurrence")]
     pub use crate::recurrence::{RecurrenceAdapter, bindings as recurrence_bindings};
+    #[cfg(feature = "report")]
+    pub use crate::report::{ReportAdapter, bindings as report_bindings};
     #[cfg(feature = "webhook")]
     pub use crate::webhook::{WebhookAdapter, bindings as webhook_bindings};
 }

@@ -13,7 +13,7 @@ use crate::domain::search;
 use crate::domain::{
     audit, budgets, chat, checklist, clients, comments, dashboard, dependencies, invoices, labels,
     members, milestones, notifications, organizations, plugins, projects, rates, recurrences,
-    sidebar, task_groups, task_statuses, tasks, time_entries, webhooks,
+    reports, sidebar, task_groups, task_statuses, tasks, time_entries, webhooks,
 };
 
 /// One route of the REST API.
@@ -100,6 +100,13 @@ impl Routes {
         A::Output: super::invoke::FileOutput,
     {
         self.action::<A>("GET", path, get(file::<A>))
+    }
+    /// `GET` of a report: JSON, or `text/csv` with `?format=csv`.
+    fn report<A>(self, path: &'static str) -> Self
+    where
+        A: Action<Output = crate::domain::reports::ReportOutput>,
+    {
+        self.action::<A>("GET", path, get(super::reports::run::<A>))
     }
     /// `DELETE`, 204.
     fn delete<A: Action>(self, path: &'static str) -> Self {
@@ -239,6 +246,17 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .post::<invoices::SendInvoice>("/invoices/{id}/send")
     .post::<invoices::MarkPaid>("/invoices/{id}/mark-paid")
     .get_file::<invoices::InvoicePdf>("/invoices/{id}/pdf")
+    // Reports (any enabled report plugin's, by name; `?format=csv` for CSV).
+    .get::<reports::ListReports>("/reports")
+    .report::<reports::Timesheet>("/reports/timesheet")
+    .report::<reports::Revenue>("/reports/revenue")
+    .report::<reports::Utilization>("/reports/utilization")
+    .report::<reports::Profitability>("/reports/profitability")
+    .report::<reports::Summary>("/reports/summary")
+    .report::<reports::Detailed>("/reports/detailed")
+    .report::<reports::Workload>("/reports/workload")
+    .report::<reports::RunReport>("/reports/{name}")
+    .report::<reports::RunReport>("/reports/{plugin}/{name}")
     // Per-user state, overview, audit.
     .get::<sidebar::GetCollapsed>("/sidebar/collapsed")
     .post::<sidebar::ToggleCollapsed>("/sidebar/toggle-collapsed")

@@ -1,40 +1,109 @@
-//! The only file that touches the generated bindings: `bindgen!` for both worlds, the host
-//! side of the `log` import, and conversions to and from the plain types of `contract`.
+//! The only place that touches the generated bindings: one `bindgen!` per world and per
+//! supported contract version (`v0_2`, the current one, and `v0_1`), the host side of the
+//! `log` import, and conversions to and from the plain types of `contract`.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday as ChronoWeekday};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::engine::State;
 use super::{LoadError, LoadErrorKind, PluginKind};
-use crate::plugins::contract::{
-    BillableEntry, InvoiceContext, InvoiceResult, LineItem, OccurrenceQuery, TaxLine,
-};
+use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
 
+/// Conversions between the host's contract types and one version's `invoicing` records, whose
+/// shapes are equal in every supported version. Expanded inside each version's `convert`
+/// module, where `wit_invoicing` names that version's generated interface.
+macro_rules! invoicing_conversions {
+    () => {
+        use crate::plugins::contract::{
+            BillableEntry, InvoiceContext, InvoiceResult, LineItem, TaxLine,
+        };
+        use crate::plugins::runtime::bindings::{date_to_wit, weekday_to_wit};
+
+        pub(in crate::plugins::runtime) fn context_to_wit(
+            c: &InvoiceContext,
+        ) -> wit_invoicing::InvoiceContext {
+            wit_invoicing::InvoiceContext {
+                org_id: c.org_id.clone(),
+                invoice_id: c.invoice_id.clone(),
+                client_id: c.client_id.clone(),
+                client_name: c.client_name.clone(),
+                currency: c.currency.clone(),
+                tax_rate_bp: c.tax_rate_bp,
+                period_from: date_to_wit(c.period_from),
+                period_to: date_to_wit(c.period_to),
+                time_zone: c.time_zone.clone(),
+                // The WIT contract promises a JSON object.
+                config: if c.config.is_null() {
+                    "{}".into()
+                } else {
+                    c.config.to_string()
+                },
+            }
+        }
+
+        pub(in crate::plugins::runtime) fn entry_to_wit(
+            e: &BillableEntry,
+        ) -> wit_invoicing::TimeEntry {
+            wit_invoicing::TimeEntry {
+                id: e.id.clone(),
+                user_id: e.user_id.clone(),
+                user_name: e.user_name.clone(),
+                project_id: e.project_id.clone(),
+                project_name: e.project_name.clone(),
+                task_id: e.task_id.clone(),
+                task_title: e.task_title.clone(),
+                description: e.description.clone(),
+                started_at: e.started_at.timestamp(),
+                duration_secs: e.duration_secs,
+                local_date: date_to_wit(e.local_date),
+                local_weekday: weekday_to_wit(e.local_date),
+                client_rate: e.client_rate,
+                worker_rate: e.worker_rate,
+            }
+        }
+
+        pub(in crate::plugins::runtime) fn result_from_wit(
+            r: wit_invoicing::InvoiceResult,
+        ) -> InvoiceResult {
+            InvoiceResult {
+                lines: r
+                    .lines
+                    .into_iter()
+                    .map(|l| LineItem {
+                        description: l.description,
+                        quantity_milli: l.quantity_milli,
+                        unit_price: l.unit_price,
+                        amount: l.amount,
+                        entry_ids: l.entry_ids,
+                    })
+                    .collect(),
+                discount: r.discount,
+                subtotal: r.subtotal,
+                taxes: r
+                    .taxes
+                    .into_iter()
+                    .map(|t| TaxLine {
+                        description: t.description,
+                        rate_bp: t.rate_bp,
+                        base: t.base,
+                        amount: t.amount,
+                    })
+                    .collect(),
+                tax: r.tax,
+                total: r.total,
+            }
+        }
+    };
+}
+
+mod report;
+mod v0_1;
+mod v0_2;
 mod webhook;
 
-mod invoicing_world {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "invoicing-rule",
-        exports: { default: async },
-    });
-}
+pub(super) use report::{describe as describe_reports, run as run_report};
 
-mod recurrence_world {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "recurrence",
-        exports: { default: async },
-        // One set of shared interfaces: one `log` implementation, one linker entry.
-        with: {
-            "stint:plugins/types": super::invoicing_world::stint::plugins::types,
-            "stint:plugins/log": super::invoicing_world::stint::plugins::log,
-        },
-    });
-}
-
-use invoicing_world::exports::stint::plugins::invoicing as wit_invoicing;
-use invoicing_world::stint::plugins::{log as wit_log, types as wit_types};
+use v0_2::{log as wit_log, types as wit_types};
 
 /// Log messages longer than this are cut (at a character boundary) before they reach tracing.
 pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
@@ -42,6 +111,8 @@ pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
 /// Links the host imports every plugin kind gets (`stint:plugins/log`).
 pub(super) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     wit_log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    v0_1::log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    report::add_to_linker(linker)?;
     Ok(())
 }
 
@@ -69,6 +140,12 @@ impl wit_log::Host for State {
     }
 }
 
+impl v0_1::log::Host for State {
+    fn log(&mut self, level: wit_types::LogLevel, message: String) {
+        wit_log::Host::log(self, level, message);
+    }
+}
+
 fn level_str(level: wit_types::LogLevel) -> &'static str {
     match level {
         wit_types::LogLevel::Trace => "trace",
@@ -92,39 +169,60 @@ pub(super) fn truncate(mut s: String, max: usize) -> String {
     s
 }
 
-/// A type-checked, linked component of one kind, ready to instantiate.
+/// A type-checked, linked component of one kind and contract version, ready to instantiate.
 pub(super) enum Pre {
-    Invoicing(invoicing_world::InvoicingRulePre<State>),
-    Recurrence(recurrence_world::RecurrencePre<State>),
+    Invoicing(v0_2::invoicing_world::InvoicingRulePre<State>),
+    Recurrence(v0_2::recurrence_world::RecurrencePre<State>),
+    InvoicingV0_1(v0_1::invoicing_world::InvoicingRulePre<State>),
+    RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre<State>),
+    Report(report::ReportPre<State>),
     Webhook(webhook::world::WebhookPre<State>),
 }
 
 /// An instantiated component.
 pub(super) enum Instance {
-    Invoicing(invoicing_world::InvoicingRule),
-    Recurrence(recurrence_world::Recurrence),
+    Invoicing(v0_2::invoicing_world::InvoicingRule),
+    Recurrence(v0_2::recurrence_world::Recurrence),
+    InvoicingV0_1(v0_1::invoicing_world::InvoicingRule),
+    RecurrenceV0_1(v0_1::recurrence_world::Recurrence),
+    Report(report::Report),
     Webhook(webhook::world::Webhook),
 }
 
 impl Pre {
+    /// Links `component`, which exports `kind`'s interface at contract minor version `minor`
+    /// (as `check::component` found).
     pub(super) fn new(
         linker: &Linker<State>,
         kind: PluginKind,
+        minor: u64,
         component: &Component,
     ) -> Result<Pre, LoadError> {
-        let pre = linker
-            .instantiate_pre(component)
-            .map_err(|e| wrong_world(kind, &e))?;
-        Ok(match kind {
-            PluginKind::InvoicingRule => Pre::Invoicing(
-                invoicing_world::InvoicingRulePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
+        let wrong = |e: wasmtime::Error| wrong_world(kind, minor, &e);
+        let pre = linker.instantiate_pre(component).map_err(wrong)?;
+        Ok(match (kind, minor) {
+            (PluginKind::InvoicingRule, 1) => Pre::InvoicingV0_1(
+                v0_1::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?,
             ),
-            PluginKind::Recurrence => Pre::Recurrence(
-                recurrence_world::RecurrencePre::new(pre).map_err(|e| wrong_world(kind, &e))?,
-            ),
-            PluginKind::Webhook => Pre::Webhook(
-                webhook::world::WebhookPre::new(pre).map_err(|e| wrong_world(kind, &e))?,
-            ),
+            (PluginKind::Report, 2) => Pre::Report(report::ReportPre::new(pre).map_err(wrong)?),
+            (PluginKind::Webhook, 2) => {
+                Pre::Webhook(webhook::world::WebhookPre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Recurrence, 1) => {
+                Pre::RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::InvoicingRule, 2) => {
+                Pre::Invoicing(v0_2::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Recurrence, 2) => {
+                Pre::Recurrence(v0_2::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
+            }
+            (kind, minor) => {
+                return Err(LoadError::new(
+                    LoadErrorKind::WrongWorld,
+                    format!("this server has no `{kind}` bindings for stint:plugins@0.{minor}"),
+                ));
+            }
         })
     }
 
@@ -135,17 +233,21 @@ impl Pre {
         Ok(match self {
             Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
             Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
+            Pre::InvoicingV0_1(pre) => Instance::InvoicingV0_1(pre.instantiate_async(store).await?),
+            Pre::RecurrenceV0_1(pre) => {
+                Instance::RecurrenceV0_1(pre.instantiate_async(store).await?)
+            }
+            Pre::Report(pre) => Instance::Report(pre.instantiate_async(store).await?),
             Pre::Webhook(pre) => Instance::Webhook(pre.instantiate_async(store).await?),
         })
     }
 }
 
-fn wrong_world(kind: PluginKind, e: &wasmtime::Error) -> LoadError {
+fn wrong_world(kind: PluginKind, minor: u64, e: &wasmtime::Error) -> LoadError {
     LoadError::new(
         LoadErrorKind::WrongWorld,
         format!(
-            "the component does not match the `{kind}` world of stint:plugins@{}: {}",
-            kind.since(),
+            "the component does not match the `{kind}` world of stint:plugins@0.{minor}: {}",
             super::failure::chain(e)
         ),
     )
@@ -158,16 +260,23 @@ impl Instance {
         ctx: &InvoiceContext,
         entries: &[BillableEntry],
     ) -> wasmtime::Result<Result<InvoiceResult, String>> {
-        let Instance::Invoicing(i) = self else {
-            wasmtime::bail!("not an invoicing-rule plugin");
-        };
-        let wit_ctx = context_to_wit(ctx);
-        let wit_entries: Vec<_> = entries.iter().map(entry_to_wit).collect();
-        let out = i
-            .stint_plugins_invoicing()
-            .call_compute(store, &wit_ctx, &wit_entries)
-            .await?;
-        Ok(out.map(result_from_wit))
+        // The same call through each version's bindings and conversions.
+        macro_rules! compute_with {
+            ($instance:expr, $convert:path) => {{
+                use $convert as convert;
+                let entries: Vec<_> = entries.iter().map(convert::entry_to_wit).collect();
+                let out = $instance
+                    .stint_plugins_invoicing()
+                    .call_compute(store, &convert::context_to_wit(ctx), &entries)
+                    .await?;
+                Ok(out.map(convert::result_from_wit))
+            }};
+        }
+        match self {
+            Instance::Invoicing(i) => compute_with!(i, v0_2::convert),
+            Instance::InvoicingV0_1(i) => compute_with!(i, v0_1::convert),
+            _ => wasmtime::bail!("not an invoicing-rule plugin"),
+        }
     }
 
     pub(super) async fn validate(
@@ -175,12 +284,19 @@ impl Instance {
         store: &mut wasmtime::Store<State>,
         pattern: &str,
     ) -> wasmtime::Result<Result<String, String>> {
-        let Instance::Recurrence(i) = self else {
-            wasmtime::bail!("not a recurrence plugin");
-        };
-        i.stint_plugins_schedule()
-            .call_validate(store, pattern)
-            .await
+        match self {
+            Instance::Recurrence(i) => {
+                i.stint_plugins_schedule()
+                    .call_validate(store, pattern)
+                    .await
+            }
+            Instance::RecurrenceV0_1(i) => {
+                i.stint_plugins_schedule()
+                    .call_validate(store, pattern)
+                    .await
+            }
+            _ => wasmtime::bail!("not a recurrence plugin"),
+        }
     }
 
     pub(super) async fn format_webhook(
@@ -201,23 +317,25 @@ impl Instance {
         store: &mut wasmtime::Store<State>,
         q: &OccurrenceQuery,
     ) -> wasmtime::Result<Result<Vec<i64>, String>> {
-        let Instance::Recurrence(i) = self else {
-            wasmtime::bail!("not a recurrence plugin");
-        };
-        i.stint_plugins_schedule()
-            .call_next(
-                store,
-                &q.pattern,
-                &q.time_zone,
-                q.anchor.timestamp(),
-                q.after.timestamp(),
-                q.count,
-            )
-            .await
+        let (anchor, after) = (q.anchor.timestamp(), q.after.timestamp());
+        match self {
+            Instance::Recurrence(i) => {
+                i.stint_plugins_schedule()
+                    .call_next(store, &q.pattern, &q.time_zone, anchor, after, q.count)
+                    .await
+            }
+            Instance::RecurrenceV0_1(i) => {
+                i.stint_plugins_schedule()
+                    .call_next(store, &q.pattern, &q.time_zone, anchor, after, q.count)
+                    .await
+            }
+            _ => wasmtime::bail!("not a recurrence plugin"),
+        }
     }
 }
 
-fn date_to_wit(d: NaiveDate) -> wit_types::Date {
+/// A calendar date in the shape every version shares.
+pub(super) fn date_to_wit(d: NaiveDate) -> wit_types::Date {
     wit_types::Date {
         year: d.year(),
         // chrono guarantees 1..=12 and 1..=31.
@@ -226,7 +344,8 @@ fn date_to_wit(d: NaiveDate) -> wit_types::Date {
     }
 }
 
-fn weekday_to_wit(d: NaiveDate) -> wit_types::Weekday {
+/// A weekday in the shape every version shares.
+pub(super) fn weekday_to_wit(d: NaiveDate) -> wit_types::Weekday {
     match d.weekday() {
         ChronoWeekday::Mon => wit_types::Weekday::Monday,
         ChronoWeekday::Tue => wit_types::Weekday::Tuesday,
@@ -235,75 +354,6 @@ fn weekday_to_wit(d: NaiveDate) -> wit_types::Weekday {
         ChronoWeekday::Fri => wit_types::Weekday::Friday,
         ChronoWeekday::Sat => wit_types::Weekday::Saturday,
         ChronoWeekday::Sun => wit_types::Weekday::Sunday,
-    }
-}
-
-fn context_to_wit(c: &InvoiceContext) -> wit_invoicing::InvoiceContext {
-    wit_invoicing::InvoiceContext {
-        org_id: c.org_id.clone(),
-        invoice_id: c.invoice_id.clone(),
-        client_id: c.client_id.clone(),
-        client_name: c.client_name.clone(),
-        currency: c.currency.clone(),
-        tax_rate_bp: c.tax_rate_bp,
-        period_from: date_to_wit(c.period_from),
-        period_to: date_to_wit(c.period_to),
-        time_zone: c.time_zone.clone(),
-        // The WIT contract promises a JSON object.
-        config: if c.config.is_null() {
-            "{}".into()
-        } else {
-            c.config.to_string()
-        },
-    }
-}
-
-fn entry_to_wit(e: &BillableEntry) -> wit_invoicing::TimeEntry {
-    wit_invoicing::TimeEntry {
-        id: e.id.clone(),
-        user_id: e.user_id.clone(),
-        user_name: e.user_name.clone(),
-        project_id: e.project_id.clone(),
-        project_name: e.project_name.clone(),
-        task_id: e.task_id.clone(),
-        task_title: e.task_title.clone(),
-        description: e.description.clone(),
-        started_at: e.started_at.timestamp(),
-        duration_secs: e.duration_secs,
-        local_date: date_to_wit(e.local_date),
-        local_weekday: weekday_to_wit(e.local_date),
-        client_rate: e.client_rate,
-        worker_rate: e.worker_rate,
-    }
-}
-
-fn result_from_wit(r: wit_invoicing::InvoiceResult) -> InvoiceResult {
-    InvoiceResult {
-        lines: r
-            .lines
-            .into_iter()
-            .map(|l| LineItem {
-                description: l.description,
-                quantity_milli: l.quantity_milli,
-                unit_price: l.unit_price,
-                amount: l.amount,
-                entry_ids: l.entry_ids,
-            })
-            .collect(),
-        discount: r.discount,
-        subtotal: r.subtotal,
-        taxes: r
-            .taxes
-            .into_iter()
-            .map(|t| TaxLine {
-                description: t.description,
-                rate_bp: t.rate_bp,
-                base: t.base,
-                amount: t.amount,
-            })
-            .collect(),
-        tax: r.tax,
-        total: r.total,
     }
 }
 

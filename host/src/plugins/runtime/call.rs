@@ -12,6 +12,7 @@ use super::bindings::{Instance, Pre};
 use super::engine::{Shared, State};
 use super::failure::{FailureReason, PluginFailure, classify};
 use super::{Limits, PluginKind, contract_check};
+use crate::plugins::contract::report::ReportData;
 use crate::plugins::contract::{
     BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
     WebhookTarget,
@@ -51,6 +52,7 @@ pub struct CallReport {
 pub(crate) struct Plugin {
     pub(super) name: Arc<str>,
     pub(super) kind: PluginKind,
+    pub(super) contract: semver::Version,
     pub(super) limits: Limits,
     pub(super) pre: Pre,
     pub(super) shared: Arc<Shared>,
@@ -63,11 +65,23 @@ impl Plugin {
         capture_logs: bool,
         f: impl AsyncFnOnce(&Instance, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> (Result<R, PluginFailure>, CallReport) {
+        let (value, report, _) = self.run_lending(capture_logs, None, f).await;
+        (value, report)
+    }
+
+    /// [`Plugin::run`] with data lent to the guest (report calls); also returns the host-side
+    /// lending failure, if one happened (then the call's failure is the host's, not the plugin's).
+    pub(super) async fn run_lending<R>(
+        &self,
+        capture_logs: bool,
+        report_data: Option<Arc<dyn ReportData>>,
+        f: impl AsyncFnOnce(&Instance, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> (Result<R, PluginFailure>, CallReport, Option<String>) {
         // Waiting for a slot is not part of the plugin's time.
         let Ok(_slot) = self.shared.slots.clone().acquire_owned().await else {
             let failure =
                 PluginFailure::new(&self.name, FailureReason::Trap, "runtime shut down".into());
-            return (Err(failure), CallReport::default());
+            return (Err(failure), CallReport::default(), None);
         };
         let started = Instant::now();
         let deadline = self.limits.deadline;
@@ -76,6 +90,7 @@ impl Plugin {
             &self.shared.engine,
             State::new(self.name.clone(), memory, started + deadline, capture_logs),
         );
+        store.data_mut().report_data = report_data;
         store.limiter(|s| &mut s.limiter);
         // Check the clock at every tick: yield to tokio in between (so one long call does not
         // hold a worker) and interrupt once the deadline has passed.
@@ -105,10 +120,10 @@ impl Plugin {
             peak_memory_bytes: state.limiter.peak as u64,
             logs: state.logs.take().unwrap_or_default(),
         };
-        (value, report)
+        (value, report, state.data_error.take())
     }
 
-    fn contract(&self, message: String) -> PluginFailure {
+    pub(super) fn contract(&self, message: String) -> PluginFailure {
         PluginFailure::new(&self.name, FailureReason::Contract, message)
     }
 
@@ -176,9 +191,7 @@ impl Plugin {
         };
         (out, report)
     }
-}
 
-impl Plugin {
     pub(super) async fn format_webhook(
         &self,
         event: &WebhookEvent,
@@ -203,6 +216,6 @@ impl Plugin {
     }
 }
 
-fn plugin_error(e: String) -> String {
+pub(super) fn plugin_error(e: String) -> String {
     super::bindings::truncate(e, MAX_ERROR_BYTES)
 }

@@ -40,39 +40,41 @@ pub(super) fn header(wasm: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// The interface a kind must export (any 0.1.x version).
+/// The interface a kind must export, at a version `manifest::supports` accepts.
 fn required_export(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::InvoicingRule => "stint:plugins/invoicing",
         PluginKind::Recurrence => "stint:plugins/schedule",
+        PluginKind::Report => "stint:plugins/reports",
         PluginKind::Webhook => "stint:plugins/webhooks",
     }
 }
 
-/// Checks exports and imports against what `kind` allows.
+/// Checks exports and imports against what `kind` allows; returns the contract's minor version
+/// the component was built against (`stint:plugins@0.<minor>.x`).
 pub(super) fn component(
     engine: &Engine,
     kind: PluginKind,
     component: &Component,
-) -> Result<(), LoadError> {
+) -> Result<u64, LoadError> {
     let ty = component.component_type();
     let wanted = required_export(kind);
-    let exported = ty.exports(engine).any(|(name, _)| {
+    let exported = ty.exports(engine).find_map(|(name, _)| {
         let (iface, version) = split_version(name);
-        iface == wanted
-            && version.is_some_and(|v| {
-                (kind.since().minor == 1 && (v == "0.1" || v.starts_with("0.1.")))
-                    || semver::Version::parse(v)
-                        .is_ok_and(|v| crate::plugins::manifest::supports(kind, &v))
-            })
+        let version = semver::Version::parse(version?).ok()?;
+        (iface == wanted && crate::plugins::manifest::supports(kind, &version))
+            .then_some(version.minor)
     });
-    if !exported {
+    let Some(minor) = exported else {
+        let since = kind.since();
+        let current = crate::plugins::manifest::WIT_VERSION;
         let found: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
         return Err(LoadError::new(
             LoadErrorKind::WrongWorld,
             format!(
-                "the component does not export `{wanted}@0.1.x`, so it is not a `{kind}` plugin \
-                 (it exports: {})",
+                "the component does not export `{wanted}` at a version from {since} to {}.x, so \
+                 it is not a `{kind}` plugin this server runs (it exports: {})",
+                format_args!("{}.{}", current.major, current.minor),
                 if found.is_empty() {
                     "nothing".to_string()
                 } else {
@@ -80,7 +82,7 @@ pub(super) fn component(
                 }
             ),
         ));
-    }
+    };
     let refused: Vec<&str> = ty
         .imports(engine)
         .map(|(name, _)| name)
@@ -101,7 +103,7 @@ pub(super) fn component(
             ),
         ));
     }
-    Ok(())
+    Ok(minor)
 }
 
 /// `"wasi:io/poll@0.2.6"` → (`"wasi:io/poll"`, `Some("0.2.6")`).
@@ -112,14 +114,17 @@ fn split_version(name: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether a kind may import `name`. Both kinds are pure rules today, so they share one list;
-/// a kind with capabilities (webhook) gets its own arm.
+/// Whether a kind may import `name`. The rule kinds and webhook formatters are pure functions
+/// (webhook plugins get no sockets or HTTP: they return requests, the host sends them); a
+/// report plugin may also read the data the host lends (`stint:plugins/report-data`), which no
+/// other kind may.
 fn import_allowed(kind: PluginKind, name: &str) -> bool {
+    let lends_data = split_version(name).0 == "stint:plugins/report-data";
     match kind {
-        // Webhook plugins get no sockets or HTTP either: they return requests, the host sends.
         PluginKind::InvoicingRule | PluginKind::Recurrence | PluginKind::Webhook => {
-            rule_import_allowed(name)
+            !lends_data && rule_import_allowed(name)
         }
+        PluginKind::Report => rule_import_allowed(name),
     }
 }
 
@@ -144,6 +149,10 @@ fn rule_import_allowed(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn version_supported(kind: PluginKind, version: &str) -> bool {
+        crate::plugins::manifest::supports(kind, &semver::Version::parse(version).unwrap())
+    }
+
     #[test]
     fn rule_imports() {
         for ok in [
@@ -165,8 +174,26 @@ mod tests {
             "plain-name",
         ] {
             assert!(!import_allowed(PluginKind::Recurrence, bad), "{bad}");
+            assert!(!import_allowed(PluginKind::Report, bad), "{bad}");
             assert!(!import_allowed(PluginKind::Webhook, bad), "{bad}");
         }
+        assert!(import_allowed(
+            PluginKind::Report,
+            "stint:plugins/report-data@0.2.0"
+        ));
+        assert!(!import_allowed(
+            PluginKind::InvoicingRule,
+            "stint:plugins/report-data@0.2.0"
+        ));
+    }
+
+    #[test]
+    fn export_versions_follow_the_kind() {
+        assert!(version_supported(PluginKind::InvoicingRule, "0.1.0"));
+        assert!(version_supported(PluginKind::InvoicingRule, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.1.0"));
+        assert!(version_supported(PluginKind::Report, "0.2.0"));
+        assert!(!version_supported(PluginKind::Report, "0.3.0"));
     }
 
     #[test]

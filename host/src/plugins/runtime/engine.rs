@@ -15,6 +15,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::RuntimeConfig;
 use super::call::LogRecord;
+use crate::plugins::contract::report::ReportData;
 
 /// Bytes of guest stderr kept per call (enough for a panic message and its location).
 pub(super) const STDERR_CAPACITY: usize = 16 * 1024;
@@ -105,6 +106,11 @@ pub(crate) struct State {
     pub(super) deadline: Instant,
     /// The guest's stderr (a panic message lands here).
     pub(super) stderr: MemoryOutputPipe,
+    /// The data a report call may read (`stint:plugins/report-data`); `None` outside reports.
+    pub(super) report_data: Option<Arc<dyn ReportData>>,
+    /// Set when lending data failed on the host's side (the database), so the failure is not
+    /// blamed on the plugin.
+    pub(super) data_error: Option<String>,
 }
 
 impl State {
@@ -134,6 +140,8 @@ impl State {
             logs: capture_logs.then(Vec::new),
             deadline,
             stderr,
+            report_data: None,
+            data_error: None,
         }
     }
 }

@@ -64,6 +64,11 @@ pub async fn run(plugin: &LoadedPlugin, fixture: &str) -> anyhow::Result<Fixture
             let (r, report) = p.compute_invoice(&f.context, &f.entries, true).await;
             (r.map(|r| r.map(to_json)), report)
         }
+        // A report needs data to run; the fixture checks what it describes.
+        PluginKind::Report => {
+            let (r, report) = p.describe_reports(true).await;
+            (r.map(|infos| Ok(report_infos(&infos))), report)
+        }
         PluginKind::Recurrence => match parse(fixture)? {
             RecurrenceFixture::Validate(pattern) => {
                 let (r, report) = p.validate_recurrence(&pattern, true).await;
@@ -92,6 +97,10 @@ pub async fn run(plugin: &LoadedPlugin, fixture: &str) -> anyhow::Result<Fixture
         peak_memory_bytes: report.peak_memory_bytes,
         logs: report.logs,
     })
+}
+
+fn report_infos(infos: &[crate::plugins::contract::report::ReportInfo]) -> serde_json::Value {
+    to_json(infos)
 }
 
 /// Milliseconds, to the microsecond.

@@ -11,8 +11,8 @@ pub(in crate::plugins::runtime) mod world {
         exports: { default: async },
         // The shared interfaces are linked once, by the invoicing world's bindings.
         with: {
-            "stint:plugins/types": super::super::invoicing_world::stint::plugins::types,
-            "stint:plugins/log": super::super::invoicing_world::stint::plugins::log,
+            "stint:plugins/types": super::super::v0_2::invoicing_world::stint::plugins::types,
+            "stint:plugins/log": super::super::v0_2::invoicing_world::stint::plugins::log,
         },
     });
 }
