@@ -136,6 +136,12 @@ async fn housekeeping(app: App) {
         if let Err(e) = store::events::purge_outbox(&mut app.db.auto_commit(), cutoff).await {
             tracing::warn!(error = %e, "purging old events failed");
         }
+        let cutoff = chrono::Utc::now() - app.webhooks.settings().retention;
+        match store::webhooks::purge_finished(&mut app.db.auto_commit(), cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deliveries = n, "purged finished webhook deliveries"),
+            Err(e) => tracing::warn!(error = %e, "purging old webhook deliveries failed"),
+        }
     }
 }
 

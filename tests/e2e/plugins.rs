@@ -71,6 +71,14 @@ fn fixture() -> Value {
     })
 }
 
+/// The built-in plugins every server starts with.
+const BUILTINS: [&str; 4] = [
+    "invoicing-standard",
+    "recurrence-standard",
+    "reports-standard",
+    "webhook-standard",
+];
+
 async fn plugin_count(c: &Client) -> i64 {
     let r = c.get("/plugins", None).await;
     r.assert_status(200);
@@ -87,7 +95,7 @@ both! {
         let list = alice.get("/plugins", None).await;
         list.assert_status(200);
         let names: Vec<&str> = list.data().as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["invoicing-standard", "recurrence-standard", "reports-standard", "webhook-standard"], "{}", list.body);
+        assert_eq!(names, BUILTINS, "{}", list.body);
         assert!(list.data()[0]["builtin"].as_bool().unwrap());
         let bindings = alice.get("/plugin-bindings", None).await;
         bindings.assert_status(200);
@@ -160,7 +168,7 @@ both! {
                  multipart(&[("manifest", "plugin.yaml", good.as_bytes())]))
             .await;
         r.assert_error(404, "NOT_FOUND");
-        assert_eq!(plugin_count(&alice).await, 3, "nothing was installed");
+        assert_eq!(plugin_count(&alice).await, BUILTINS.len() as i64, "nothing was installed");
     }
 
     /// The example plugin through REST: install, config (validated), bind, dry run, upgrade
@@ -227,7 +235,7 @@ both! {
         let bindings = alice.get("/plugin-bindings", None).await;
         assert_eq!(bindings.data()[0]["plugin_name"], "invoicing-standard", "{}", bindings.body);
         alice.delete(&format!("/plugins/{v2}"), None).await.assert_status(204);
-        assert_eq!(plugin_count(&alice).await, 3);
+        assert_eq!(plugin_count(&alice).await, BUILTINS.len() as i64);
 
         // Binding is recorded as an update of the organization's effective binding (from the
         // built-in to the plugin), so the audit diff shows both.

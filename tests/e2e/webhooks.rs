@@ -23,6 +23,8 @@ use crate::harness::{Backend, Client, Server, id};
 #[derive(Clone)]
 enum Reply {
     Ok,
+    /// Always this status (a broken receiver).
+    Status(u16),
     RedirectTo(String),
 }
 
@@ -55,6 +57,9 @@ impl Receiver {
                 log.lock().unwrap().push(Received { headers, body });
                 match reply {
                     Reply::Ok => (StatusCode::OK, "thanks").into_response(),
+                    Reply::Status(code) => {
+                        (StatusCode::from_u16(code).unwrap(), "broken").into_response()
+                    }
                     Reply::RedirectTo(to) => Response::builder()
                         .status(StatusCode::FOUND)
                         .header("location", to)
@@ -248,6 +253,102 @@ both! {
         assert_eq!(log.last().unwrap()["response_status"], 200);
     }
 
+    async fn auto_disabled_after_repeated_failures_and_re_enabled(backend: Backend) {
+        // Each delivery gives up after one attempt; two given-up deliveries disable the webhook.
+        let env = [ALLOW_LOCAL, &[("STINT_WEBHOOK_MAX_ATTEMPTS", "1"), ("STINT_WEBHOOK_FAILURE_THRESHOLD", "2")]].concat();
+        let server = Server::start_with(backend, &env).await;
+        let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let rx = Receiver::start("127.0.0.1", 0, Reply::Status(500)).await;
+        let created = alice.post("/webhooks", Some(json!({ "url": rx.url(), "events": ["task.created"] }))).await;
+        created.assert_status(201);
+        let wh = id(created.data());
+
+        task(&alice, "First").await;
+        wait_for("the first failed delivery", async || {
+            let d = deliveries(&alice, &wh).await;
+            (d.len() == 1 && d[0]["status"] == "failed").then_some(())
+        })
+        .await;
+        let shown = alice.get(&format!("/webhooks/{wh}"), None).await;
+        assert_eq!(shown.data()["enabled"], true, "one failure does not disable: {}", shown.body);
+        task(&alice, "Second").await;
+        let shown = wait_for("the webhook disabled", async || {
+            let r = alice.get(&format!("/webhooks/{wh}"), None).await;
+            (r.data()["enabled"] == false).then_some(r)
+        })
+        .await;
+        let reason = shown.data()["disabled_reason"].as_str().unwrap_or_default().to_owned();
+        assert!(reason.contains("2 consecutive failed deliveries") && reason.contains("500"), "{}", shown.body);
+        assert_eq!(rx.received().len(), 2, "one attempt per delivery");
+
+        // The owner is told: a notification and an audit entry.
+        let notes = alice.get(&format!("/notifications?org_id={org}"), None).await;
+        notes.assert_status(200);
+        let note = notes.data().as_array().unwrap().iter().find(|n| n["type"] == "webhook_disabled").cloned();
+        let note = note.unwrap_or_else(|| panic!("no webhook_disabled notification: {}", notes.body));
+        assert_eq!(note["entity_id"], wh.as_str());
+        let audit = alice.get("/audit?entity_type=webhook", None).await;
+        audit.assert_status(200);
+        assert!(
+            audit.data().as_array().unwrap().iter().any(|a| a["action"] == "webhook.disabled"),
+            "{}",
+            audit.body
+        );
+
+        // While disabled, new events queue nothing: once a healthy subscription has received
+        // the next event, the fan-out has passed it.
+        let ok = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
+        let witness = alice.post("/webhooks", Some(json!({ "url": ok.url(), "events": ["task.created"] }))).await;
+        witness.assert_status(201);
+        task(&alice, "Third").await;
+        wait_for("the healthy subscription's delivery", async || (!ok.received().is_empty()).then_some(())).await;
+        assert_eq!(deliveries(&alice, &wh).await.len(), 2);
+
+        // Re-enabled by an administrator: the failure count starts over and events flow again.
+        let r = alice.patch(&format!("/webhooks/{wh}"), Some(json!({ "enabled": true }))).await;
+        r.assert_status(200);
+        assert_eq!(r.data()["enabled"], true);
+        assert!(r.data()["disabled_reason"].is_null(), "{}", r.body);
+        task(&alice, "Fourth").await;
+        wait_for("a delivery after re-enabling", async || {
+            let d = deliveries(&alice, &wh).await;
+            (d.len() == 3 && d[0]["status"] == "failed").then_some(())
+        })
+        .await;
+        let r = alice.get(&format!("/webhooks/{wh}"), None).await;
+        assert_eq!(r.data()["enabled"], true, "one failure after re-enabling: {}", r.body);
+    }
+
+    async fn finished_deliveries_are_purged_after_the_retention(backend: Backend) {
+        // Retention 0: housekeeping (which runs at start-up) removes every finished delivery,
+        // and leaves one still pending.
+        let env = [ALLOW_LOCAL, &[("STINT_WEBHOOK_RETENTION_DAYS", "0")]].concat();
+        let mut server = Server::start_with(backend, &env).await;
+        let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        let rx = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
+        let up = id(alice.post("/webhooks", Some(json!({ "url": rx.url(), "events": ["task.created"] }))).await.data());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let down = alice
+            .post("/webhooks", Some(json!({ "url": format!("http://127.0.0.1:{port}/hook"), "events": ["task.created"] })))
+            .await;
+        let down = id(down.data());
+        task(&alice, "Kept for a while").await;
+        wait_for("one delivered, one retrying", async || {
+            let a = deliveries(&alice, &up).await;
+            let b = deliveries(&alice, &down).await;
+            (a.len() == 1 && a[0]["status"] == "delivered" && b.len() == 1 && b[0]["attempts"].as_i64() >= Some(1))
+                .then_some(())
+        })
+        .await;
+
+        server.kill_and_restart().await;
+        let alice = server.client().with_token(alice.token().unwrap());
+        wait_for("the delivered one purged", async || deliveries(&alice, &up).await.is_empty().then_some(())).await;
+        let pending = deliveries(&alice, &down).await;
+        assert_eq!(pending.len(), 1, "a delivery still being retried is kept");
+        assert_ne!(pending[0]["status"], "delivered");
+    }
+
     async fn refused_targets_and_bad_input(backend: Backend) {
         // No operator allowance: loopback is refused.
         let server = Server::start_with(backend, &[("STINT_WEBHOOK_RETRY_BASE_MS", "100")]).await;
@@ -331,9 +432,26 @@ both! {
         let me = alice.get("/auth/me", None).await;
         let user = id(me.data());
         alice
-            .json("PUT", &format!("/plugins/{plugin}/config"), Some(json!({ "config": { "names": { user: "Alice" } } })))
+            .json("PUT", &format!("/plugins/{plugin}/config"), Some(json!({ "config": { "names": { user.clone(): "Alice" } } })))
             .await
             .assert_status(200);
+        // `stint plugin test` over REST: a fixture event through the plugin, nothing sent.
+        let payload = json!({ "event": "EntityChanged", "data": { "entity": { "name": "Website" } } });
+        let fixture = json!({
+            "event": { "id": 7, "kind": "EntityChanged", "entity_type": "project", "action": "updated",
+                       "organization_id": "ignored", "user_id": user, "occurred_at": "2026-03-02T09:00:00Z",
+                       "payload": payload.to_string() },
+            "subscription": { "id": "whk_fixture", "url": "https://chat.example.com/hook", "config": {} },
+        });
+        let t = alice.post(&format!("/plugins/{plugin}/test"), Some(json!({ "input": fixture }))).await;
+        t.assert_status(200);
+        assert_eq!(t.data()["ok"], true, "{}", t.body);
+        let request = &t.data()["output"][0];
+        assert_eq!(request["method"], "POST", "{}", t.body);
+        let body: Vec<u8> = serde_json::from_value(request["body"].clone()).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({ "text": "Alice updated project “Website”" }));
+        let t = alice.post(&format!("/plugins/{plugin}/test"), Some(json!({ "input": { "event": {} } }))).await;
+        t.assert_error(400, "VALIDATION_ERROR");
         let chat_rx = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
         let chat = alice
             .post("/webhooks", Some(json!({ "url": chat_rx.url(), "events": ["task.created"], "plugin_id": plugin })))
@@ -427,5 +545,74 @@ async fn webhook_dispatch_rate() {
         "webhook dispatch: {total} deliveries in {:.2} s = {:.0} deliveries/s",
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// Two processes of one deployment (PostgreSQL + Redis): events caused through either are
+/// fanned out once and each delivery is claimed and sent by one process, once.
+#[tokio::test]
+async fn two_processes_deliver_each_event_once() {
+    let env = [
+        ALLOW_LOCAL,
+        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
+    ]
+    .concat();
+    let a = Server::start_with(Backend::Postgres, &env).await;
+    let b = a.start_peer().await;
+    let (alice, _) = a
+        .register_with_org("alice@example.com", "Alice", "Acme")
+        .await;
+    let alice_b = b.client().with_token(alice.token().unwrap());
+    let rx = Receiver::start("127.0.0.1", 0, Reply::Ok).await;
+    let created = alice
+        .post(
+            "/webhooks",
+            Some(json!({ "url": rx.url(), "events": ["task.created"] })),
+        )
+        .await;
+    created.assert_status(201);
+    let wh = id(created.data());
+    let secret = created.data()["secret"].as_str().unwrap().to_owned();
+
+    const TASKS: usize = 30;
+    for i in 0..TASKS {
+        let through = if i % 2 == 0 { &alice } else { &alice_b };
+        task(through, &format!("Task {i}")).await;
+    }
+    wait_for("every delivery", async || {
+        (rx.received().len() >= TASKS).then_some(())
+    })
+    .await;
+    let log = wait_for("every delivery recorded", async || {
+        let r = alice
+            .get(&format!("/webhooks/{wh}/deliveries?limit=100"), None)
+            .await;
+        r.assert_status(200);
+        let d = r.data().as_array().unwrap().clone();
+        (d.len() == TASKS && d.iter().all(|d| d["status"] == "delivered")).then_some(d)
+    })
+    .await;
+    for d in &log {
+        assert_eq!(d["attempts"], 1, "sent more than once: {d}");
+    }
+    let got = rx.received();
+    assert_eq!(got.len(), TASKS, "a delivery arrived twice");
+    let mut titles: Vec<String> = got
+        .iter()
+        .map(|r| {
+            assert!(verify(&secret, r));
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            body["data"]["data"]["entity"]["title"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(
+        titles.len(),
+        TASKS,
+        "an event was fanned out twice or not at all"
     );
 }

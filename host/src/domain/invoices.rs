@@ -750,9 +750,10 @@ async fn generate_once(
     for r in store::rates::all_of_org(&mut db, &inv.org_id).await? {
         rows.entry(r.user_id.clone()).or_default().push(r);
     }
-    let versions: std::collections::HashMap<String, DateTime<Utc>> = candidates
+    // What each entry looked like when read: the claim takes it only if it is unchanged.
+    let versions: std::collections::HashMap<String, String> = candidates
         .iter()
-        .map(|c| (c.id.clone(), c.updated_at))
+        .map(|c| (c.id.clone(), c.version.clone()))
         .collect();
     let entries: Vec<BillableEntry> = candidates
         .into_iter()
@@ -799,7 +800,6 @@ async fn generate_once(
         // The plugin host fills in the bound plugin's configuration.
         config: serde_json::json!({}),
     };
-    let offered: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
 
     // Compute, with no transaction open: a slow plugin holds no locks.
     let result: InvoiceResult = cx
@@ -808,18 +808,19 @@ async fn generate_once(
         .compute_invoice(cx.db(), ctx, entries)
         .await?;
 
-    let mut listed: Vec<String> = Vec::new();
+    let mut listed: Vec<(&str, &str)> = Vec::new();
     let mut seen = HashSet::new();
     for line in &result.lines {
         for e in &line.entry_ids {
-            if !offered.contains(e) || !seen.insert(e.clone()) {
+            let offered = versions.get_key_value(e.as_str());
+            let Some((id, version)) = offered.filter(|_| seen.insert(e.as_str())) else {
                 return Err(Error::Plugin {
                     plugin: "invoicing-rule".into(),
                     reason: "contract".into(),
                     message: format!("the result names entry {e} that was not offered, or twice"),
                 });
-            }
-            listed.push(e.clone());
+            };
+            listed.push((id.as_str(), version.as_str()));
         }
     }
 
@@ -828,21 +829,13 @@ async fn generate_once(
     let before_inv = load(cx, &mut tx, id, true).await?;
     require_status(&before_inv, &["draft"], "generated")?;
     store::invoices::release_entries(&mut tx, id).await?;
+    // Released first, then claimed: the invoice holds exactly the listed entries. An entry
+    // that another invoice took, or that was edited after it was read (and so was priced from
+    // stale data), is not claimed: start over.
     let claimed = store::invoices::claim_entries(&mut tx, &inv.org_id, id, &listed).await?;
     if claimed != listed.len() as u64 {
         drop(tx);
-        tracing::info!(invoice = %id, listed = listed.len(), claimed, "entries claimed concurrently; retrying generate");
-        return Ok(None);
-    }
-    // An entry edited between the read and the claim was priced from stale data: start over.
-    // (Released first, then claimed: the invoice now holds exactly the listed entries.)
-    let stale = store::invoices::claimed_versions(&mut tx, id)
-        .await?
-        .into_iter()
-        .any(|(e, at)| versions.get(&e) != Some(&at));
-    if stale {
-        drop(tx);
-        tracing::info!(invoice = %id, "entries changed while the invoice was computed; retrying generate");
+        tracing::info!(invoice = %id, listed = listed.len(), claimed, "entries claimed concurrently or edited meanwhile; retrying generate");
         return Ok(None);
     }
     let mut after = before_inv.clone();

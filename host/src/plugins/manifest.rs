@@ -10,7 +10,7 @@
 //! limits:                            # optional, each field too
 //!   deadline_ms: 500                 # 1..=10000, default 1000
 //!   memory_mb: 32                    # 1..=256, default 64
-//! capabilities: [log]                # optional; rule kinds: `log`; report: `log`, `report-data`
+//! capabilities: [log]                # optional; `log`; report may add `report-data`
 //! allowed_hosts: [hooks.example.com] # webhook kind only: hosts its own request URLs may target
 //! config_schema:                     # optional JSON Schema for the per-organization config
 //!   type: object
@@ -45,7 +45,8 @@ pub const DEFAULT_DEADLINE_MS: u64 = 1_000;
 pub const MEMORY_MB: std::ops::RangeInclusive<u64> = 1..=256;
 /// Default memory cap in MiB.
 pub const DEFAULT_MEMORY_MB: u64 = 64;
-/// Capabilities a rule plugin (`invoicing-rule`, `recurrence`) may ask for.
+/// Capabilities a rule plugin (`invoicing-rule`, `recurrence`) or a webhook formatter may ask
+/// for (a webhook plugin's reach is its manifest's `allowed_hosts`, and the host sends).
 pub const RULE_CAPABILITIES: &[&str] = &["log"];
 /// Capabilities a `report` plugin may ask for: `report-data` documents that it reads the
 /// organization's data the host lends (always scoped to the caller's organization and rights).
@@ -54,7 +55,9 @@ pub const REPORT_CAPABILITIES: &[&str] = &["log", "report-data"];
 /// The capabilities a kind may ask for.
 pub fn capabilities_of(kind: PluginKind) -> &'static [&'static str] {
     match kind {
-        PluginKind::InvoicingRule | PluginKind::Recurrence => RULE_CAPABILITIES,
+        PluginKind::InvoicingRule | PluginKind::Recurrence | PluginKind::Webhook => {
+            RULE_CAPABILITIES
+        }
         PluginKind::Report => REPORT_CAPABILITIES,
     }
 }

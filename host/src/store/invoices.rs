@@ -188,8 +188,9 @@ pub struct Candidate {
     pub duration_secs: i64,
     /// Per-entry client rate.
     pub hourly_rate: Option<i64>,
-    /// Last change, to detect edits between reading and claiming.
-    pub updated_at: DateTime<Utc>,
+    /// Its last change (`updated_at`) exactly as the database stores it: the claim compares it
+    /// to detect edits between reading and claiming.
+    pub version: String,
 }
 
 /// The billable, finished entries of projects of `client_id` started in `[from, before)` that are
@@ -205,7 +206,7 @@ pub async fn candidates(
     let mut sql = String::from(
         "SELECT e.id, e.user_id, u.name AS user_name, e.project_id, p.name AS project_name, e.task_id,
                 t.title AS task_title, e.description, e.started_at, e.duration_secs, e.hourly_rate,
-                e.updated_at
+                CAST(e.updated_at AS TEXT) AS version
          FROM time_entries e
          JOIN projects p ON p.id = e.project_id
          JOIN users u ON u.id = e.user_id
@@ -238,43 +239,38 @@ pub async fn release_entries(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Resu
     .await
 }
 
-/// Puts the entries `ids` of `org_id` that are on no invoice onto `invoice_id`; returns how
-/// many it took (fewer than `ids.len()` when another invoice claimed some first).
+/// Puts the entries of `org_id` listed as `(id, version)` onto `invoice_id`, each only if it is
+/// on no invoice and still has that version (its `updated_at` as read); returns how many it
+/// took: fewer than listed when another invoice claimed some first or some were edited since.
 ///
-/// The id list drives the lookup: `org_id` and `invoice_id` are compared through expressions so
-/// that SQLite's planner, which has no statistics, cannot prefer their indexes — with a long
-/// `IN` list it otherwise walks every entry of the organization once per chunk.
+/// One statement whatever the count: the list travels as one JSON array and drives the join,
+/// so each entry is found by its primary key (SQLite's planner, without statistics, would
+/// otherwise prefer the `org_id` and `invoice_id` indexes; those columns are compared through
+/// expressions it cannot index).
 pub async fn claim_entries(
     ex: &mut impl Exec,
     org_id: &str,
     invoice_id: &str,
-    ids: &[String],
+    entries: &[(&str, &str)],
 ) -> sqlx::Result<u64> {
-    let mut claimed = 0;
-    for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!(
-            "UPDATE time_entries SET invoice_id = $1
-             WHERE id IN ({}) AND org_id || '' = $2 AND COALESCE(invoice_id, '') = ''",
-            placeholders.join(", ")
-        );
-        let mut args: Vec<Arg> = vec![invoice_id.into(), org_id.into()];
-        args.extend(chunk.iter().map(Arg::from));
-        claimed += ex
-            .execute(Query::new(Sql::Built(sql)).with_args(args))
-            .await?;
+    if entries.is_empty() {
+        return Ok(0);
     }
-    Ok(claimed)
-}
-
-/// `(id, updated_at)` of every entry on `invoice_id`: one indexed scan.
-pub async fn claimed_versions(
-    ex: &mut impl Exec,
-    invoice_id: &str,
-) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
-    ex.fetch_all(q!(
-        "SELECT id, updated_at FROM time_entries WHERE invoice_id = $1",
-        invoice_id
+    let list = serde_json::to_string(entries).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    ex.execute(q!(
+        Sql::split(
+            "UPDATE time_entries SET invoice_id = $1
+             FROM (SELECT value ->> 0 AS id, value ->> 1 AS version FROM json_each($3)) AS c
+             WHERE time_entries.id = c.id AND time_entries.updated_at = c.version
+               AND time_entries.org_id || '' = $2 AND COALESCE(time_entries.invoice_id, '') = ''",
+            "UPDATE time_entries t SET invoice_id = $1
+             FROM jsonb_array_elements($3::jsonb) AS c(x)
+             WHERE t.id = c.x ->> 0 AND t.updated_at = (c.x ->> 1)::timestamptz
+               AND t.org_id = $2 AND t.invoice_id IS NULL",
+        ),
+        invoice_id,
+        org_id,
+        list
     ))
     .await
 }

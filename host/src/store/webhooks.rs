@@ -147,6 +147,17 @@ pub async fn delete_subscription(ex: &mut impl Exec, id: &str) -> sqlx::Result<(
         .map(drop)
 }
 
+/// Deletes finished (delivered or given-up) deliveries last touched before `before`, with their
+/// attempts (retention); returns how many deliveries.
+pub async fn purge_finished(ex: &mut impl Exec, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "DELETE FROM webhook_deliveries
+         WHERE status IN ('delivered', 'failed') AND updated_at < $1",
+        before
+    ))
+    .await
+}
+
 /// Counts a delivery that finally failed; returns the new count.
 pub async fn add_failure(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<i64>> {
     let row: Option<(i64,)> = ex

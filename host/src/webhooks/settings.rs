@@ -37,6 +37,9 @@ pub struct WebhookArgs {
     /// Requests sent at once by one process.
     #[arg(long, env = "STINT_WEBHOOK_CONCURRENCY")]
     pub webhook_concurrency: Option<u32>,
+    /// Days a finished (delivered or given-up) delivery stays in the log; 0 keeps none.
+    #[arg(long, env = "STINT_WEBHOOK_RETENTION_DAYS")]
+    pub webhook_retention_days: Option<u32>,
 }
 
 /// The `webhooks:` section of `stint.yaml`.
@@ -51,6 +54,7 @@ pub struct WebhookFile {
     timeout_secs: Option<u64>,
     failure_threshold: Option<u32>,
     concurrency: Option<u32>,
+    retention_days: Option<u32>,
 }
 
 /// Resolved webhook settings.
@@ -66,6 +70,8 @@ pub struct WebhookSettings {
     pub failure_threshold: u32,
     /// Requests in flight per process.
     pub concurrency: u32,
+    /// How long finished deliveries and their attempts are kept.
+    pub retention: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -76,6 +82,7 @@ impl Default for WebhookSettings {
             timeout: Duration::from_secs(10),
             failure_threshold: 10,
             concurrency: 64,
+            retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -128,6 +135,12 @@ impl WebhookSettings {
                 .or(file.concurrency)
                 .unwrap_or(d.concurrency)
                 .clamp(1, 1024),
+            retention: args
+                .webhook_retention_days
+                .or(file.retention_days)
+                .map_or(d.retention, |days| {
+                    Duration::from_secs(u64::from(days) * 86_400)
+                }),
         })
     }
 }
