@@ -2,6 +2,7 @@
 //! docs/benchmarks.md, "Plugins"):
 //! - one plugin call on a fresh store + instance from the pool (`schedule.validate("daily")`),
 //! - `invoicing-standard` over 10,000 entries through wasm and natively (the same crate, rlib),
+//!   natively both from the SDK's types and from the host's (conversion included),
 //! - 100,000 next occurrences through `recurrence-standard`,
 //! - one `reports-standard` call (`summary`: fresh instance, `caller` + one grouped query) with a
 //!   lender answering from memory, i.e. the report call's overhead without the database query.
@@ -217,6 +218,14 @@ fn plugins(c: &mut Criterion) {
     let (native_ctx, native_entries) = native::convert(&ctx, &list);
     group.bench_function("native", |b| {
         b.iter(|| native::compute(&native_ctx, &native_entries))
+    });
+    // What an in-process call from the host would cost: the rules plus turning the host's
+    // entries into the SDK's (the wasm side pays the equivalent in the canonical ABI).
+    group.bench_function("native, from the host's types", |b| {
+        b.iter(|| {
+            let (c, e) = native::convert(&ctx, &list);
+            native::compute(&c, &e)
+        })
     });
     group.finish();
 

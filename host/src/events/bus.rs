@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
@@ -59,8 +60,9 @@ pub struct Delivery {
     pub action: Option<String>,
     /// The user whose action caused the event.
     pub user_id: Option<String>,
-    /// The complete frame: `{"event", "event_id"?, "data"}` as JSON text.
-    pub frame: Arc<str>,
+    /// The complete frame: `{"event", "event_id"?, "data"}` as JSON text, reference-counted so
+    /// that every connection sends the same bytes without copying them.
+    pub frame: Utf8Bytes,
     /// For [`Audience::Channel`]: who may see the channel, looked up once when the first
     /// connection needs it and shared by all the others (`None` = every organization member).
     pub channel_members: tokio::sync::OnceCell<Option<HashSet<String>>>,
@@ -68,12 +70,13 @@ pub struct Delivery {
 
 impl Delivery {
     /// Renders the push frame for stored `data` JSON text.
-    pub fn render(event: &str, event_id: Option<i64>, data_json: &str) -> Arc<str> {
+    pub fn render(event: &str, event_id: Option<i64>, data_json: &str) -> Utf8Bytes {
         let name = Value::String(event.to_owned()).to_string();
-        match event_id {
-            Some(id) => format!(r#"{{"event":{name},"event_id":{id},"data":{data_json}}}"#).into(),
-            None => format!(r#"{{"event":{name},"data":{data_json}}}"#).into(),
-        }
+        let frame = match event_id {
+            Some(id) => format!(r#"{{"event":{name},"event_id":{id},"data":{data_json}}}"#),
+            None => format!(r#"{{"event":{name},"data":{data_json}}}"#),
+        };
+        frame.into()
     }
 }
 

@@ -29,6 +29,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// Rows a SQLite connection's thread may produce ahead of the caller.
+const SQLITE_ROW_BUFFER: usize = 4096;
+
 /// A handle to the database: cheap to clone, shared by the whole process.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -447,7 +450,11 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-16000")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Rows travel from the connection's thread to the caller through a channel;
+                // sqlx's 50 makes the thread stop every 50 rows of a large read (an invoice
+                // over 100,000 entries) until the caller catches up.
+                .row_buffer_size(SQLITE_ROW_BUFFER);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(settings.acquire_timeout.max(Duration::from_secs(30)))

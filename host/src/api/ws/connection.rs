@@ -229,14 +229,18 @@ async fn serve(
     let mut ping =
         tokio::time::interval_at(Instant::now() + super::PING_INTERVAL, super::PING_INTERVAL);
     let mut pong_due: Option<Instant> = None;
-    let mut idle_at = Instant::now() + super::IDLE_TIMEOUT;
+    // One timer each for the idle and pong deadlines, moved when they change: a timer created
+    // per loop turn would be registered and dropped again for every event pushed.
+    let idle = tokio::time::sleep(super::IDLE_TIMEOUT);
+    let pong = tokio::time::sleep(super::PONG_TIMEOUT);
+    tokio::pin!(idle, pong);
     loop {
         tokio::select! {
             message = source.next() => {
                 let Some(text) = incoming(sink, message.inspect(|m| {
                     if let Ok(Message::Pong(_)) = m { pong_due = None; }
                 })).await? else { continue };
-                idle_at = Instant::now() + super::IDLE_TIMEOUT;
+                idle.as_mut().reset(Instant::now() + super::IDLE_TIMEOUT);
                 if limiter.check().is_err() {
                     refused += 1;
                     if refused > super::MESSAGES_PER_MINUTE {
@@ -266,13 +270,17 @@ async fn serve(
             },
             _ = ping.tick() => {
                 timed(sink.send(Message::Ping(Default::default()))).await?;
-                pong_due.get_or_insert(Instant::now() + super::PONG_TIMEOUT);
+                if pong_due.is_none() {
+                    let due = Instant::now() + super::PONG_TIMEOUT;
+                    pong_due = Some(due);
+                    pong.as_mut().reset(due);
+                }
             }
-            _ = sleep_until(pong_due.unwrap_or(idle_at)), if pong_due.is_some() => {
+            _ = &mut pong, if pong_due.is_some() => {
                 shut(sink, close::PONG_TIMEOUT, "no pong").await;
                 return None;
             }
-            _ = sleep_until(idle_at) => {
+            _ = &mut idle => {
                 shut(sink, close::IDLE_TIMEOUT, "idle timeout").await;
                 return None;
             }
@@ -349,7 +357,7 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
             Audience::Permission(p) => holds(app, &d.org_id, session.user_id(), p).await,
         };
     if visible {
-        timed(sink.send(Message::Text(d.frame.as_ref().into()))).await?;
+        timed(sink.send(Message::Text(d.frame.clone()))).await?;
     }
     if let Some(id) = d.event_id {
         session.last_sent = id;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tokio::sync::Semaphore;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -20,8 +20,8 @@ use crate::plugins::contract::report::ReportData;
 /// Bytes of guest stderr kept per call (enough for a panic message and its location).
 pub(super) const STDERR_CAPACITY: usize = 16 * 1024;
 
-/// Linear memory per pool slot reset in place (rather than released to the kernel) after a
-/// call: the heap a typical call touches (a rule over a month of entries stays within it).
+/// Linear memory per pool slot whose dirtied pages are reset in place (rather than released
+/// to the kernel) after a call: the heap a typical call touches.
 const KEEP_RESIDENT_BYTES: usize = 2 << 20;
 
 /// The same for a slot's tables (function tables of a Rust guest are a few KiB).
@@ -47,30 +47,14 @@ impl Shared {
         let max_memory =
             usize::try_from(cfg.max_memory_bytes).context("max_memory_bytes is too large")?;
 
-        let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(slots)
-            // A Rust wasm32-wasip2 guest is a handful of core instances around one memory.
-            .max_core_instances_per_component(20)
-            .total_core_instances(slots * 20)
-            .max_memories_per_component(2)
-            .total_memories(slots * 2)
-            .max_tables_per_component(20)
-            .total_tables(slots * 20)
-            .total_stacks(slots)
-            .max_memory_size(max_memory)
-            // A call runs on a slot another call has just left. Resetting the slot's memory and
-            // tables with `madvise` would make the next call fault every page back in; resetting
-            // the pages a call dirtied (found with PAGEMAP_SCAN) with `memset` does not. The
-            // price is this much resident memory per warm slot.
-            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-            .table_keep_resident(KEEP_RESIDENT_TABLE_BYTES);
-
-        let mut config = Config::new();
-        config
-            .wasm_component_model(true)
-            .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+        // A call runs on a slot another call has just left. Resetting the slot with `madvise`
+        // makes the next call fault every page it touches back in; where the kernel can say
+        // which pages the call dirtied (PAGEMAP_SCAN, Linux 6.7+), those are reset in place
+        // instead. Without it, resetting in place would mean a `memset` of the whole resident
+        // region per call, which costs more than the faults: then keep nothing resident.
+        let engine = Engine::new(&engine_config(slots, max_memory, true))
+            .or_else(|_| Engine::new(&engine_config(slots, max_memory, false)))
+            .map_err(anyhow::Error::from)?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -84,6 +68,35 @@ impl Shared {
             cfg,
         })
     }
+}
+
+/// The engine's configuration: a pool of `slots` instances of at most `max_memory` bytes
+/// each, epochs for deadlines; with `keep_resident`, slots are reset page by page as
+/// PAGEMAP_SCAN finds them dirty (an engine with this configuration fails to build where the
+/// kernel lacks it).
+fn engine_config(slots: u32, max_memory: usize, keep_resident: bool) -> Config {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(slots)
+        // A Rust wasm32-wasip2 guest is a handful of core instances around one memory.
+        .max_core_instances_per_component(20)
+        .total_core_instances(slots * 20)
+        .max_memories_per_component(2)
+        .total_memories(slots * 2)
+        .max_tables_per_component(20)
+        .total_tables(slots * 20)
+        .total_stacks(slots)
+        .max_memory_size(max_memory);
+    if keep_resident {
+        pool.pagemap_scan(Enabled::Yes)
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .table_keep_resident(KEEP_RESIDENT_TABLE_BYTES);
+    }
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
 }
 
 /// Advances the engine's epoch every `tick` until the engine is dropped. A thread rather than
