@@ -83,6 +83,7 @@ impl Plugin {
                 PluginFailure::new(&self.name, FailureReason::Trap, "runtime shut down".into());
             return (Err(failure), CallReport::default(), None);
         };
+        let _ticking = self.shared.ticking();
         let started = Instant::now();
         let deadline = self.limits.deadline;
         let memory = usize::try_from(self.limits.memory_bytes).unwrap_or(usize::MAX);

@@ -3,7 +3,7 @@
 //! limiter, captured stderr and logs).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(super) cfg: RuntimeConfig,
     /// One permit per pool slot: callers wait here instead of failing on a full pool.
     pub(super) slots: Arc<Semaphore>,
+    /// Advances the epoch while calls run.
+    ticker: Ticker,
 }
 
 impl Shared {
@@ -60,13 +62,20 @@ impl Shared {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
         super::bindings::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
 
-        spawn_ticker(&engine, cfg.epoch_tick)?;
+        let ticker = Ticker::spawn(&engine, cfg.epoch_tick)?;
         Ok(Shared {
             engine,
             linker,
             slots: Arc::new(Semaphore::new(slots as usize)),
             cfg,
+            ticker,
         })
+    }
+
+    /// Keeps the epoch advancing until the returned guard is dropped: hold it for the whole
+    /// call, instantiation included, or the call's deadline is never checked.
+    pub(super) fn ticking(&self) -> Ticking {
+        self.ticker.start()
     }
 }
 
@@ -99,24 +108,83 @@ fn engine_config(slots: u32, max_memory: usize, keep_resident: bool) -> Config {
     config
 }
 
-/// Advances the engine's epoch every `tick` until the engine is dropped. A thread rather than
-/// a tokio task: the runtime may be built outside tokio (benches, CLI) and the tick must keep
-/// coming while every worker runs guest code.
-fn spawn_ticker(engine: &Engine, tick: Duration) -> anyhow::Result<()> {
-    let weak = engine.weak();
-    std::thread::Builder::new()
-        .name("stint-plugin-epoch".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(tick);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
+/// A thread that advances the engine's epoch every `tick` while calls run, and parks after a
+/// second without any (waking once a second to notice the engine is gone), so an idle server is
+/// not woken a hundred times a second while back-to-back calls never pay for a wake-up. A
+/// thread rather than a tokio task: the runtime may be built outside tokio (benches, CLI) and
+/// the tick must keep coming while every worker runs guest code.
+struct Ticker {
+    /// Calls running now.
+    calls: Arc<AtomicUsize>,
+    /// Set by the thread just before it parks.
+    parked: Arc<AtomicBool>,
+    thread: std::thread::Thread,
+}
+
+/// Idle ticks after which the ticker parks.
+const PARK_AFTER_IDLE_TICKS: u32 = 100;
+
+/// While held, the epoch advances (see [`Shared::ticking`]).
+pub(super) struct Ticking(Arc<AtomicUsize>);
+
+impl Drop for Ticking {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Ticker {
+    fn spawn(engine: &Engine, tick: Duration) -> anyhow::Result<Ticker> {
+        let weak = engine.weak();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let parked = Arc::new(AtomicBool::new(false));
+        let (running, parking) = (calls.clone(), parked.clone());
+        let handle = std::thread::Builder::new()
+            .name("stint-plugin-epoch".into())
+            .spawn(move || {
+                let mut idle = 0u32;
+                loop {
+                    if running.load(Ordering::SeqCst) == 0 {
+                        idle = idle.saturating_add(1);
+                    } else {
+                        idle = 0;
+                    }
+                    if idle > PARK_AFTER_IDLE_TICKS {
+                        // `parked` is published before `calls` is read again, and `start`
+                        // counts the call before reading `parked`: one of the two sees the
+                        // other, so a call never waits for a tick that does not come.
+                        parking.store(true, Ordering::SeqCst);
+                        if running.load(Ordering::SeqCst) == 0 {
+                            std::thread::park_timeout(Duration::from_secs(1));
+                        }
+                        parking.store(false, Ordering::SeqCst);
+                        if weak.upgrade().is_none() {
+                            break;
+                        }
+                        continue;
+                    }
+                    std::thread::sleep(tick);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
                 }
-            }
+            })
+            .context("cannot start the plugin epoch ticker")?;
+        Ok(Ticker {
+            calls,
+            parked,
+            thread: handle.thread().clone(),
         })
-        .context("cannot start the plugin epoch ticker")?;
-    Ok(())
+    }
+
+    fn start(&self) -> Ticking {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            self.thread.unpark();
+        }
+        Ticking(self.calls.clone())
+    }
 }
 
 /// What one call's store owns.
