@@ -55,7 +55,10 @@ impl Shared {
         // instead. Without it, resetting in place would mean a `memset` of the whole resident
         // region per call, which costs more than the faults: then keep nothing resident.
         let engine = Engine::new(&engine_config(slots, max_memory, true))
-            .or_else(|_| Engine::new(&engine_config(slots, max_memory, false)))
+            .or_else(|e| {
+                tracing::info!(reason = %e, "plugin pool slots keep no memory resident");
+                Engine::new(&engine_config(slots, max_memory, false))
+            })
             .map_err(anyhow::Error::from)?;
 
         let mut linker = Linker::new(&engine);
