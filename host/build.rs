@@ -51,8 +51,10 @@ fn main() {
         .to_path_buf();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
 
+    // Relative to the package root, so that a target directory shared by several checkouts
+    // (worktrees, CI clones) watches the checkout being built, not the one that built first.
     for watched in ["plugins", "wit", "Cargo.lock", "Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+        println!("cargo:rerun-if-changed=../{watched}");
     }
     println!("cargo:rerun-if-env-changed=STINT_PLUGINS_TARGET_DIR");
 

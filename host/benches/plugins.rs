@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use stint_host::plugins::builtin::{INVOICING_STANDARD, RECURRENCE_STANDARD, REPORTS_STANDARD};
-use stint_host::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
+use stint_host::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, OccurrenceQuery};
 use stint_host::plugins::runtime::{Limits, PluginKind, Runtime, RuntimeConfig};
 
 fn context() -> InvoiceContext {
@@ -203,28 +203,29 @@ fn plugins(c: &mut Criterion) {
     });
 
     let ctx = context();
-    let list = entries(10_000);
+    // Indexed once, as the host does when it reads the entries from the database.
+    let time: BillableTime = entries(10_000).into_iter().collect();
     let mut group = c.benchmark_group("invoicing-standard, 10,000 entries");
     group.sample_size(20);
     group.bench_function("wasm", |b| {
         b.to_async(&tokio).iter(|| async {
             invoicing
-                .compute_invoice(&ctx, &list)
+                .compute_invoice(&ctx, &time)
                 .await
                 .unwrap()
                 .unwrap()
         })
     });
-    let (native_ctx, native_entries) = native::convert(&ctx, &list);
+    let (native_ctx, native_time) = native::convert(&ctx, &time);
     group.bench_function("native", |b| {
-        b.iter(|| native::compute(&native_ctx, &native_entries))
+        b.iter(|| native::compute(&native_ctx, &native_time))
     });
     // What an in-process call from the host would cost: the rules plus turning the host's
     // entries into the SDK's (the wasm side pays the equivalent in the canonical ABI).
     group.bench_function("native, from the host's types", |b| {
         b.iter(|| {
-            let (c, e) = native::convert(&ctx, &list);
-            native::compute(&c, &e)
+            let (c, t) = native::convert(&ctx, &time);
+            native::compute(&c, &t)
         })
     });
     group.finish();
@@ -256,11 +257,10 @@ fn plugins(c: &mut Criterion) {
     group.finish();
 }
 
-/// The same rules natively: `invoicing-standard` is an rlib too. The conversion to the SDK's
-/// types is done once, outside the measurement.
+/// The same rules natively: `invoicing-standard` is an rlib too.
 mod native {
     use chrono::{Datelike, NaiveDate, Weekday as W};
-    use stint_host::plugins::contract::{BillableEntry, InvoiceContext};
+    use stint_host::plugins::contract::{BillableTime, InvoiceContext, Named};
     use stint_plugin::{Date, InvoiceResult, TimeEntry, Weekday};
 
     fn date(d: NaiveDate) -> Date {
@@ -283,10 +283,20 @@ mod native {
         }
     }
 
+    fn named(rows: &[Named]) -> Vec<stint_plugin::Named> {
+        rows.iter()
+            .map(|r| stint_plugin::Named {
+                id: r.id.clone(),
+                name: r.name.clone(),
+            })
+            .collect()
+    }
+
+    /// The host's types to the SDK's: what the canonical ABI does on the wasm side.
     pub fn convert(
         c: &InvoiceContext,
-        entries: &[BillableEntry],
-    ) -> (stint_plugin::InvoiceContext, Vec<TimeEntry>) {
+        t: &BillableTime,
+    ) -> (stint_plugin::InvoiceContext, stint_plugin::BillableTime) {
         let ctx = stint_plugin::InvoiceContext {
             org_id: c.org_id.clone(),
             invoice_id: c.invoice_id.clone(),
@@ -299,30 +309,36 @@ mod native {
             time_zone: c.time_zone.clone(),
             config: c.config.to_string(),
         };
-        let entries = entries
-            .iter()
-            .map(|e| TimeEntry {
-                id: e.id.clone(),
-                user_id: e.user_id.clone(),
-                user_name: e.user_name.clone(),
-                project_id: e.project_id.clone(),
-                project_name: e.project_name.clone(),
-                task_id: e.task_id.clone(),
-                task_title: e.task_title.clone(),
-                description: e.description.clone(),
-                started_at: e.started_at.timestamp(),
-                duration_secs: e.duration_secs,
-                local_date: date(e.local_date),
-                local_weekday: weekday(e.local_date),
-                client_rate: e.client_rate,
-                worker_rate: e.worker_rate,
-            })
-            .collect();
-        (ctx, entries)
+        let time = stint_plugin::BillableTime {
+            people: named(&t.people),
+            projects: named(&t.projects),
+            tasks: named(&t.tasks),
+            descriptions: t.descriptions.clone(),
+            entries: t
+                .entries
+                .iter()
+                .map(|e| TimeEntry {
+                    person: e.person,
+                    project: e.project,
+                    task: e.task,
+                    description: e.description,
+                    started_at: e.started_at.timestamp(),
+                    duration_secs: e.duration_secs,
+                    local_date: date(e.local_date),
+                    local_weekday: weekday(e.local_date),
+                    client_rate: e.client_rate,
+                    worker_rate: e.worker_rate,
+                })
+                .collect(),
+        };
+        (ctx, time)
     }
 
-    pub fn compute(ctx: &stint_plugin::InvoiceContext, entries: &[TimeEntry]) -> InvoiceResult {
-        invoicing_standard::rules::compute(ctx, entries).unwrap()
+    pub fn compute(
+        ctx: &stint_plugin::InvoiceContext,
+        time: &stint_plugin::BillableTime,
+    ) -> InvoiceResult {
+        invoicing_standard::rules::compute(ctx, time).unwrap()
     }
 }
 

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::store::db::Db;
 use crate::store::plugins::PluginRow;
 use contract::{
-    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    BillableTime, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
     WebhookTarget,
 };
 use manifest::Manifest;
@@ -106,12 +106,12 @@ impl PluginHost {
         &self,
         db: &Db,
         mut ctx: InvoiceContext,
-        entries: Vec<BillableEntry>,
+        time: &BillableTime,
     ) -> Result<InvoiceResult> {
         let org_id = ctx.org_id.clone();
         let (row, plugin) = self.resolve(db, &org_id, PluginKind::InvoicingRule).await?;
         ctx.config = org_config(db, &org_id, &row.id).await?;
-        let outcome = plugin.compute_invoice(&ctx, &entries).await;
+        let outcome = plugin.compute_invoice(&ctx, time).await;
         let inner = self.account(db, &org_id, &row, outcome).await?;
         inner.map_err(|message| Error::Plugin {
             plugin: row.name.clone(),
@@ -156,11 +156,11 @@ impl PluginHost {
         org_id: &str,
         row: &PluginRow,
         mut ctx: InvoiceContext,
-        entries: Vec<BillableEntry>,
+        time: &BillableTime,
     ) -> Result<std::result::Result<InvoiceResult, String>> {
         let plugin = self.runnable(row).await?;
         ctx.config = org_config(db, org_id, &row.id).await?;
-        let outcome = plugin.compute_invoice(&ctx, &entries).await;
+        let outcome = plugin.compute_invoice(&ctx, time).await;
         self.account(db, org_id, row, outcome).await
     }
 

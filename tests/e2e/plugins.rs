@@ -45,7 +45,7 @@ pub(crate) async fn upload(c: &Client, manifest: &str, component: &[u8]) -> Resp
 
 fn manifest(name: &str, version: &str, extra: &str) -> String {
     format!(
-        "name: {name}\nversion: {version}\nkind: invoicing-rule\nworld: stint:plugins/invoicing-rule@0.2.0\ncomponent: {}.wasm\ncapabilities: [log]\n{extra}",
+        "name: {name}\nversion: {version}\nkind: invoicing-rule\nworld: stint:plugins/invoicing-rule@0.3.0\ncomponent: {}.wasm\ncapabilities: [log]\n{extra}",
         name.replace('-', "_")
     )
 }
@@ -116,7 +116,7 @@ both! {
         let r = upload(&alice, &good.replace("capabilities: [log]", "capabilitys: [log]"), fake).await;
         r.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(r.body["error"]["details"]["field"], "manifest.capabilitys", "{}", r.body);
-        let r = upload(&alice, &good.replace("@0.2.0", "@0.3.0"), fake).await;
+        let r = upload(&alice, &good.replace("@0.3.0", "@0.4.0"), fake).await;
         r.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(r.body["error"]["details"]["field"], "manifest.world", "{}", r.body);
         assert!(r.body["error"]["message"].as_str().unwrap().contains("not supported"), "{}", r.body);
@@ -439,7 +439,7 @@ both! {
         assert!(old_manifest.contains("invoicing-rule@0.1.0"), "{old_manifest}");
         let f = SurchargeFixture::new(backend).await;
 
-        let r = upload(&f.alice, &old_manifest.replace("@0.1.0", "@0.2.0"), &component).await;
+        let r = upload(&f.alice, &old_manifest.replace("@0.1.0", "@0.3.0"), &component).await;
         r.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(r.body["error"]["details"]["field"], "manifest.world", "{}", r.body);
         assert!(r.body["error"]["message"].as_str().unwrap().contains("stint:plugins@0.1"), "{}", r.body);
@@ -448,5 +448,47 @@ both! {
         assert_eq!(f.generate().await, SURCHARGE_TOTALS);
         let r = f.alice.get("/plugins?name=weekend-surcharge", None).await;
         assert_eq!(r.body["data"][0]["world"], "stint:plugins/invoicing-rule@0.1.0", "{}", r.body);
+    }
+
+    /// Plugins compiled against `stint:plugins@0.2.0` (kept as binaries in
+    /// `tests/fixtures/plugins/`): an invoicing rule, whose entries cross as records spelling
+    /// out every name and whose lines name entries by id (0.3 indexes both), and a webhook
+    /// plugin, whose shapes did not change but whose interface names did.
+    async fn plugins_built_against_wit_0_2_still_install_and_run(backend: Backend) {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/plugins");
+        let dir = format!("{fixtures}/weekend-surcharge-wit-0.2.0");
+        let component = std::fs::read(format!("{dir}/weekend_surcharge.wasm")).unwrap();
+        let old_manifest = std::fs::read_to_string(format!("{dir}/plugin.yaml")).unwrap();
+        assert!(old_manifest.contains("invoicing-rule@0.2.0"), "{old_manifest}");
+        let f = SurchargeFixture::new(backend).await;
+        let r = upload(&f.alice, &old_manifest.replace("@0.2.0", "@0.3.0"), &component).await;
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("stint:plugins@0.2"), "{}", r.body);
+        f.install_and_bind(&old_manifest, &component).await;
+        assert_eq!(f.generate().await, SURCHARGE_TOTALS);
+        // Generating again re-bills the same entries (released, then claimed by id).
+        assert_eq!(f.generate().await, SURCHARGE_TOTALS);
+
+        let dir = format!("{fixtures}/chat-webhook-wit-0.2.0");
+        let component = std::fs::read(format!("{dir}/chat_webhook.wasm")).unwrap();
+        let manifest = std::fs::read_to_string(format!("{dir}/plugin.yaml")).unwrap();
+        assert!(manifest.contains("webhook@0.2.0"), "{manifest}");
+        let installed = upload(&f.alice, &manifest, &component).await;
+        installed.assert_status(201);
+        let plugin = id(installed.data());
+        let fixture = json!({
+            "event": { "id": 7, "kind": "EntityChanged", "entity_type": "project", "action": "created",
+                       "organization_id": "ignored", "user_id": "usr_x", "occurred_at": "2026-03-02T09:00:00Z",
+                       "payload": json!({ "data": { "entity": { "name": "Website" } } }).to_string() },
+            "subscription": { "id": "whk_fixture", "url": "https://chat.example.com/hook", "config": {} },
+        });
+        let t = f.alice.post(&format!("/plugins/{plugin}/test"), Some(json!({ "input": fixture }))).await;
+        t.assert_status(200);
+        assert_eq!(t.data()["ok"], true, "{}", t.body);
+        let body: Vec<u8> = serde_json::from_value(t.data()["output"][0]["body"].clone()).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            json!({ "text": "Someone created project “Website”" })
+        );
     }
 }

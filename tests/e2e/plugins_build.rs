@@ -112,11 +112,11 @@ fn test_and_example_plugins_build_as_components() {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes[..8], COMPONENT_PREAMBLE, "{dir} is not a component");
         assert!(
-            contains(&bytes, "stint:plugins/invoicing@0.2.0"),
+            contains(&bytes, "stint:plugins/invoicing@0.3.0"),
             "{dir} does not export the invoicing interface"
         );
         assert!(
-            !contains(&bytes, "stint:plugins/schedule@0.2.0"),
+            !contains(&bytes, "stint:plugins/schedule@0.3.0"),
             "{dir} carries the recurrence world too"
         );
         let files = contains(&bytes, "wasi:filesystem");
@@ -140,15 +140,15 @@ fn builtin_plugins_are_embedded_components() {
     assert_eq!(RECURRENCE_STANDARD[..8], COMPONENT_PREAMBLE);
     assert!(contains(
         INVOICING_STANDARD,
-        "stint:plugins/invoicing@0.2.0"
+        "stint:plugins/invoicing@0.3.0"
     ));
     assert!(contains(
         RECURRENCE_STANDARD,
-        "stint:plugins/schedule@0.2.0"
+        "stint:plugins/schedule@0.3.0"
     ));
     assert!(!contains(
         INVOICING_STANDARD,
-        "stint:plugins/schedule@0.2.0"
+        "stint:plugins/schedule@0.3.0"
     ));
     assert!(!contains(INVOICING_STANDARD, "wasi:filesystem"));
 }

@@ -375,7 +375,7 @@ both! {
         entry(&carol, &other_project, "2026-03-10T09:00:00Z", "2026-03-10T17:00:00Z", json!({})).await;
 
         let wasm = std::fs::read(crate::plugins_build::build_plugin("tests/plugins/report-peek")).unwrap();
-        let manifest = "name: report-peek\nversion: 1.0.0\nkind: report\nworld: stint:plugins/report@0.2.0\ncomponent: report_peek.wasm\ncapabilities: [log, report-data]\n";
+        let manifest = "name: report-peek\nversion: 1.0.0\nkind: report\nworld: stint:plugins/report@0.3.0\ncomponent: report_peek.wasm\ncapabilities: [log, report-data]\n";
         upload(&f.alice, manifest, &wasm).await.assert_status(201);
 
         let list = f.alice.get("/reports", None).await;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use stint_plugin::money::div_half_up;
-use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, LineItem, TaxLine, TimeEntry};
+use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule, LineItem, TaxLine};
 
 /// Quarter hours, in seconds.
 const STEP: i64 = 15 * 60;
@@ -18,12 +18,12 @@ const STEP: i64 = 15 * 60;
 pub struct WeekendSurcharge;
 
 impl InvoicingRule for WeekendSurcharge {
-    fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
-        // (project name, weekend?, unit price) → (billed seconds, entry ids)
-        let mut lines: BTreeMap<(String, bool, i64), (i128, Vec<String>)> = BTreeMap::new();
-        for e in entries {
+    fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String> {
+        // (project name, weekend?, unit price) → (billed seconds, entry positions)
+        let mut lines: BTreeMap<(&str, bool, i64), (i128, Vec<u32>)> = BTreeMap::new();
+        for (at, e) in time.positioned() {
             if e.duration_secs < 0 || e.client_rate < 0 {
-                return Err(format!("entry {} has a negative duration or rate", e.id));
+                return Err(format!("entry {at} has a negative duration or rate"));
             }
             let billed = (e.duration_secs + STEP - 1) / STEP * STEP;
             let weekend = e.local_weekday.is_weekend();
@@ -32,15 +32,12 @@ impl InvoicingRule for WeekendSurcharge {
             } else {
                 e.client_rate
             };
-            let project = e
-                .project_name
-                .clone()
-                .unwrap_or_else(|| "No project".into());
+            let project = time.project(e).map_or("No project", |p| p.name.as_str());
             let line = lines.entry((project, weekend, price)).or_default();
             line.0 += i128::from(billed);
-            line.1.push(e.id.clone());
+            line.1.push(at);
         }
-        stint_plugin::info!("{} entries on {} lines", entries.len(), lines.len());
+        stint_plugin::info!("{} entries on {} lines", time.entries.len(), lines.len());
 
         let mut result = InvoiceResult::default();
         for ((project, weekend, price), (secs, ids)) in lines {
@@ -50,12 +47,12 @@ impl InvoicingRule for WeekendSurcharge {
                 description: if weekend {
                     format!("{project} (weekend +50 %)")
                 } else {
-                    project
+                    project.to_owned()
                 },
                 quantity_milli: div_half_up(secs * 1000, 3600) as i64,
                 unit_price: price,
                 amount,
-                entry_ids: ids,
+                entries: ids,
             });
         }
         if ctx.tax_rate_bp > 0 {
@@ -80,19 +77,15 @@ stint_plugin::export_invoicing_rule!(WeekendSurcharge);
 
 #[cfg(test)]
 mod tests {
-    use stint_plugin::{Date, Weekday};
+    use stint_plugin::{Date, NamedEntry, Weekday};
 
     use super::*;
 
-    fn entry(id: &str, weekday: Weekday, secs: i64) -> TimeEntry {
-        TimeEntry {
-            id: id.into(),
-            user_id: "u".into(),
-            user_name: "Ada".into(),
-            project_id: Some("p".into()),
-            project_name: Some("Website".into()),
-            task_id: None,
-            task_title: None,
+    fn entry(weekday: Weekday, secs: i64) -> NamedEntry {
+        NamedEntry {
+            person: ("u".into(), "Ada".into()),
+            project: Some(("p".into(), "Website".into())),
+            task: None,
             description: None,
             started_at: 0,
             duration_secs: secs,
@@ -132,10 +125,9 @@ mod tests {
         // Friday 50 min → 1 h at 80.00 = 80.00; Saturday 20 min → 30 min at 120.00 = 60.00.
         let r = WeekendSurcharge::compute(
             &ctx,
-            &[
-                entry("fri", Weekday::Friday, 3000),
-                entry("sat", Weekday::Saturday, 1200),
-            ],
+            &[entry(Weekday::Friday, 3000), entry(Weekday::Saturday, 1200)]
+                .into_iter()
+                .collect(),
         )
         .unwrap();
         assert_eq!(r.lines.len(), 2);
@@ -144,7 +136,9 @@ mod tests {
             (r.lines[0].quantity_milli, r.lines[0].amount),
             (1_000, 8_000)
         );
+        assert_eq!(r.lines[0].entries, [0]);
         assert_eq!(r.lines[1].description, "Website (weekend +50 %)");
+        assert_eq!(r.lines[1].entries, [1]);
         assert_eq!((r.lines[1].unit_price, r.lines[1].amount), (12_000, 6_000));
         assert_eq!(r.subtotal, 14_000);
         assert_eq!(r.tax, 2_660);

@@ -19,8 +19,6 @@
 //! Permission: every invoice action needs `manage_invoices`, and their events go only to members
 //! holding it ([`AUDIENCE`]).
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -29,7 +27,7 @@ use crate::domain::events;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::{Cx, clients, organizations, rates, validate, wire};
 use crate::error::{Error, Result};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult};
+use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, InvoiceResult};
 use crate::{ids, store};
 
 /// The event audience of invoice changes: members with `manage_invoices`.
@@ -742,20 +740,20 @@ async fn generate_once(
     let to = to.unwrap_or_else(|| rates::local_today(&tz));
     let before = local_midnight(&tz, to + Duration::days(1));
     let start = from.map(|f| local_midnight(&tz, f));
-    let candidates =
+    let mut candidates =
         store::invoices::candidates(&mut db, &inv.org_id, &inv.client_id, &inv.id, start, before)
             .await?;
+    // The order `BillableTime` keeps (the database's collation of ids may differ), so that
+    // position `i` of the plugin's input is `candidates[i]`.
+    candidates.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
     // Rate rows by member, so resolving scans only that member's few rows per entry.
     let mut rows: std::collections::HashMap<String, Vec<rates::Rate>> = Default::default();
     for r in store::rates::all_of_org(&mut db, &inv.org_id).await? {
         rows.entry(r.user_id.clone()).or_default().push(r);
     }
-    // What each entry looked like when read: the claim takes it only if it is unchanged.
-    let versions: std::collections::HashMap<String, String> = candidates
-        .iter()
-        .map(|c| (c.id.clone(), c.version.clone()))
-        .collect();
-    let entries: Vec<BillableEntry> = candidates
+    // What each entry looked like when read, by position: the claim takes it only if unchanged.
+    let versions: Vec<String> = candidates.iter().map(|c| c.version.clone()).collect();
+    let time: BillableTime = candidates
         .into_iter()
         .map(|c| {
             let local_date = rates::local_date(&tz, c.started_at);
@@ -785,7 +783,7 @@ async fn generate_once(
         })
         .collect();
     let period_from = from
-        .or_else(|| entries.iter().map(|e| e.local_date).min())
+        .or_else(|| time.entries.iter().map(|e| e.local_date).min())
         .unwrap_or(to);
     let ctx = InvoiceContext {
         org_id: inv.org_id.clone(),
@@ -802,27 +800,18 @@ async fn generate_once(
     };
 
     // Compute, with no transaction open: a slow plugin holds no locks.
-    let result: InvoiceResult = cx
-        .app
-        .plugins
-        .compute_invoice(cx.db(), ctx, entries)
-        .await?;
+    let result: InvoiceResult = cx.app.plugins.compute_invoice(cx.db(), ctx, &time).await?;
 
-    let mut listed: Vec<(&str, &str)> = Vec::new();
-    let mut seen = HashSet::new();
-    for line in &result.lines {
-        for e in &line.entry_ids {
-            let offered = versions.get_key_value(e.as_str());
-            let Some((id, version)) = offered.filter(|_| seen.insert(e.as_str())) else {
-                return Err(Error::Plugin {
-                    plugin: "invoicing-rule".into(),
-                    reason: "contract".into(),
-                    message: format!("the result names entry {e} that was not offered, or twice"),
-                });
-            };
-            listed.push((id.as_str(), version.as_str()));
-        }
-    }
+    // The runtime checked that every position is in range and billed once.
+    let listed: Vec<(&str, &str)> = result
+        .lines
+        .iter()
+        .flat_map(|line| &line.entries)
+        .map(|&at| {
+            let at = at as usize;
+            (time.entry_ids[at].as_str(), versions[at].as_str())
+        })
+        .collect();
 
     // Write: release, claim, replace, all or nothing.
     let mut tx = cx.db().begin().await?;
@@ -853,8 +842,9 @@ async fn generate_once(
             quantity: l.quantity_milli as f64 / 1000.0,
             unit_price: l.unit_price,
             amount: l.amount,
-            entry_ids: l.entry_ids.clone(),
-            entry_ids_json: serde_json::to_string(&l.entry_ids).unwrap_or_else(|_| "[]".into()),
+            entry_ids: l.entry_ids(&time).map(str::to_owned).collect(),
+            entry_ids_json: serde_json::to_string(&l.entry_ids(&time).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into()),
         })
         .collect();
     after.discount = result.discount;

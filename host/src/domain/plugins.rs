@@ -16,7 +16,7 @@ use crate::domain::events::{self, Entity};
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::{Cx, validate};
 use crate::error::{Error, Result};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
+use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, OccurrenceQuery};
 use crate::plugins::manifest::{self, Manifest, ManifestLimits};
 use crate::plugins::runtime::PluginKind;
 use crate::store::plugins::{BindingRow, PluginRow};
@@ -630,9 +630,10 @@ pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
     let outcome: std::result::Result<Value, String> = match kind("kind", &row.kind)? {
         PluginKind::InvoicingRule => {
             let f: InvoiceFixture = serde_json::from_value(input.input).map_err(bad)?;
-            host.test_invoice(db, org_id, &row, f.context, f.entries)
+            let time: BillableTime = f.entries.into_iter().collect();
+            host.test_invoice(db, org_id, &row, f.context, &time)
                 .await?
-                .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                .map(|r| r.to_json(&time))
         }
         PluginKind::Report => host
             .test_describe(db, org_id, &row)

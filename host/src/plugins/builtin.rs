@@ -2,21 +2,21 @@
 //! embedded in the binary, so a fresh server needs no plugin files.
 
 /// `plugins/invoicing-standard`: the default `invoicing-rule` component
-/// (world `stint:plugins/invoicing-rule@0.1.0`).
+/// (world `stint:plugins/invoicing-rule@0.3.0`).
 pub const INVOICING_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/invoicing_standard.wasm"));
 
 /// `plugins/recurrence-standard`: the default `recurrence` component
-/// (world `stint:plugins/recurrence@0.1.0`).
+/// (world `stint:plugins/recurrence@0.3.0`).
 pub const RECURRENCE_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/recurrence_standard.wasm"));
 
 /// `plugins/reports-standard`: the built-in `report` component
-/// (world `stint:plugins/report@0.2.0`).
+/// (world `stint:plugins/report@0.3.0`).
 pub const REPORTS_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/reports_standard.wasm"));
 /// `plugins/webhook-standard`: the default `webhook` component
-/// (world `stint:plugins/webhook@0.2.0`).
+/// (world `stint:plugins/webhook@0.3.0`).
 pub const WEBHOOK_STANDARD: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/webhook_standard.wasm"));
 

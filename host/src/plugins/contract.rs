@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub mod report;
 
@@ -35,7 +36,9 @@ pub struct InvoiceContext {
     pub config: serde_json::Value,
 }
 
-/// A billable time entry with resolved rates (`invoicing.time-entry`).
+/// A billable time entry with resolved rates, every name spelled out: how the domain, the
+/// `stint plugin test` fixtures and plugins built against `stint:plugins@0.1`/`0.2` see an entry.
+/// [`BillableTime`] is the indexed form plugins receive since 0.3.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BillableEntry {
     /// The entry id.
@@ -66,6 +69,168 @@ pub struct BillableEntry {
     pub worker_rate: i64,
 }
 
+/// Something an entry refers to by position: a person, project or task (`invoicing.person`,
+/// `invoicing.project`, `invoicing.task`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// Its id.
+    pub id: String,
+    /// Its name (a task's title).
+    pub name: String,
+}
+
+/// One entry of [`BillableTime`] (`invoicing.time-entry` since 0.3): names are positions in the
+/// tables of its `BillableTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedEntry {
+    /// Position in [`BillableTime::people`].
+    pub person: u32,
+    /// Position in [`BillableTime::projects`].
+    pub project: Option<u32>,
+    /// Position in [`BillableTime::tasks`].
+    pub task: Option<u32>,
+    /// Position in [`BillableTime::descriptions`].
+    pub description: Option<u32>,
+    /// When the work started.
+    pub started_at: DateTime<Utc>,
+    /// How long, in seconds.
+    pub duration_secs: i64,
+    /// The start date in the organization's time zone.
+    pub local_date: NaiveDate,
+    /// Billed rate, minor units per hour.
+    pub client_rate: i64,
+    /// Cost rate, minor units per hour.
+    pub worker_rate: i64,
+}
+
+/// The time an invoice bills, as `invoicing.compute` receives it since 0.3
+/// (`invoicing.billable-time`): each person, project, task and description once, and entries
+/// naming them by position, ordered by start and then id. An entry is named by its position
+/// too, in the result's [`LineItem::entries`]; the ids stay with the host in
+/// [`BillableTime::entry_ids`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillableTime {
+    /// The people whose time is billed.
+    pub people: Vec<Named>,
+    /// The projects.
+    pub projects: Vec<Named>,
+    /// The tasks.
+    pub tasks: Vec<Named>,
+    /// Distinct descriptions.
+    pub descriptions: Vec<String>,
+    /// The entries, ordered by start, then id.
+    pub entries: Vec<IndexedEntry>,
+    /// `entries[i]`'s id is `entry_ids[i]` (host only: plugins never see entry ids since 0.3).
+    pub entry_ids: Vec<String>,
+}
+
+impl BillableTime {
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entry `i` with every name spelled out (how plugins before 0.3 receive it).
+    ///
+    /// # Panics
+    /// When `i` or a position inside the entry is out of range, which [`FromIterator`] never
+    /// builds.
+    pub fn flat(&self, i: usize) -> BillableEntry {
+        let e = &self.entries[i];
+        fn named(table: &[Named], at: Option<u32>) -> Option<&Named> {
+            at.map(|at| &table[at as usize])
+        }
+        let person = &self.people[e.person as usize];
+        let project = named(&self.projects, e.project);
+        let task = named(&self.tasks, e.task);
+        BillableEntry {
+            id: self.entry_ids[i].clone(),
+            user_id: person.id.clone(),
+            user_name: person.name.clone(),
+            project_id: project.map(|p| p.id.clone()),
+            project_name: project.map(|p| p.name.clone()),
+            task_id: task.map(|t| t.id.clone()),
+            task_title: task.map(|t| t.name.clone()),
+            description: e.description.map(|d| self.descriptions[d as usize].clone()),
+            started_at: e.started_at,
+            duration_secs: e.duration_secs,
+            local_date: e.local_date,
+            client_rate: e.client_rate,
+            worker_rate: e.worker_rate,
+        }
+    }
+}
+
+/// Interns names: the first occurrence of an id takes the next position.
+#[derive(Default)]
+struct Table {
+    rows: Vec<Named>,
+    at: HashMap<String, u32>,
+}
+
+impl Table {
+    fn intern(&mut self, id: String, name: String) -> u32 {
+        if let Some(&at) = self.at.get(&id) {
+            return at;
+        }
+        let at = self.rows.len() as u32;
+        self.at.insert(id.clone(), at);
+        self.rows.push(Named { id, name });
+        at
+    }
+}
+
+impl FromIterator<BillableEntry> for BillableTime {
+    /// Indexes entries (in any order; the result is ordered by start, then id).
+    fn from_iter<I: IntoIterator<Item = BillableEntry>>(iter: I) -> Self {
+        let mut entries: Vec<BillableEntry> = iter.into_iter().collect();
+        // Adaptive: linear when the entries come ordered, as the database returns them.
+        entries.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+        let (mut people, mut projects, mut tasks) =
+            (Table::default(), Table::default(), Table::default());
+        let mut descriptions: HashMap<String, u32> = HashMap::new();
+        let mut time = BillableTime {
+            entries: Vec::with_capacity(entries.len()),
+            entry_ids: Vec::with_capacity(entries.len()),
+            ..BillableTime::default()
+        };
+        for e in entries {
+            let description = e.description.map(|d| {
+                let next = descriptions.len() as u32;
+                *descriptions.entry(d).or_insert(next)
+            });
+            time.entries.push(IndexedEntry {
+                person: people.intern(e.user_id, e.user_name),
+                project: e
+                    .project_id
+                    .map(|id| projects.intern(id, e.project_name.unwrap_or_default())),
+                task: e
+                    .task_id
+                    .map(|id| tasks.intern(id, e.task_title.unwrap_or_default())),
+                description,
+                started_at: e.started_at,
+                duration_secs: e.duration_secs,
+                local_date: e.local_date,
+                client_rate: e.client_rate,
+                worker_rate: e.worker_rate,
+            });
+            time.entry_ids.push(e.id);
+        }
+        time.people = people.rows;
+        time.projects = projects.rows;
+        time.tasks = tasks.rows;
+        let mut by_position: Vec<(String, u32)> = descriptions.into_iter().collect();
+        by_position.sort_unstable_by_key(|&(_, at)| at);
+        time.descriptions = by_position.into_iter().map(|(d, _)| d).collect();
+        time
+    }
+}
+
 /// An invoice line (`invoicing.line-item`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LineItem {
@@ -77,8 +242,8 @@ pub struct LineItem {
     pub unit_price: i64,
     /// The line's amount, minor units.
     pub amount: i64,
-    /// The time entries the line bills.
-    pub entry_ids: Vec<String>,
+    /// The time entries the line bills, as positions in [`BillableTime::entries`].
+    pub entries: Vec<u32>,
 }
 
 /// A tax applied to the invoice (`invoicing.tax-line`).
@@ -95,7 +260,7 @@ pub struct TaxLine {
 }
 
 /// A computed invoice (`invoicing.invoice-result`), already checked against the contract by
-/// the runtime: sums add up and every entry id was in the input, at most once.
+/// the runtime: sums add up and every entry position is in range, at most once.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct InvoiceResult {
     /// The lines.
@@ -110,6 +275,32 @@ pub struct InvoiceResult {
     pub tax: i64,
     /// Subtotal plus tax.
     pub total: i64,
+}
+
+impl LineItem {
+    /// The ids of the entries the line bills.
+    pub fn entry_ids<'a>(&'a self, time: &'a BillableTime) -> impl Iterator<Item = &'a str> + 'a {
+        self.entries
+            .iter()
+            .filter_map(move |&at| time.entry_ids.get(at as usize).map(String::as_str))
+    }
+}
+
+impl InvoiceResult {
+    /// The result as JSON with each line's entries named by id (`entry_ids`), as operators see
+    /// it (`stint plugin test`, the plugin test endpoint).
+    pub fn to_json(&self, time: &BillableTime) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(lines) = v.get_mut("lines").and_then(Value::as_array_mut) {
+            for (json, line) in lines.iter_mut().zip(&self.lines) {
+                if let Some(o) = json.as_object_mut() {
+                    o.remove("entries");
+                    o.insert("entry_ids".into(), line.entry_ids(time).collect());
+                }
+            }
+        }
+        v
+    }
 }
 
 /// A request for the next occurrences of a pattern (`schedule.next`).

@@ -4,7 +4,7 @@
 //! name: weekend-surcharge            # slug: a-z, 0-9 and '-', 2..=64 characters
 //! version: 1.2.0                     # semver
 //! kind: invoicing-rule               # invoicing-rule | recurrence | report
-//! world: stint:plugins/invoicing-rule@0.2.0   # or @0.1.x, built with the older SDK
+//! world: stint:plugins/invoicing-rule@0.3.0   # or @0.2.x/@0.1.x, built with an older SDK
 //! component: weekend_surcharge.wasm  # file name next to plugin.yaml
 //! description: Weekend work costs 50 % more   # optional
 //! limits:                            # optional, each field too
@@ -33,10 +33,11 @@ use super::runtime::{Limits, PluginKind};
 pub const MAX_MANIFEST_BYTES: usize = 64 * 1024;
 /// The WIT package plugins are built against (`wit/`).
 pub const WIT_PACKAGE: &str = "stint:plugins";
-/// The version of [`WIT_PACKAGE`] this host implements. Plugins built against any `0.2.x`
-/// work, and so do plugins of the kinds `0.1` already had, built against any `0.1.x`
-/// ([`PluginKind::since`], `wit/README.md`).
-pub const WIT_VERSION: semver::Version = semver::Version::new(0, 2, 0);
+/// The version of [`WIT_PACKAGE`] this host implements. Plugins built against any `0.3.x`
+/// work, and so do plugins built against an older minor that already had their kind (`0.2.x`
+/// for every kind, `0.1.x` for invoicing rules and recurrence; [`PluginKind::since`],
+/// `wit/README.md`).
+pub const WIT_VERSION: semver::Version = semver::Version::new(0, 3, 0);
 /// Deadline range in milliseconds.
 pub const DEADLINE_MS: std::ops::RangeInclusive<u64> = 1..=10_000;
 /// Default deadline in milliseconds.
@@ -545,7 +546,7 @@ mod tests {
     const GOOD: &str = "name: weekend-surcharge
 version: 1.2.0
 kind: invoicing-rule
-world: stint:plugins/invoicing-rule@0.2.0
+world: stint:plugins/invoicing-rule@0.3.0
 component: weekend_surcharge.wasm
 limits:
   deadline_ms: 500
@@ -588,15 +589,16 @@ config_schema:
         assert!(e.message.contains("does not match kind webhook"), "{e}");
         let e = err(&GOOD.replace("kind: invoicing-rule", "kind: teapot"));
         assert!(e.message.contains("unknown kind"), "{e}");
-        let e = err(&GOOD.replace("@0.2.0", "@0.3.0"));
+        let e = err(&GOOD.replace("@0.3.0", "@0.4.0"));
         assert_eq!(e.field, "world");
         assert!(e.message.contains("not supported"), "{e}");
-        assert!(parse(GOOD.replace("@0.2.0", "@0.2.7").as_bytes()).is_ok());
-        // The kinds of 0.1 still accept plugins built against it.
-        assert!(parse(GOOD.replace("@0.2.0", "@0.1.3").as_bytes()).is_ok());
-        let e = err(&GOOD.replace("@0.2.0", "@0.0.9"));
+        assert!(parse(GOOD.replace("@0.3.0", "@0.3.7").as_bytes()).is_ok());
+        // Older minors that had the kind still work.
+        assert!(parse(GOOD.replace("@0.3.0", "@0.2.1").as_bytes()).is_ok());
+        assert!(parse(GOOD.replace("@0.3.0", "@0.1.3").as_bytes()).is_ok());
+        let e = err(&GOOD.replace("@0.3.0", "@0.0.9"));
         assert_eq!(e.field, "world");
-        let e = err(&GOOD.replace("@0.2.0", "@1.0.0"));
+        let e = err(&GOOD.replace("@0.3.0", "@1.0.0"));
         assert_eq!(e.field, "world");
         let e = err(&GOOD.replace("invoicing-rule@", "recurrence@"));
         assert!(e.message.contains("does not match kind"), "{e}");
@@ -626,8 +628,9 @@ config_schema:
             .replace("invoicing-rule@", "report@")
             .replace("[log]", "[log, report-data]");
         assert_eq!(parse(report.as_bytes()).unwrap().kind, PluginKind::Report);
-        let e = err(&report.replace("@0.2.0", "@0.1.0"));
+        let e = err(&report.replace("@0.3.0", "@0.1.0"));
         assert_eq!(e.field, "world");
+        assert!(parse(report.replace("@0.3.0", "@0.2.0").as_bytes()).is_ok());
         let e = err(&GOOD.replace("[log]", "[report-data]"));
         assert_eq!(e.field, "capabilities[0]");
     }

@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::contract::{
-    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    BillableTime, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
     WebhookTarget,
 };
 pub use call::{CallReport, LogRecord};
@@ -234,9 +234,9 @@ impl LoadedPlugin {
     pub async fn compute_invoice(
         &self,
         ctx: &InvoiceContext,
-        entries: &[BillableEntry],
+        time: &BillableTime,
     ) -> Result<Result<InvoiceResult, String>, PluginFailure> {
-        self.inner.compute_invoice(ctx, entries, false).await.0
+        self.inner.compute_invoice(ctx, time, false).await.0
     }
 
     /// Runs `reports.describe`: the reports the plugin offers (checked: unique slugs, unique

@@ -2,7 +2,7 @@
 //!
 //! The rules live in [`rules`] as plain Rust, so the host (tests, benchmarks) can run them
 //! natively in-process; this crate's `cdylib` output for `wasm32-wasip2` is the same code
-//! exported as a component of world `stint:plugins/invoicing-rule@0.1.0`.
+//! exported as a component of world `stint:plugins/invoicing-rule@0.3.0`.
 //!
 //! # Configuration
 //!
@@ -40,8 +40,8 @@
 //!    `amount = round_half_up(S·r / 3600)` (computed **per line**, not per entry),
 //!    `quantity_milli = round_half_up(S·1000 / 3600)` (billed hours in thousandths; display
 //!    only — the amount comes from the exact seconds), `unit_price = r`.
-//!    Lines are sorted by (group label, group key, rate descending); a line's entry ids by
-//!    (started_at, id).
+//!    Lines are sorted by (group label, group key, rate descending); a line's entries keep the
+//!    input order (start, then id).
 //! 3. **Discount.** `lines_total = Σ amount`;
 //!    `discount = min(lines_total, round_half_up(lines_total·discount_bp / 10000) + discount_amount)`.
 //! 4. **Subtotal** `= lines_total − discount`.
@@ -53,14 +53,14 @@
 
 pub mod rules;
 
-use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, TimeEntry};
+use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule};
 
 /// The component's export: [`rules::compute`].
 pub struct StandardInvoicing;
 
 impl InvoicingRule for StandardInvoicing {
-    fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
-        rules::compute(ctx, entries)
+    fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String> {
+        rules::compute(ctx, time)
     }
 }
 

@@ -1,10 +1,12 @@
 //! The invoicing rules as plain Rust (see the crate docs for the arithmetic).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::Deserialize;
 use stint_plugin::money::div_half_up;
-use stint_plugin::{InvoiceContext, InvoiceResult, LineItem, TaxLine, TimeEntry};
+use stint_plugin::{
+    BillableTime, Date, InvoiceContext, InvoiceResult, LineItem, Named, TaxLine, TimeEntry,
+};
 
 /// The plugin's configuration (`context.config`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -159,36 +161,64 @@ pub fn billed_secs(config: &Config, duration_secs: i64) -> i64 {
     }
 }
 
-/// (label, key) of the group an entry belongs to.
-fn group_of(group_by: GroupBy, e: &TimeEntry) -> (String, String) {
-    let project = || {
-        e.project_name
-            .clone()
-            .unwrap_or_else(|| "No project".into())
-    };
-    match group_by {
-        GroupBy::Project => (project(), e.project_id.clone().unwrap_or_default()),
-        GroupBy::Task => {
-            let label = match (&e.project_name, &e.task_title) {
-                (Some(p), Some(t)) => format!("{p}: {t}"),
-                (None, Some(t)) => t.clone(),
-                (Some(p), None) => format!("{p}: no task"),
-                (None, None) => "No project, no task".into(),
-            };
-            let key = format!(
-                "{}/{}",
-                e.project_id.as_deref().unwrap_or(""),
-                e.task_id.as_deref().unwrap_or("")
-            );
-            (label, key)
-        }
-        GroupBy::User => (e.user_name.clone(), e.user_id.clone()),
-        GroupBy::Day => {
-            let d = e.local_date;
-            let label = format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
-            (label.clone(), label)
+/// The group an entry belongs to under a [`GroupBy`]: positions and dates, cheap to hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group {
+    Project(Option<u32>),
+    Task(Option<u32>, Option<u32>),
+    User(u32),
+    Day(Date),
+}
+
+impl Group {
+    fn of(group_by: GroupBy, e: &TimeEntry) -> Group {
+        match group_by {
+            GroupBy::Project => Group::Project(e.project),
+            GroupBy::Task => Group::Task(e.project, e.task),
+            GroupBy::User => Group::User(e.person),
+            GroupBy::Day => Group::Day(e.local_date),
         }
     }
+
+    /// (label, key): lines are sorted by label, then by key (an id, or the date).
+    fn label_and_key(self, time: &BillableTime) -> (String, String) {
+        let project = |at: Option<u32>| at.map(|at| &time.projects[at as usize]);
+        let task = |at: Option<u32>| at.map(|at| &time.tasks[at as usize]);
+        let id = |n: Option<&Named>| n.map(|n| n.id.clone()).unwrap_or_default();
+        match self {
+            Group::Project(p) => {
+                let p = project(p);
+                let label = p.map_or_else(|| "No project".into(), |p| p.name.clone());
+                (label, id(p))
+            }
+            Group::Task(p, t) => {
+                let (p, t) = (project(p), task(t));
+                let label = match (p, t) {
+                    (Some(p), Some(t)) => format!("{}: {}", p.name, t.name),
+                    (None, Some(t)) => t.name.clone(),
+                    (Some(p), None) => format!("{}: no task", p.name),
+                    (None, None) => "No project, no task".into(),
+                };
+                (label, format!("{}/{}", id(p), id(t)))
+            }
+            Group::User(u) => {
+                let u = &time.people[u as usize];
+                (u.name.clone(), u.id.clone())
+            }
+            Group::Day(d) => {
+                let label = format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
+                (label.clone(), label)
+            }
+        }
+    }
+}
+
+/// One line in the making: billed seconds and the entries' positions, in input order (which
+/// is start order).
+#[derive(Default)]
+struct Slot {
+    secs: i128,
+    entries: Vec<u32>,
 }
 
 /// "19 %", "7.5 %", "0.25 %".
@@ -205,43 +235,59 @@ fn percent(bp: u32) -> String {
 }
 
 /// Computes the invoice (the plugin's `compute`).
-pub fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
+pub fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String> {
     let config = parse_config(&ctx.config)?;
 
-    // (label, key, Reverse(rate)) → (billed seconds, entries)
-    type Key = (String, String, std::cmp::Reverse<i64>);
-    let mut groups: BTreeMap<Key, (i128, Vec<&TimeEntry>)> = BTreeMap::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for e in entries {
+    // (group, rate) → slot; consecutive entries mostly share a slot, so the last one is
+    // remembered and the map is asked only on a change.
+    let mut slots: Vec<((Group, i64), Slot)> = Vec::new();
+    let mut index: HashMap<(Group, i64), usize> = HashMap::new();
+    let mut last: Option<((Group, i64), usize)> = None;
+    for (at, e) in time.positioned() {
         if e.duration_secs < 0 {
-            return Err(format!("time entry {} has a negative duration", e.id));
+            return Err(format!("time entry {at} has a negative duration"));
         }
         if e.client_rate < 0 {
-            return Err(format!("time entry {} has a negative rate", e.id));
+            return Err(format!("time entry {at} has a negative rate"));
         }
-        if !seen.insert(e.id.as_str()) {
-            return Err(format!("time entry {} appears twice", e.id));
-        }
-        let (label, key) = group_of(config.group_by, e);
-        let slot = groups
-            .entry((label, key, std::cmp::Reverse(e.client_rate)))
-            .or_default();
-        slot.0 += i128::from(billed_secs(&config, e.duration_secs));
-        slot.1.push(e);
+        let key = (Group::of(config.group_by, e), e.client_rate);
+        let slot = match last {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let i = *index.entry(key).or_insert_with(|| {
+                    slots.push((key, Slot::default()));
+                    slots.len() - 1
+                });
+                last = Some((key, i));
+                i
+            }
+        };
+        let slot = &mut slots[slot].1;
+        slot.secs += i128::from(billed_secs(&config, e.duration_secs));
+        slot.entries.push(at);
     }
 
-    let mut lines = Vec::with_capacity(groups.len());
+    // Lines by (label, key, rate descending).
+    let mut sorted: Vec<((String, String, std::cmp::Reverse<i64>), Slot)> = slots
+        .into_iter()
+        .map(|((group, rate), slot)| {
+            let (label, key) = group.label_and_key(time);
+            ((label, key, std::cmp::Reverse(rate)), slot)
+        })
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut lines = Vec::with_capacity(sorted.len());
     let mut lines_total: i128 = 0;
-    for ((label, _key, std::cmp::Reverse(rate)), (secs, mut members)) in groups {
-        members.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
-        let amount = div_half_up(secs * i128::from(rate), 3600);
+    for ((label, _key, std::cmp::Reverse(rate)), slot) in sorted {
+        let amount = div_half_up(slot.secs * i128::from(rate), 3600);
         lines_total += amount;
         lines.push(LineItem {
             description: label,
-            quantity_milli: to_i64(div_half_up(secs * 1000, 3600), "quantity")?,
+            quantity_milli: to_i64(div_half_up(slot.secs * 1000, 3600), "quantity")?,
             unit_price: rate,
             amount: to_i64(amount, "line amount")?,
-            entry_ids: members.iter().map(|e| e.id.clone()).collect(),
+            entries: slot.entries,
         });
     }
 

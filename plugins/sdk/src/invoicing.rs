@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{Date, InvoiceContext, InvoiceResult, TimeEntry, Weekday};
+use crate::{BillableTime, Date, InvoiceContext, InvoiceResult, Named, TimeEntry, Weekday};
 
 /// Generated bindings of the `invoicing-rule` world (private; authors use the plain types).
 #[allow(missing_docs, unsafe_code, clippy::all)]
@@ -24,9 +24,9 @@ use bindings::stint::plugins::types as wit_types;
 ///
 /// Export it with [`export_invoicing_rule!`](crate::export_invoicing_rule).
 pub trait InvoicingRule {
-    /// Computes the invoice for `ctx` from `entries`, or explains why it cannot (the message
-    /// reaches the caller).
-    fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String>;
+    /// Computes the invoice for `ctx` from the entries of `time`, or explains why it cannot
+    /// (the message reaches the caller).
+    fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String>;
 }
 
 /// Bridges an [`InvoicingRule`] to the generated `Guest` trait.
@@ -36,7 +36,7 @@ pub struct InvoicingAdapter<T>(PhantomData<T>);
 impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
     fn compute(
         context: wit::InvoiceContext,
-        entries: Vec<wit::TimeEntry>,
+        time: wit::BillableTime,
     ) -> Result<wit::InvoiceResult, String> {
         let ctx = InvoiceContext {
             org_id: context.org_id,
@@ -50,26 +50,42 @@ impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
             time_zone: context.time_zone,
             config: context.config,
         };
-        let entries: Vec<TimeEntry> = entries
-            .into_iter()
-            .map(|e| TimeEntry {
-                id: e.id,
-                user_id: e.user_id,
-                user_name: e.user_name,
-                project_id: e.project_id,
-                project_name: e.project_name,
-                task_id: e.task_id,
-                task_title: e.task_title,
-                description: e.description,
-                started_at: e.started_at,
-                duration_secs: e.duration_secs,
-                local_date: date(e.local_date),
-                local_weekday: weekday(e.local_weekday),
-                client_rate: e.client_rate,
-                worker_rate: e.worker_rate,
-            })
-            .collect();
-        let r = T::compute(&ctx, &entries)?;
+        let named = |id, name| Named { id, name };
+        let time = BillableTime {
+            people: time
+                .people
+                .into_iter()
+                .map(|p| named(p.id, p.name))
+                .collect(),
+            projects: time
+                .projects
+                .into_iter()
+                .map(|p| named(p.id, p.name))
+                .collect(),
+            tasks: time
+                .tasks
+                .into_iter()
+                .map(|t| named(t.id, t.title))
+                .collect(),
+            descriptions: time.descriptions,
+            entries: time
+                .entries
+                .into_iter()
+                .map(|e| TimeEntry {
+                    person: e.person,
+                    project: e.project,
+                    task: e.task,
+                    description: e.description,
+                    started_at: e.started_at,
+                    duration_secs: e.duration_secs,
+                    local_date: date(e.local_date),
+                    local_weekday: weekday(e.local_weekday),
+                    client_rate: e.client_rate,
+                    worker_rate: e.worker_rate,
+                })
+                .collect(),
+        };
+        let r = T::compute(&ctx, &time)?;
         Ok(wit::InvoiceResult {
             lines: r
                 .lines
@@ -79,7 +95,7 @@ impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
                     quantity_milli: l.quantity_milli,
                     unit_price: l.unit_price,
                     amount: l.amount,
-                    entry_ids: l.entry_ids,
+                    entries: l.entries,
                 })
                 .collect(),
             discount: r.discount,

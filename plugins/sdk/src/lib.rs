@@ -1,16 +1,16 @@
 //! `stint-plugin`: write Stint plugins in plain Rust.
 //!
 //! Stint plugins are WebAssembly components built for `wasm32-wasip2` against the WIT package
-//! `stint:plugins@0.2.0` (the repository's `wit/` folder). This crate hides the generated
+//! `stint:plugins@0.3.0` (the repository's `wit/` folder). This crate hides the generated
 //! bindings: an author implements one trait per plugin kind with the plain types below and
 //! exports it with one macro.
 //!
 //! | kind | feature | trait | export macro | WIT world |
 //! |---|---|---|---|---|
-//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.2.0` |
-//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.2.0` |
-//! | report | `report` | `report::Report` | `export_report!` | `stint:plugins/report@0.2.0` |
-//! | webhook | `webhook` | [`Webhook`] | [`export_webhook!`] | `stint:plugins/webhook@0.2.0` |
+//! | invoicing rule | `invoicing` | [`InvoicingRule`] | [`export_invoicing_rule!`] | `stint:plugins/invoicing-rule@0.3.0` |
+//! | recurrence | `recurrence` | [`Recurrence`] | [`export_recurrence!`] | `stint:plugins/recurrence@0.3.0` |
+//! | report | `report` | `report::Report` | `export_report!` | `stint:plugins/report@0.3.0` |
+//! | webhook | `webhook` | [`Webhook`] | [`export_webhook!`] | `stint:plugins/webhook@0.3.0` |
 //!
 //! Enable exactly the feature of the kind your crate exports: each feature embeds its world's
 //! type information into the component, and a component exports one world.
@@ -24,13 +24,13 @@
 //! ```
 //!
 //! ```ignore
-//! use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, TimeEntry};
+//! use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule};
 //!
 //! struct MyRule;
 //!
 //! impl InvoicingRule for MyRule {
-//!     fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
-//!         stint_plugin::log::info(&format!("{} entries for {}", entries.len(), ctx.client_name));
+//!     fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String> {
+//!         stint_plugin::log::info(&format!("{} entries for {}", time.entries.len(), ctx.client_name));
 //!         // An empty invoice; see examples/weekend-surcharge for lines, taxes and totals.
 //!         Ok(InvoiceResult::default())
 //!     }
@@ -63,8 +63,9 @@ pub mod report;
 mod webhook;
 
 pub use types::{
-    Date, HttpMethod, InvoiceContext, InvoiceResult, LineItem, LogLevel, TaxLine, TimeEntry,
-    Timestamp, WebhookEvent, WebhookRequest, WebhookSubscription, Weekday,
+    BillableTime, Date, HttpMethod, InvoiceContext, InvoiceResult, LineItem, LogLevel, Named,
+    NamedEntry, TaxLine, TimeEntry, Timestamp, WebhookEvent, WebhookRequest, WebhookSubscription,
+    Weekday,
 };
 
 #[cfg(feature = "invoicing")]

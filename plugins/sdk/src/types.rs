@@ -83,25 +83,28 @@ pub struct InvoiceContext {
     pub config: String,
 }
 
-/// One billable, stopped time entry with its rates resolved by the host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeEntry {
-    /// The entry's id.
+/// A person, project or task that time entries refer to by position.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Named {
+    /// Its id.
     pub id: String,
-    /// Who tracked it.
-    pub user_id: String,
-    /// The user's display name.
-    pub user_name: String,
-    /// The project, if any.
-    pub project_id: Option<String>,
-    /// The project's name, if any.
-    pub project_name: Option<String>,
-    /// The task, if any.
-    pub task_id: Option<String>,
-    /// The task's title, if any.
-    pub task_title: Option<String>,
-    /// The entry's description, if any.
-    pub description: Option<String>,
+    /// Its name (a task's title).
+    pub name: String,
+}
+
+/// One billable, stopped time entry with its rates resolved by the host. Its person, project,
+/// task and description are positions in the tables of its [`BillableTime`]; look them up with
+/// [`BillableTime::person`] and friends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeEntry {
+    /// Position in [`BillableTime::people`].
+    pub person: u32,
+    /// Position in [`BillableTime::projects`].
+    pub project: Option<u32>,
+    /// Position in [`BillableTime::tasks`].
+    pub task: Option<u32>,
+    /// Position in [`BillableTime::descriptions`].
+    pub description: Option<u32>,
     /// When it started.
     pub started_at: Timestamp,
     /// Its duration in seconds.
@@ -116,6 +119,120 @@ pub struct TimeEntry {
     pub worker_rate: i64,
 }
 
+/// The time to bill: each person, project, task and description once, and the entries naming
+/// them by position, ordered by start (then by the host's id). An entry is itself named by its
+/// position in [`BillableTime::entries`]: that is what [`LineItem::entries`] lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BillableTime {
+    /// The people whose time is billed.
+    pub people: Vec<Named>,
+    /// The projects.
+    pub projects: Vec<Named>,
+    /// The tasks.
+    pub tasks: Vec<Named>,
+    /// Distinct descriptions.
+    pub descriptions: Vec<String>,
+    /// The entries.
+    pub entries: Vec<TimeEntry>,
+}
+
+impl BillableTime {
+    /// Who tracked `e`.
+    ///
+    /// # Panics
+    /// When `e` is not from this `BillableTime` (the host's are always in range).
+    pub fn person(&self, e: &TimeEntry) -> &Named {
+        &self.people[e.person as usize]
+    }
+
+    /// `e`'s project, if any.
+    pub fn project(&self, e: &TimeEntry) -> Option<&Named> {
+        e.project.map(|at| &self.projects[at as usize])
+    }
+
+    /// `e`'s task, if any.
+    pub fn task(&self, e: &TimeEntry) -> Option<&Named> {
+        e.task.map(|at| &self.tasks[at as usize])
+    }
+
+    /// `e`'s description, if any.
+    pub fn description(&self, e: &TimeEntry) -> Option<&str> {
+        e.description
+            .map(|at| self.descriptions[at as usize].as_str())
+    }
+
+    /// The entries with their positions, for [`LineItem::entries`].
+    pub fn positioned(&self) -> impl Iterator<Item = (u32, &TimeEntry)> {
+        self.entries.iter().enumerate().map(|(i, e)| (i as u32, e))
+    }
+}
+
+/// A time entry with its names spelled out, for building a [`BillableTime`] in tests:
+/// `entries.into_iter().collect::<BillableTime>()` interns the names and keeps the order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedEntry {
+    /// Who tracked it: (id, name).
+    pub person: (String, String),
+    /// The project: (id, name).
+    pub project: Option<(String, String)>,
+    /// The task: (id, title).
+    pub task: Option<(String, String)>,
+    /// The description.
+    pub description: Option<String>,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Its duration in seconds.
+    pub duration_secs: i64,
+    /// The local date it started on.
+    pub local_date: Date,
+    /// The weekday of `local_date`.
+    pub local_weekday: Weekday,
+    /// Billed rate, minor units per hour.
+    pub client_rate: i64,
+    /// Cost rate, minor units per hour.
+    pub worker_rate: i64,
+}
+
+impl FromIterator<NamedEntry> for BillableTime {
+    fn from_iter<I: IntoIterator<Item = NamedEntry>>(iter: I) -> Self {
+        fn intern(table: &mut Vec<Named>, (id, name): (String, String)) -> u32 {
+            match table.iter().position(|n| n.id == id) {
+                Some(at) => at as u32,
+                None => {
+                    table.push(Named { id, name });
+                    table.len() as u32 - 1
+                }
+            }
+        }
+        let mut time = BillableTime::default();
+        for e in iter {
+            let description =
+                e.description
+                    .map(|d| match time.descriptions.iter().position(|x| *x == d) {
+                        Some(at) => at as u32,
+                        None => {
+                            time.descriptions.push(d);
+                            time.descriptions.len() as u32 - 1
+                        }
+                    });
+            let entry = TimeEntry {
+                person: intern(&mut time.people, e.person),
+                project: e.project.map(|p| intern(&mut time.projects, p)),
+                task: e.task.map(|t| intern(&mut time.tasks, t)),
+                description,
+                started_at: e.started_at,
+                duration_secs: e.duration_secs,
+                local_date: e.local_date,
+                local_weekday: e.local_weekday,
+                client_rate: e.client_rate,
+                worker_rate: e.worker_rate,
+            };
+            time.entries.push(entry);
+        }
+        time
+    }
+}
+
 /// An invoice line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineItem {
@@ -127,8 +244,9 @@ pub struct LineItem {
     pub unit_price: i64,
     /// The line's amount, minor units.
     pub amount: i64,
-    /// The time entries this line bills (each input entry on at most one line).
-    pub entry_ids: Vec<String>,
+    /// The time entries this line bills, as positions in [`BillableTime::entries`] (each entry
+    /// on at most one line; entries on no line stay uninvoiced).
+    pub entries: Vec<u32>,
 }
 
 /// One tax applied to the invoice.
@@ -145,7 +263,7 @@ pub struct TaxLine {
 }
 
 /// The computed invoice. The host checks: `subtotal` = sum of line amounts − `discount`,
-/// `tax` = sum of tax amounts, `total` = `subtotal` + `tax`, and no entry twice or unknown.
+/// `tax` = sum of tax amounts, `total` = `subtotal` + `tax`, and no entry twice or out of range.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InvoiceResult {
     /// The lines.

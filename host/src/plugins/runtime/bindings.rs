@@ -1,27 +1,27 @@
 //! The only place that touches the generated bindings: one `bindgen!` per world and per
-//! supported contract version (`v0_2`, the current one, and `v0_1`), the host side of the
-//! `log` import, and conversions to and from the plain types of `contract`.
+//! supported contract version (`v0_3`, the current one, and `v0_2`, `v0_1`), the host side of
+//! the `log` import, and conversions to and from the plain types of `contract`.
+//!
+//! Component types are structural, so every version shares the current version's `types`
+//! (`with:` in each `bindgen!`); what differs per version is the interface names, and for
+//! `invoicing` since 0.3 the shape of its input and output.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday as ChronoWeekday};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::engine::State;
 use super::{LoadError, LoadErrorKind, PluginKind};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery};
+use crate::plugins::contract::{BillableTime, InvoiceContext, InvoiceResult, OccurrenceQuery};
 
-/// Conversions between the host's contract types and one version's `invoicing` records, whose
-/// shapes are equal in every supported version. Expanded inside each version's `convert`
-/// module, where `wit_invoicing` names that version's generated interface.
-macro_rules! invoicing_conversions {
+/// `invoicing.invoice-context` of one version, from the host's; its shape is the same in every
+/// version. Expanded inside each version's `convert` module, where `wit_invoicing` names that
+/// version's generated interface.
+macro_rules! invoicing_context_conversion {
     () => {
-        use crate::plugins::contract::{
-            BillableEntry, InvoiceContext, InvoiceResult, LineItem, TaxLine,
-        };
-        use crate::plugins::runtime::bindings::{date_to_wit, weekday_to_wit};
-
         pub(in crate::plugins::runtime) fn context_to_wit(
-            c: &InvoiceContext,
+            c: &crate::plugins::contract::InvoiceContext,
         ) -> wit_invoicing::InvoiceContext {
+            use crate::plugins::runtime::bindings::date_to_wit;
             wit_invoicing::InvoiceContext {
                 org_id: c.org_id.clone(),
                 invoice_id: c.invoice_id.clone(),
@@ -40,43 +40,78 @@ macro_rules! invoicing_conversions {
                 },
             }
         }
+    };
+}
 
-        pub(in crate::plugins::runtime) fn entry_to_wit(
-            e: &BillableEntry,
-        ) -> wit_invoicing::TimeEntry {
-            wit_invoicing::TimeEntry {
-                id: e.id.clone(),
-                user_id: e.user_id.clone(),
-                user_name: e.user_name.clone(),
-                project_id: e.project_id.clone(),
-                project_name: e.project_name.clone(),
-                task_id: e.task_id.clone(),
-                task_title: e.task_title.clone(),
-                description: e.description.clone(),
-                started_at: e.started_at.timestamp(),
-                duration_secs: e.duration_secs,
-                local_date: date_to_wit(e.local_date),
-                local_weekday: weekday_to_wit(e.local_date),
-                client_rate: e.client_rate,
-                worker_rate: e.worker_rate,
-            }
+/// Conversions for the `invoicing` interface of 0.1 and 0.2, whose entries spell out every name
+/// and whose lines name entries by id: entries are expanded from the indexed [`BillableTime`],
+/// and the ids a plugin returns are mapped back to positions.
+macro_rules! flat_invoicing_conversions {
+    () => {
+        use crate::plugins::contract::{BillableTime, InvoiceResult, LineItem, TaxLine};
+        use crate::plugins::runtime::bindings::{date_to_wit, weekday_to_wit};
+
+        invoicing_context_conversion!();
+
+        pub(in crate::plugins::runtime) fn entries_to_wit(
+            time: &BillableTime,
+        ) -> Vec<wit_invoicing::TimeEntry> {
+            (0..time.len())
+                .map(|i| {
+                    let e = time.flat(i);
+                    wit_invoicing::TimeEntry {
+                        id: e.id,
+                        user_id: e.user_id,
+                        user_name: e.user_name,
+                        project_id: e.project_id,
+                        project_name: e.project_name,
+                        task_id: e.task_id,
+                        task_title: e.task_title,
+                        description: e.description,
+                        started_at: e.started_at.timestamp(),
+                        duration_secs: e.duration_secs,
+                        local_date: date_to_wit(e.local_date),
+                        local_weekday: weekday_to_wit(e.local_date),
+                        client_rate: e.client_rate,
+                        worker_rate: e.worker_rate,
+                    }
+                })
+                .collect()
         }
 
+        /// `Err` names an entry id that was not offered (a contract breach).
         pub(in crate::plugins::runtime) fn result_from_wit(
             r: wit_invoicing::InvoiceResult,
-        ) -> InvoiceResult {
-            InvoiceResult {
-                lines: r
-                    .lines
-                    .into_iter()
-                    .map(|l| LineItem {
-                        description: l.description,
-                        quantity_milli: l.quantity_milli,
-                        unit_price: l.unit_price,
-                        amount: l.amount,
-                        entry_ids: l.entry_ids,
+            time: &BillableTime,
+        ) -> Result<InvoiceResult, String> {
+            let position: std::collections::HashMap<&str, u32> = time
+                .entry_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i as u32))
+                .collect();
+            let mut lines = Vec::with_capacity(r.lines.len());
+            for (n, l) in r.lines.into_iter().enumerate() {
+                let entries = l
+                    .entry_ids
+                    .iter()
+                    .map(|id| {
+                        position
+                            .get(id.as_str())
+                            .copied()
+                            .ok_or_else(|| format!("line {}: unknown entry id `{id}`", n + 1))
                     })
-                    .collect(),
+                    .collect::<Result<_, _>>()?;
+                lines.push(LineItem {
+                    description: l.description,
+                    quantity_milli: l.quantity_milli,
+                    unit_price: l.unit_price,
+                    amount: l.amount,
+                    entries,
+                });
+            }
+            Ok(InvoiceResult {
+                lines,
                 discount: r.discount,
                 subtotal: r.subtotal,
                 taxes: r
@@ -91,7 +126,7 @@ macro_rules! invoicing_conversions {
                     .collect(),
                 tax: r.tax,
                 total: r.total,
-            }
+            })
         }
     };
 }
@@ -99,11 +134,10 @@ macro_rules! invoicing_conversions {
 mod report;
 mod v0_1;
 mod v0_2;
+mod v0_3;
 mod webhook;
 
-pub(super) use report::{describe as describe_reports, run as run_report};
-
-use v0_2::{log as wit_log, types as wit_types};
+use v0_3::{log as wit_log, types as wit_types};
 
 /// Log messages longer than this are cut (at a character boundary) before they reach tracing.
 pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
@@ -111,6 +145,7 @@ pub(super) const MAX_LOG_BYTES: usize = 4 * 1024;
 /// Links the host imports every plugin kind gets (`stint:plugins/log`).
 pub(super) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     wit_log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    v0_2::log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
     v0_1::log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
     report::add_to_linker(linker)?;
     Ok(())
@@ -137,6 +172,12 @@ impl wit_log::Host for State {
                 message,
             });
         }
+    }
+}
+
+impl v0_2::log::Host for State {
+    fn log(&mut self, level: wit_types::LogLevel, message: String) {
+        wit_log::Host::log(self, level, message);
     }
 }
 
@@ -171,22 +212,30 @@ pub(super) fn truncate(mut s: String, max: usize) -> String {
 
 /// A type-checked, linked component of one kind and contract version, ready to instantiate.
 pub(super) enum Pre {
-    Invoicing(v0_2::invoicing_world::InvoicingRulePre<State>),
-    Recurrence(v0_2::recurrence_world::RecurrencePre<State>),
     InvoicingV0_1(v0_1::invoicing_world::InvoicingRulePre<State>),
+    InvoicingV0_2(v0_2::invoicing_world::InvoicingRulePre<State>),
+    Invoicing(v0_3::invoicing_world::InvoicingRulePre<State>),
     RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre<State>),
-    Report(report::ReportPre<State>),
-    Webhook(webhook::world::WebhookPre<State>),
+    RecurrenceV0_2(v0_2::recurrence_world::RecurrencePre<State>),
+    Recurrence(v0_3::recurrence_world::RecurrencePre<State>),
+    ReportV0_2(report::v0_2::ReportPre<State>),
+    Report(report::v0_3::ReportPre<State>),
+    WebhookV0_2(webhook::v0_2::world::WebhookPre<State>),
+    Webhook(webhook::v0_3::world::WebhookPre<State>),
 }
 
 /// An instantiated component.
 pub(super) enum Instance {
-    Invoicing(v0_2::invoicing_world::InvoicingRule),
-    Recurrence(v0_2::recurrence_world::Recurrence),
     InvoicingV0_1(v0_1::invoicing_world::InvoicingRule),
+    InvoicingV0_2(v0_2::invoicing_world::InvoicingRule),
+    Invoicing(v0_3::invoicing_world::InvoicingRule),
     RecurrenceV0_1(v0_1::recurrence_world::Recurrence),
-    Report(report::Report),
-    Webhook(webhook::world::Webhook),
+    RecurrenceV0_2(v0_2::recurrence_world::Recurrence),
+    Recurrence(v0_3::recurrence_world::Recurrence),
+    ReportV0_2(report::v0_2::Report),
+    Report(report::v0_3::Report),
+    WebhookV0_2(webhook::v0_2::world::Webhook),
+    Webhook(webhook::v0_3::world::Webhook),
 }
 
 impl Pre {
@@ -204,18 +253,32 @@ impl Pre {
             (PluginKind::InvoicingRule, 1) => Pre::InvoicingV0_1(
                 v0_1::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?,
             ),
-            (PluginKind::Report, 2) => Pre::Report(report::ReportPre::new(pre).map_err(wrong)?),
-            (PluginKind::Webhook, 2) => {
-                Pre::Webhook(webhook::world::WebhookPre::new(pre).map_err(wrong)?)
+            (PluginKind::InvoicingRule, 2) => Pre::InvoicingV0_2(
+                v0_2::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?,
+            ),
+            (PluginKind::InvoicingRule, 3) => {
+                Pre::Invoicing(v0_3::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?)
             }
             (PluginKind::Recurrence, 1) => {
                 Pre::RecurrenceV0_1(v0_1::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
             }
-            (PluginKind::InvoicingRule, 2) => {
-                Pre::Invoicing(v0_2::invoicing_world::InvoicingRulePre::new(pre).map_err(wrong)?)
-            }
             (PluginKind::Recurrence, 2) => {
-                Pre::Recurrence(v0_2::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
+                Pre::RecurrenceV0_2(v0_2::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Recurrence, 3) => {
+                Pre::Recurrence(v0_3::recurrence_world::RecurrencePre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Report, 2) => {
+                Pre::ReportV0_2(report::v0_2::ReportPre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Report, 3) => {
+                Pre::Report(report::v0_3::ReportPre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Webhook, 2) => {
+                Pre::WebhookV0_2(webhook::v0_2::world::WebhookPre::new(pre).map_err(wrong)?)
+            }
+            (PluginKind::Webhook, 3) => {
+                Pre::Webhook(webhook::v0_3::world::WebhookPre::new(pre).map_err(wrong)?)
             }
             (kind, minor) => {
                 return Err(LoadError::new(
@@ -231,13 +294,19 @@ impl Pre {
         store: &mut wasmtime::Store<State>,
     ) -> wasmtime::Result<Instance> {
         Ok(match self {
-            Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
-            Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
             Pre::InvoicingV0_1(pre) => Instance::InvoicingV0_1(pre.instantiate_async(store).await?),
+            Pre::InvoicingV0_2(pre) => Instance::InvoicingV0_2(pre.instantiate_async(store).await?),
+            Pre::Invoicing(pre) => Instance::Invoicing(pre.instantiate_async(store).await?),
             Pre::RecurrenceV0_1(pre) => {
                 Instance::RecurrenceV0_1(pre.instantiate_async(store).await?)
             }
+            Pre::RecurrenceV0_2(pre) => {
+                Instance::RecurrenceV0_2(pre.instantiate_async(store).await?)
+            }
+            Pre::Recurrence(pre) => Instance::Recurrence(pre.instantiate_async(store).await?),
+            Pre::ReportV0_2(pre) => Instance::ReportV0_2(pre.instantiate_async(store).await?),
             Pre::Report(pre) => Instance::Report(pre.instantiate_async(store).await?),
+            Pre::WebhookV0_2(pre) => Instance::WebhookV0_2(pre.instantiate_async(store).await?),
             Pre::Webhook(pre) => Instance::Webhook(pre.instantiate_async(store).await?),
         })
     }
@@ -253,28 +322,51 @@ fn wrong_world(kind: PluginKind, minor: u64, e: &wasmtime::Error) -> LoadError {
     )
 }
 
+/// What `invoicing.compute` answered: the plugin's own error as `Ok(Err(message))`, or a result
+/// that could not be converted (an entry id that was not offered: a contract breach) as `Err`.
+pub(super) type ComputeOutcome = Result<Result<InvoiceResult, String>, String>;
+
 impl Instance {
     pub(super) async fn compute(
         &self,
         store: &mut wasmtime::Store<State>,
         ctx: &InvoiceContext,
-        entries: &[BillableEntry],
-    ) -> wasmtime::Result<Result<InvoiceResult, String>> {
-        // The same call through each version's bindings and conversions.
-        macro_rules! compute_with {
+        time: &BillableTime,
+    ) -> wasmtime::Result<ComputeOutcome> {
+        macro_rules! compute_flat {
             ($instance:expr, $convert:path) => {{
                 use $convert as convert;
-                let entries: Vec<_> = entries.iter().map(convert::entry_to_wit).collect();
                 let out = $instance
                     .stint_plugins_invoicing()
-                    .call_compute(store, &convert::context_to_wit(ctx), &entries)
+                    .call_compute(
+                        store,
+                        &convert::context_to_wit(ctx),
+                        &convert::entries_to_wit(time),
+                    )
                     .await?;
-                Ok(out.map(convert::result_from_wit))
+                Ok(match out {
+                    Ok(r) => convert::result_from_wit(r, time).map(Ok),
+                    Err(e) => Ok(Err(e)),
+                })
             }};
         }
         match self {
-            Instance::Invoicing(i) => compute_with!(i, v0_2::convert),
-            Instance::InvoicingV0_1(i) => compute_with!(i, v0_1::convert),
+            Instance::Invoicing(i) => {
+                let out = i
+                    .stint_plugins_invoicing()
+                    .call_compute(
+                        store,
+                        &v0_3::convert::context_to_wit(ctx),
+                        &v0_3::convert::time_to_wit(time),
+                    )
+                    .await?;
+                Ok(match out {
+                    Ok(r) => v0_3::convert::result_from_wit(r, time).map(Ok),
+                    Err(e) => Ok(Err(e)),
+                })
+            }
+            Instance::InvoicingV0_2(i) => compute_flat!(i, v0_2::convert),
+            Instance::InvoicingV0_1(i) => compute_flat!(i, v0_1::convert),
             _ => wasmtime::bail!("not an invoicing-rule plugin"),
         }
     }
@@ -284,17 +376,17 @@ impl Instance {
         store: &mut wasmtime::Store<State>,
         pattern: &str,
     ) -> wasmtime::Result<Result<String, String>> {
+        macro_rules! validate {
+            ($i:expr) => {
+                $i.stint_plugins_schedule()
+                    .call_validate(store, pattern)
+                    .await
+            };
+        }
         match self {
-            Instance::Recurrence(i) => {
-                i.stint_plugins_schedule()
-                    .call_validate(store, pattern)
-                    .await
-            }
-            Instance::RecurrenceV0_1(i) => {
-                i.stint_plugins_schedule()
-                    .call_validate(store, pattern)
-                    .await
-            }
+            Instance::Recurrence(i) => validate!(i),
+            Instance::RecurrenceV0_2(i) => validate!(i),
+            Instance::RecurrenceV0_1(i) => validate!(i),
             _ => wasmtime::bail!("not a recurrence plugin"),
         }
     }
@@ -305,10 +397,46 @@ impl Instance {
         event: &crate::plugins::contract::WebhookEvent,
         target: &crate::plugins::contract::WebhookTarget,
     ) -> wasmtime::Result<Result<Vec<crate::plugins::contract::WebhookRequest>, String>> {
-        let Instance::Webhook(i) = self else {
-            wasmtime::bail!("not a webhook plugin");
-        };
-        webhook::format(i, store, event, target).await
+        match self {
+            Instance::Webhook(i) => webhook::v0_3::format(i, store, event, target).await,
+            Instance::WebhookV0_2(i) => webhook::v0_2::format(i, store, event, target).await,
+            _ => wasmtime::bail!("not a webhook plugin"),
+        }
+    }
+
+    /// `reports.describe`, converted.
+    pub(super) async fn describe_reports(
+        &self,
+        store: &mut wasmtime::Store<State>,
+    ) -> wasmtime::Result<Vec<crate::plugins::contract::report::ReportInfo>> {
+        match self {
+            Instance::Report(i) => report::v0_3::describe(i, store).await,
+            Instance::ReportV0_2(i) => report::v0_2::describe(i, store).await,
+            _ => wasmtime::bail!("not a report plugin"),
+        }
+    }
+
+    /// `reports.run`, converted; `Err(message)` in the outer `Ok` is a contract breach.
+    #[allow(clippy::type_complexity)]
+    pub(super) async fn run_report(
+        &self,
+        store: &mut wasmtime::Store<State>,
+        name: &str,
+        args: &[crate::plugins::contract::report::Argument],
+    ) -> wasmtime::Result<
+        Result<
+            Result<
+                crate::plugins::contract::report::Table,
+                crate::plugins::contract::report::ReportError,
+            >,
+            String,
+        >,
+    > {
+        match self {
+            Instance::Report(i) => report::v0_3::run(i, store, name, args).await,
+            Instance::ReportV0_2(i) => report::v0_2::run(i, store, name, args).await,
+            _ => wasmtime::bail!("not a report plugin"),
+        }
     }
 
     /// The raw timestamps; the caller checks and converts them.
@@ -318,17 +446,17 @@ impl Instance {
         q: &OccurrenceQuery,
     ) -> wasmtime::Result<Result<Vec<i64>, String>> {
         let (anchor, after) = (q.anchor.timestamp(), q.after.timestamp());
+        macro_rules! next {
+            ($i:expr) => {
+                $i.stint_plugins_schedule()
+                    .call_next(store, &q.pattern, &q.time_zone, anchor, after, q.count)
+                    .await
+            };
+        }
         match self {
-            Instance::Recurrence(i) => {
-                i.stint_plugins_schedule()
-                    .call_next(store, &q.pattern, &q.time_zone, anchor, after, q.count)
-                    .await
-            }
-            Instance::RecurrenceV0_1(i) => {
-                i.stint_plugins_schedule()
-                    .call_next(store, &q.pattern, &q.time_zone, anchor, after, q.count)
-                    .await
-            }
+            Instance::Recurrence(i) => next!(i),
+            Instance::RecurrenceV0_2(i) => next!(i),
+            Instance::RecurrenceV0_1(i) => next!(i),
             _ => wasmtime::bail!("not a recurrence plugin"),
         }
     }

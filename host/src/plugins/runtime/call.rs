@@ -14,7 +14,7 @@ use super::failure::{FailureReason, PluginFailure, classify};
 use super::{Limits, PluginKind, contract_check};
 use crate::plugins::contract::report::ReportData;
 use crate::plugins::contract::{
-    BillableEntry, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
+    BillableTime, InvoiceContext, InvoiceResult, OccurrenceQuery, WebhookEvent, WebhookRequest,
     WebhookTarget,
 };
 
@@ -131,7 +131,7 @@ impl Plugin {
     pub(super) async fn compute_invoice(
         &self,
         ctx: &InvoiceContext,
-        entries: &[BillableEntry],
+        time: &BillableTime,
         capture_logs: bool,
     ) -> (
         Result<Result<InvoiceResult, String>, PluginFailure>,
@@ -139,14 +139,16 @@ impl Plugin {
     ) {
         let (out, report) = self
             .run(capture_logs, async |i: &Instance, s: &mut Store<State>| {
-                i.compute(s, ctx, entries).await
+                i.compute(s, ctx, time).await
             })
             .await;
         let out = match out {
-            Ok(Ok(result)) => contract_check::invoice(&result, entries)
+            Ok(Ok(Ok(result))) => contract_check::invoice(&result, time.len())
                 .map(|()| Ok(result))
                 .map_err(|m| self.contract(m)),
-            other => other.map(|r| r.map_err(plugin_error)),
+            Ok(Ok(Err(e))) => Ok(Err(plugin_error(e))),
+            Ok(Err(breach)) => Err(self.contract(breach)),
+            Err(f) => Err(f),
         };
         (out, report)
     }

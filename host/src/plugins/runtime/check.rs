@@ -181,6 +181,10 @@ mod tests {
             PluginKind::Report,
             "stint:plugins/report-data@0.2.0"
         ));
+        assert!(import_allowed(
+            PluginKind::Report,
+            "stint:plugins/report-data@0.3.0"
+        ));
         assert!(!import_allowed(
             PluginKind::InvoicingRule,
             "stint:plugins/report-data@0.2.0"
@@ -193,7 +197,9 @@ mod tests {
         assert!(version_supported(PluginKind::InvoicingRule, "0.2.0"));
         assert!(!version_supported(PluginKind::Report, "0.1.0"));
         assert!(version_supported(PluginKind::Report, "0.2.0"));
-        assert!(!version_supported(PluginKind::Report, "0.3.0"));
+        assert!(version_supported(PluginKind::Report, "0.3.0"));
+        assert!(version_supported(PluginKind::InvoicingRule, "0.3.0"));
+        assert!(!version_supported(PluginKind::Report, "0.4.0"));
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! The host's checks on plugin output. A plugin is untrusted code: its answer is accepted only
 //! when it is internally consistent and refers to nothing the host did not give it.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 
-use crate::plugins::contract::{BillableEntry, InvoiceResult, OccurrenceQuery};
+use crate::plugins::contract::{InvoiceResult, OccurrenceQuery};
 
 /// Lines one invoice may have beyond one per entry (fees, surcharges, discounts shown as lines).
 const EXTRA_LINES: usize = 1_000;
@@ -16,21 +14,19 @@ const MAX_DESCRIPTION_BYTES: usize = 4 * 1024;
 /// Longest canonical recurrence pattern, in bytes.
 const MAX_PATTERN_BYTES: usize = 4 * 1024;
 
-/// Checks a computed invoice against the entries it was computed from.
-pub(super) fn invoice(r: &InvoiceResult, entries: &[BillableEntry]) -> Result<(), String> {
-    let max_lines = entries.len() + EXTRA_LINES;
+/// Checks a computed invoice against the number of entries it was computed from.
+pub(super) fn invoice(r: &InvoiceResult, entries: usize) -> Result<(), String> {
+    let max_lines = entries + EXTRA_LINES;
     if r.lines.len() > max_lines {
         return Err(format!(
-            "{} lines for {} entries (at most {max_lines})",
+            "{} lines for {entries} entries (at most {max_lines})",
             r.lines.len(),
-            entries.len()
         ));
     }
     if r.taxes.len() > MAX_TAXES {
         return Err(format!("{} tax lines (at most {MAX_TAXES})", r.taxes.len()));
     }
-    let known: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-    let mut billed: HashSet<&str> = HashSet::with_capacity(entries.len());
+    let mut billed = vec![false; entries];
     let mut lines_sum: i64 = 0;
     for (n, line) in r.lines.iter().enumerate() {
         let n = n + 1;
@@ -45,12 +41,14 @@ pub(super) fn invoice(r: &InvoiceResult, entries: &[BillableEntry]) -> Result<()
                 line.quantity_milli
             ));
         }
-        for id in &line.entry_ids {
-            if !known.contains(id.as_str()) {
-                return Err(format!("line {n}: unknown entry id `{id}`"));
-            }
-            if !billed.insert(id.as_str()) {
-                return Err(format!("line {n}: entry `{id}` is billed twice"));
+        for &at in &line.entries {
+            let Some(seen) = billed.get_mut(at as usize) else {
+                return Err(format!(
+                    "line {n}: entry position {at} is out of range ({entries} entries)"
+                ));
+            };
+            if std::mem::replace(seen, true) {
+                return Err(format!("line {n}: entry {at} is billed twice"));
             }
         }
         lines_sum = lines_sum
@@ -211,25 +209,7 @@ pub(super) fn webhook_requests(
 mod tests {
     use super::*;
     use crate::plugins::contract::{LineItem, TaxLine};
-    use chrono::{NaiveDate, TimeZone};
-
-    fn entry(id: &str) -> BillableEntry {
-        BillableEntry {
-            id: id.into(),
-            user_id: "u".into(),
-            user_name: "U".into(),
-            project_id: None,
-            project_name: None,
-            task_id: None,
-            task_title: None,
-            description: None,
-            started_at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
-            duration_secs: 3600,
-            local_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
-            client_rate: 10_000,
-            worker_rate: 5_000,
-        }
-    }
+    use chrono::TimeZone;
 
     fn good() -> InvoiceResult {
         InvoiceResult {
@@ -238,7 +218,7 @@ mod tests {
                 quantity_milli: 2000,
                 unit_price: 10_000,
                 amount: 20_000,
-                entry_ids: vec!["a".into(), "b".into()],
+                entries: vec![0, 1],
             }],
             discount: 1_000,
             subtotal: 19_000,
@@ -255,33 +235,33 @@ mod tests {
 
     #[test]
     fn invoice_rules() {
-        let entries = [entry("a"), entry("b")];
-        assert_eq!(invoice(&good(), &entries), Ok(()));
+        let entries = 2;
+        assert_eq!(invoice(&good(), entries), Ok(()));
 
         let mut r = good();
         r.subtotal += 1;
-        assert!(invoice(&r, &entries).unwrap_err().contains("subtotal"));
+        assert!(invoice(&r, entries).unwrap_err().contains("subtotal"));
         let mut r = good();
         r.tax = 0;
-        assert!(invoice(&r, &entries).unwrap_err().contains("tax"));
+        assert!(invoice(&r, entries).unwrap_err().contains("tax"));
         let mut r = good();
         r.total -= 1;
-        assert!(invoice(&r, &entries).unwrap_err().contains("total"));
+        assert!(invoice(&r, entries).unwrap_err().contains("total"));
         let mut r = good();
-        r.lines[0].entry_ids.push("zzz".into());
-        assert!(invoice(&r, &entries).unwrap_err().contains("unknown entry"));
+        r.lines[0].entries.push(2);
+        assert!(invoice(&r, entries).unwrap_err().contains("out of range"));
         let mut r = good();
         r.lines.push(r.lines[0].clone());
         r.lines[1].amount = 0;
-        assert!(invoice(&r, &entries).unwrap_err().contains("twice"));
+        assert!(invoice(&r, entries).unwrap_err().contains("twice"));
         let mut r = good();
         r.lines[0].quantity_milli = -1;
-        assert!(invoice(&r, &entries).unwrap_err().contains("negative"));
+        assert!(invoice(&r, entries).unwrap_err().contains("negative"));
         let mut r = good();
         r.lines[0].amount = i64::MAX;
         r.lines.push(r.lines[0].clone());
-        r.lines[1].entry_ids.clear();
-        assert!(invoice(&r, &entries).unwrap_err().contains("overflow"));
+        r.lines[1].entries.clear();
+        assert!(invoice(&r, entries).unwrap_err().contains("overflow"));
     }
 
     #[test]

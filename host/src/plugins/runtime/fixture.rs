@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{CallReport, LoadedPlugin, PluginFailure, PluginKind};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
+use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, OccurrenceQuery};
 
 /// An `invoicing-rule` fixture.
 #[derive(Debug, Deserialize)]
@@ -61,8 +61,9 @@ pub async fn run(plugin: &LoadedPlugin, fixture: &str) -> anyhow::Result<Fixture
     let (result, report) = match plugin.kind() {
         PluginKind::InvoicingRule => {
             let f: InvoicingFixture = parse(fixture)?;
-            let (r, report) = p.compute_invoice(&f.context, &f.entries, true).await;
-            (r.map(|r| r.map(to_json)), report)
+            let time: BillableTime = f.entries.into_iter().collect();
+            let (r, report) = p.compute_invoice(&f.context, &time, true).await;
+            (r.map(|r| r.map(|r| r.to_json(&time))), report)
         }
         // A report needs data to run; the fixture checks what it describes.
         PluginKind::Report => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmtime::Store;
 
-use super::bindings::{self, Instance};
+use super::bindings::Instance;
 use super::call::{CallReport, Plugin, plugin_error};
 use super::engine::State;
 use super::failure::PluginFailure;
@@ -37,12 +37,7 @@ impl Plugin {
             .run_lending(
                 capture_logs,
                 None,
-                async |i: &Instance, s: &mut Store<State>| {
-                    let Instance::Report(r) = i else {
-                        wasmtime::bail!("not a report plugin");
-                    };
-                    bindings::describe_reports(r, s).await
-                },
+                async |i: &Instance, s: &mut Store<State>| i.describe_reports(s).await,
             )
             .await;
         let out = out.and_then(|infos| {
@@ -67,12 +62,7 @@ impl Plugin {
             .run_lending(
                 capture_logs,
                 Some(data),
-                async |i: &Instance, s: &mut Store<State>| {
-                    let Instance::Report(r) = i else {
-                        wasmtime::bail!("not a report plugin");
-                    };
-                    bindings::run_report(r, s, name, args).await
-                },
+                async |i: &Instance, s: &mut Store<State>| i.run_report(s, name, args).await,
             )
             .await;
         if let Some(message) = data_error {

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::plugins::builtin::{INVOICING_STANDARD, RECURRENCE_STANDARD};
-use crate::plugins::contract::{BillableEntry, InvoiceContext, OccurrenceQuery};
+use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, OccurrenceQuery};
 
 fn runtime(slots: u32) -> (Runtime, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -57,6 +57,11 @@ fn entry(id: &str, day: u32, secs: i64) -> BillableEntry {
     }
 }
 
+/// One entry of 60 s, indexed.
+fn one_entry() -> BillableTime {
+    std::iter::once(entry("e1", 2, 60)).collect()
+}
+
 /// Builds a hostile test plugin (`tests/plugins/<name>`) for wasm32-wasip2, once per process.
 fn hostile(name: &str) -> Vec<u8> {
     static BUILD: OnceLock<Mutex<()>> = OnceLock::new();
@@ -93,7 +98,7 @@ fn futures_are_send() {
     // The call futures hold only `&self` and the arguments: check the types, not a value.
     fn call_is_send(p: &LoadedPlugin, c: &InvoiceContext, q: &OccurrenceQuery) {
         fn send<T: Send>(_: T) {}
-        send(p.compute_invoice(c, &[]));
+        send(p.compute_invoice(c, &BillableTime::default()));
         send(p.validate_recurrence("daily"));
         send(p.next_occurrences(q));
     }
@@ -113,19 +118,13 @@ async fn builtin_invoicing_round_trips() {
         .await
         .unwrap();
     assert_eq!(p.name(), "invoicing-standard");
-    let entries = [entry("e1", 2, 5400), entry("e2", 3, 3600)];
-    let r = p
-        .compute_invoice(&context(), &entries)
-        .await
-        .unwrap()
-        .unwrap();
+    let time: BillableTime = [entry("e1", 2, 5400), entry("e2", 3, 3600)]
+        .into_iter()
+        .collect();
+    let r = p.compute_invoice(&context(), &time).await.unwrap().unwrap();
     assert_eq!(r.total, r.subtotal + r.tax);
     assert!(r.total > 0, "{r:?}");
-    let billed: Vec<&str> = r
-        .lines
-        .iter()
-        .flat_map(|l| l.entry_ids.iter().map(String::as_str))
-        .collect();
+    let billed: Vec<&str> = r.lines.iter().flat_map(|l| l.entry_ids(&time)).collect();
     assert!(billed.contains(&"e1") && billed.contains(&"e2"), "{r:?}");
 }
 
@@ -171,7 +170,7 @@ async fn infinite_loop_times_out() {
         .unwrap();
     let started = Instant::now();
     let f = p
-        .compute_invoice(&context(), &[entry("e1", 2, 60)])
+        .compute_invoice(&context(), &one_entry())
         .await
         .unwrap_err();
     assert_eq!(f.reason, FailureReason::Timeout, "{f:?}");
@@ -191,7 +190,10 @@ async fn memory_bomb_is_out_of_memory() {
         )
         .await
         .unwrap();
-    let f = p.compute_invoice(&context(), &[]).await.unwrap_err();
+    let f = p
+        .compute_invoice(&context(), &BillableTime::default())
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailureReason::OutOfMemory, "{f:?}");
 }
 
@@ -207,11 +209,17 @@ async fn panic_reports_its_message() {
         )
         .await
         .unwrap();
-    let f = p.compute_invoice(&context(), &[]).await.unwrap_err();
+    let f = p
+        .compute_invoice(&context(), &BillableTime::default())
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailureReason::Panic, "{f:?}");
     assert!(f.message.contains("stint-test-panic: boom"), "{f:?}");
     // The failure is for that call only: the next one runs in a fresh instance.
-    let again = p.compute_invoice(&context(), &[]).await.unwrap_err();
+    let again = p
+        .compute_invoice(&context(), &BillableTime::default())
+        .await
+        .unwrap_err();
     assert_eq!(again.reason, FailureReason::Panic);
     let api: crate::error::Error = f.into();
     assert_eq!(api.details().unwrap()["reason"], "panic");
@@ -230,7 +238,7 @@ async fn bad_output_breaks_the_contract() {
         .await
         .unwrap();
     let f = p
-        .compute_invoice(&context(), &[entry("e1", 2, 60)])
+        .compute_invoice(&context(), &one_entry())
         .await
         .unwrap_err();
     assert_eq!(f.reason, FailureReason::Contract, "{f:?}");

@@ -1,4 +1,4 @@
-use stint_plugin::{Date, Weekday};
+use stint_plugin::{Date, NamedEntry, Weekday};
 
 use super::*;
 
@@ -25,15 +25,12 @@ fn ctx(config: &str, tax_rate_bp: u32) -> InvoiceContext {
     }
 }
 
-fn entry(id: &str, project: Option<&str>, secs: i64, rate: i64) -> TimeEntry {
-    TimeEntry {
-        id: id.into(),
-        user_id: "u1".into(),
-        user_name: "Ada".into(),
-        project_id: project.map(|p| format!("p-{p}")),
-        project_name: project.map(str::to_string),
-        task_id: None,
-        task_title: None,
+/// An entry; `id` only orders entries by start, as the host does (its length is the offset).
+fn entry(id: &str, project: Option<&str>, secs: i64, rate: i64) -> NamedEntry {
+    NamedEntry {
+        person: ("u1".into(), "Ada".into()),
+        project: project.map(|p| (format!("p-{p}"), p.to_string())),
+        task: None,
         description: None,
         started_at: 1_795_000_000 + id.len() as i64,
         duration_secs: secs,
@@ -46,6 +43,11 @@ fn entry(id: &str, project: Option<&str>, secs: i64, rate: i64) -> TimeEntry {
         client_rate: rate,
         worker_rate: rate / 2,
     }
+}
+
+/// The entries as the plugin receives them, in the order given.
+fn t(entries: &[NamedEntry]) -> BillableTime {
+    entries.iter().cloned().collect()
 }
 
 /// The host's contract checks, restated.
@@ -65,7 +67,7 @@ fn default_config_bills_exact_seconds_grouped_by_project() {
         entry("bb", Some("Website"), 2700, 10_000),
         entry("ccc", Some("Hosting"), 1200, 9_000),
     ];
-    let r = compute(&ctx("{}", 1900), &entries).unwrap();
+    let r = compute(&ctx("{}", 1900), &t(&entries)).unwrap();
     assert_consistent(&r);
     assert_eq!(r.lines.len(), 2);
     // Sorted by label: Hosting before Website.
@@ -73,11 +75,11 @@ fn default_config_bills_exact_seconds_grouped_by_project() {
     assert_eq!(r.lines[0].quantity_milli, 333); // 1200/3600 = 0.3333 h
     assert_eq!(r.lines[0].unit_price, 9_000);
     assert_eq!(r.lines[0].amount, 3_000);
-    assert_eq!(r.lines[0].entry_ids, ["ccc"]);
+    assert_eq!(r.lines[0].entries, [2]);
     assert_eq!(r.lines[1].description, "Website");
     assert_eq!(r.lines[1].quantity_milli, 2_250);
     assert_eq!(r.lines[1].amount, 22_500);
-    assert_eq!(r.lines[1].entry_ids, ["a", "bb"]);
+    assert_eq!(r.lines[1].entries, [0, 1]);
     assert_eq!(r.discount, 0);
     assert_eq!(r.subtotal, 25_500);
     // 19 % of 255.00 = 48.45
@@ -128,7 +130,7 @@ fn rounding_then_amount_per_line() {
         entry("bb", Some("P"), 960, 8_550),
         entry("ccc", Some("P"), 1, 8_550),
     ];
-    let r = compute(&ctx(cfg, 0), &entries).unwrap();
+    let r = compute(&ctx(cfg, 0), &t(&entries)).unwrap();
     assert_consistent(&r);
     assert_eq!(r.lines.len(), 1);
     assert_eq!(r.lines[0].quantity_milli, 1_000);
@@ -141,11 +143,11 @@ fn rounding_then_amount_per_line() {
 fn line_amount_rounds_half_up_on_the_line_total() {
     // 1 s + 1 s at 1.00/h (100 minor units): 2 s × 100 / 3600 = 0.0556 → 0; 18 s → 0.5 → 1.
     let entries = [entry("a", None, 9, 100), entry("bb", None, 9, 100)];
-    let r = compute(&ctx("{}", 0), &entries).unwrap();
+    let r = compute(&ctx("{}", 0), &t(&entries)).unwrap();
     assert_eq!(r.lines[0].description, "No project");
     assert_eq!(r.lines[0].amount, 1);
     assert_eq!(r.lines[0].quantity_milli, 5); // 18 s = 0.005 h
-    let r = compute(&ctx("{}", 0), &entries[..1]).unwrap();
+    let r = compute(&ctx("{}", 0), &t(&entries[..1])).unwrap();
     assert_eq!(r.lines[0].amount, 0); // 9 s × 100 / 3600 = 0.25
 }
 
@@ -156,15 +158,15 @@ fn different_rates_in_one_group_split_into_lines() {
         entry("bb", Some("P"), 1800, 12_000),
         entry("ccc", Some("P"), 3600, 10_000),
     ];
-    let r = compute(&ctx("{}", 0), &entries).unwrap();
+    let r = compute(&ctx("{}", 0), &t(&entries)).unwrap();
     assert_consistent(&r);
     assert_eq!(r.lines.len(), 2);
     // Higher rate first within a group.
     assert_eq!((r.lines[0].unit_price, r.lines[0].amount), (12_000, 6_000));
-    assert_eq!(r.lines[0].entry_ids, ["bb"]);
+    assert_eq!(r.lines[0].entries, [1]);
     assert_eq!((r.lines[1].unit_price, r.lines[1].amount), (10_000, 20_000));
     assert_eq!(r.lines[1].quantity_milli, 2_000);
-    assert_eq!(r.lines[1].entry_ids, ["a", "ccc"]);
+    assert_eq!(r.lines[1].entries, [0, 2]);
     assert_eq!(r.subtotal, 26_000);
 }
 
@@ -172,10 +174,8 @@ fn different_rates_in_one_group_split_into_lines() {
 fn group_by_user_task_and_day() {
     let mut a = entry("a", Some("P"), 3600, 10_000);
     let mut b = entry("bb", Some("P"), 3600, 10_000);
-    b.user_id = "u2".into();
-    b.user_name = "Bob".into();
-    b.task_id = Some("t1".into());
-    b.task_title = Some("Design".into());
+    b.person = ("u2".into(), "Bob".into());
+    b.task = Some(("t1".into(), "Design".into()));
     b.local_date = Date {
         year: 2026,
         month: 11,
@@ -190,7 +190,7 @@ fn group_by_user_task_and_day() {
     let by = |g: &str| {
         compute(
             &ctx(&format!(r#"{{"group_by":"{g}"}}"#), 0),
-            &[a.clone(), b.clone()],
+            &t(&[a.clone(), b.clone()]),
         )
         .unwrap()
     };
@@ -210,7 +210,7 @@ fn group_by_user_task_and_day() {
     assert_eq!(days, ["2026-11-02", "2026-11-03"]);
     let projects = by("project");
     assert_eq!(projects.lines.len(), 1);
-    assert_eq!(projects.lines[0].entry_ids, ["a", "bb"]);
+    assert_eq!(projects.lines[0].entries, [0, 1]);
 }
 
 #[test]
@@ -220,7 +220,11 @@ fn discount_percent_and_fixed_then_tax() {
     // Tax 7 % = 74.9168 → 74.92; city tax 1.25 % = 13.378 → 13.38. Total 1,158.54.
     let cfg = r#"{"discount_bp":1250,"discount_amount":1000,"tax_rate_bp":700,"tax_label":"VAT",
                   "extra_taxes":[{"description":"City tax","rate_bp":125}]}"#;
-    let r = compute(&ctx(cfg, 1900), &[entry("a", Some("P"), 10_800, 41_152)]).unwrap();
+    let r = compute(
+        &ctx(cfg, 1900),
+        &t(&[entry("a", Some("P"), 10_800, 41_152)]),
+    )
+    .unwrap();
     assert_consistent(&r);
     assert_eq!(r.lines[0].amount, 123_456);
     assert_eq!(r.discount, 16_432);
@@ -238,7 +242,7 @@ fn discount_percent_and_fixed_then_tax() {
 fn discount_never_exceeds_the_lines() {
     let r = compute(
         &ctx(r#"{"discount_amount":999999}"#, 1900),
-        &[entry("a", Some("P"), 3600, 5_000)],
+        &t(&[entry("a", Some("P"), 3600, 5_000)]),
     )
     .unwrap();
     assert_consistent(&r);
@@ -248,7 +252,7 @@ fn discount_never_exceeds_the_lines() {
 #[test]
 fn half_cent_tax_rounds_up() {
     // 0.50 at 1 % = 0.005 → 0.01.
-    let r = compute(&ctx("{}", 100), &[entry("a", None, 1800, 100)]).unwrap();
+    let r = compute(&ctx("{}", 100), &t(&[entry("a", None, 1800, 100)])).unwrap();
     assert_eq!(r.subtotal, 50);
     assert_eq!(r.tax, 1);
     assert_eq!(r.total, 51);
@@ -256,7 +260,7 @@ fn half_cent_tax_rounds_up() {
 
 #[test]
 fn empty_input_gives_an_empty_invoice() {
-    let r = compute(&ctx("", 1900), &[]).unwrap();
+    let r = compute(&ctx("", 1900), &BillableTime::default()).unwrap();
     assert!(r.lines.is_empty());
     assert_eq!(r.total, 0);
 }
@@ -266,7 +270,7 @@ fn big_figures_do_not_overflow() {
     // 10,000 h at 1,000,000.00/h.
     let r = compute(
         &ctx("{}", 2500),
-        &[entry("a", None, 36_000_000, 100_000_000)],
+        &t(&[entry("a", None, 36_000_000, 100_000_000)]),
     )
     .unwrap();
     assert_eq!(r.subtotal, 1_000_000_000_000);
@@ -275,7 +279,7 @@ fn big_figures_do_not_overflow() {
 
 #[test]
 fn bad_config_and_input_are_refused_with_clear_errors() {
-    let err = |cfg: &str| compute(&ctx(cfg, 0), &[]).unwrap_err();
+    let err = |cfg: &str| compute(&ctx(cfg, 0), &BillableTime::default()).unwrap_err();
     assert!(
         err(r#"{"roundng":{}}"#).contains("unknown field `roundng`"),
         "{}",
@@ -286,13 +290,10 @@ fn bad_config_and_input_are_refused_with_clear_errors() {
     assert!(err(r#"{"discount_bp":10001}"#).contains("discount_bp"));
     assert!(err(r#"{"discount_amount":-1}"#).contains("discount_amount"));
     assert!(err("[1]").contains("invalid invoicing-standard config"));
-    let bad = compute(&ctx("{}", 0), &[entry("a", None, -1, 100)]).unwrap_err();
-    assert!(bad.contains("negative duration"));
-    let twice = compute(
-        &ctx("{}", 0),
-        &[entry("a", None, 1, 100), entry("a", None, 1, 100)],
-    );
-    assert!(twice.unwrap_err().contains("twice"));
+    let bad = compute(&ctx("{}", 0), &t(&[entry("a", None, -1, 100)])).unwrap_err();
+    assert!(bad.contains("negative duration"), "{bad}");
+    let bad = compute(&ctx("{}", 0), &t(&[entry("a", None, 1, -100)])).unwrap_err();
+    assert!(bad.contains("negative rate"), "{bad}");
 }
 
 #[test]

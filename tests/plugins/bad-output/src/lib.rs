@@ -1,27 +1,28 @@
 //! Hostile test plugin: an `invoicing-rule` that returns a result breaking the contract:
-//! totals that do not add up, and a line billing an entry id that was not in the input
-//! (`unknown-entry`), besides the first real entry billed twice.
+//! totals that do not add up, and a line billing an entry position that was not in the input
+//! (one past the last), besides the first real entry billed twice.
 //!
 //! The runtime's contract checks must refuse it and report `contract`.
 
-use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, LineItem, TaxLine, TimeEntry};
+use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule, LineItem, TaxLine};
 
 struct BadOutput;
 
 impl InvoicingRule for BadOutput {
-    fn compute(ctx: &InvoiceContext, entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
-        let mut ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-        if let Some(first) = entries.first() {
-            ids.push(first.id.clone());
+    fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResult, String> {
+        let n = time.entries.len() as u32;
+        let mut entries: Vec<u32> = (0..n).collect();
+        if n > 0 {
+            entries.push(0);
         }
-        ids.push("unknown-entry".to_string());
+        entries.push(n);
         Ok(InvoiceResult {
             lines: vec![LineItem {
                 description: "Everything".into(),
                 quantity_milli: 1000,
                 unit_price: 10_000,
                 amount: 10_000,
-                entry_ids: ids,
+                entries,
             }],
             discount: 0,
             // Should be 10_000.

@@ -2,12 +2,12 @@
 //!
 //! The runtime's memory limit must stop it and report `out_of_memory`.
 
-use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, TimeEntry};
+use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule};
 
 struct MemoryBomb;
 
 impl InvoicingRule for MemoryBomb {
-    fn compute(_ctx: &InvoiceContext, _entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
+    fn compute(_ctx: &InvoiceContext, _time: &BillableTime) -> Result<InvoiceResult, String> {
         let mut hoard: Vec<Vec<u8>> = Vec::new();
         loop {
             // 1 MiB chunks, touched so the pages are really used.

@@ -3,7 +3,7 @@
 //!
 //! The runtime must report `panic` and carry the message.
 
-use stint_plugin::{InvoiceContext, InvoiceResult, InvoicingRule, TimeEntry};
+use stint_plugin::{BillableTime, InvoiceContext, InvoiceResult, InvoicingRule};
 
 /// The panic message the runtime tests look for.
 pub const PANIC_MESSAGE: &str = "stint-test-panic: boom";
@@ -11,7 +11,7 @@ pub const PANIC_MESSAGE: &str = "stint-test-panic: boom";
 struct Panics;
 
 impl InvoicingRule for Panics {
-    fn compute(_ctx: &InvoiceContext, _entries: &[TimeEntry]) -> Result<InvoiceResult, String> {
+    fn compute(_ctx: &InvoiceContext, _time: &BillableTime) -> Result<InvoiceResult, String> {
         panic!("{PANIC_MESSAGE}");
     }
 }

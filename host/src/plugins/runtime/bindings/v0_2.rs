@@ -1,30 +1,35 @@
-//! `stint:plugins@0.2.0` (the repository's `wit/`): the contract this server implements.
+//! `stint:plugins@0.2.0` (`wit/archive/0.2.0/`): kept so that plugins built against it keep
+//! loading (`wit/README.md`, "What this server accepts"). Its `invoicing` entries spell out
+//! every name and its lines name entries by id; `report` and `webhook` have 0.3's shapes under
+//! 0.2 names (their bindings are in `report.rs` and `webhook.rs`).
 
 pub(in crate::plugins::runtime) mod invoicing_world {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "../wit/archive/0.2.0",
         world: "invoicing-rule",
         exports: { default: async },
+        with: {
+            "stint:plugins/types": crate::plugins::runtime::bindings::v0_3::invoicing_world::stint::plugins::types,
+        },
     });
 }
 
 pub(in crate::plugins::runtime) mod recurrence_world {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "../wit/archive/0.2.0",
         world: "recurrence",
         exports: { default: async },
-        // One set of shared interfaces: one `log` implementation, one linker entry.
         with: {
-            "stint:plugins/types": super::invoicing_world::stint::plugins::types,
+            "stint:plugins/types": crate::plugins::runtime::bindings::v0_3::invoicing_world::stint::plugins::types,
             "stint:plugins/log": super::invoicing_world::stint::plugins::log,
         },
     });
 }
 
-pub(in crate::plugins::runtime) use invoicing_world::stint::plugins::{log, types};
+pub(in crate::plugins::runtime) use invoicing_world::stint::plugins::log;
 
 /// Conversions between the host's contract types and this version's `invoicing` types.
 pub(in crate::plugins::runtime) mod convert {
     use super::invoicing_world::exports::stint::plugins::invoicing as wit_invoicing;
-    invoicing_conversions!();
+    flat_invoicing_conversions!();
 }
