@@ -28,7 +28,9 @@ use crate::domain::page::{Page, PageQuery};
 use crate::domain::{Cx, clients, organizations, rates, validate, wire};
 use crate::error::{Error, Result};
 use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, InvoiceResult};
+use crate::store::invoices::Names;
 use crate::{ids, store};
+use std::collections::{HashMap, HashSet};
 
 /// The event audience of invoice changes: members with `manage_invoices`.
 pub const AUDIENCE: &str = "perm:manage_invoices";
@@ -694,6 +696,20 @@ fn local_midnight(tz: &str, day: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// The names of the distinct `ids`, by id.
+async fn names_of<'a>(
+    ex: &mut impl store::Exec,
+    which: Names,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, String>> {
+    let distinct: HashSet<&str> = ids.collect();
+    let distinct: Vec<&str> = distinct.into_iter().collect();
+    Ok(store::invoices::names(ex, which, &distinct)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Fills a draft's lines from the client's billable, not-yet-invoiced entries of the period.
 pub async fn generate(cx: &Cx<'_>, input: GenerateInvoice) -> Result<Invoice> {
     let from = input
@@ -751,6 +767,27 @@ async fn generate_once(
     for r in store::rates::all_of_org(&mut db, &inv.org_id).await? {
         rows.entry(r.user_id.clone()).or_default().push(r);
     }
+    // Names once per distinct user, project and task.
+    let user_names = names_of(
+        &mut db,
+        Names::Users,
+        candidates.iter().map(|c| c.user_id.as_str()),
+    )
+    .await?;
+    let project_names = names_of(
+        &mut db,
+        Names::Projects,
+        candidates.iter().map(|c| c.project_id.as_str()),
+    )
+    .await?;
+    let task_titles = names_of(
+        &mut db,
+        Names::Tasks,
+        candidates.iter().filter_map(|c| c.task_id.as_deref()),
+    )
+    .await?;
+    let name =
+        |names: &HashMap<String, String>, id: &str| names.get(id).cloned().unwrap_or_default();
     // What each entry looked like when read, by position: the claim takes it only if unchanged.
     let versions: Vec<String> = candidates.iter().map(|c| c.version.clone()).collect();
     let time: BillableTime = candidates
@@ -767,12 +804,12 @@ async fn generate_once(
             );
             BillableEntry {
                 id: c.id,
+                user_name: name(&user_names, &c.user_id),
                 user_id: c.user_id,
-                user_name: c.user_name,
+                project_name: Some(name(&project_names, &c.project_id)),
                 project_id: Some(c.project_id),
-                project_name: Some(c.project_name),
+                task_title: c.task_id.as_deref().map(|t| name(&task_titles, t)),
                 task_id: c.task_id,
-                task_title: c.task_title,
                 description: c.description,
                 started_at: c.started_at,
                 duration_secs: c.duration_secs,

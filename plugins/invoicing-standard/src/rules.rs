@@ -268,7 +268,8 @@ pub fn compute(ctx: &InvoiceContext, time: &BillableTime) -> Result<InvoiceResul
     }
 
     // Lines by (label, key, rate descending).
-    let mut sorted: Vec<((String, String, std::cmp::Reverse<i64>), Slot)> = slots
+    type LineKey = (String, String, std::cmp::Reverse<i64>);
+    let mut sorted: Vec<(LineKey, Slot)> = slots
         .into_iter()
         .map(|((group, rate), slot)| {
             let (label, key) = group.label_and_key(time);

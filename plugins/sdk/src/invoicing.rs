@@ -68,22 +68,7 @@ impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
                 .map(|t| named(t.id, t.title))
                 .collect(),
             descriptions: time.descriptions,
-            entries: time
-                .entries
-                .into_iter()
-                .map(|e| TimeEntry {
-                    person: e.person,
-                    project: e.project,
-                    task: e.task,
-                    description: e.description,
-                    started_at: e.started_at,
-                    duration_secs: e.duration_secs,
-                    local_date: date(e.local_date),
-                    local_weekday: weekday(e.local_weekday),
-                    client_rate: e.client_rate,
-                    worker_rate: e.worker_rate,
-                })
-                .collect(),
+            entries: rows(time.entries),
         };
         let r = T::compute(&ctx, &time)?;
         Ok(wit::InvoiceResult {
@@ -116,23 +101,51 @@ impl<T: InvoicingRule> wit::Guest for InvoicingAdapter<T> {
     }
 }
 
+/// `entry-columns`'s "none".
+const NONE: u32 = u32::MAX;
+
+/// The host's columns as one [`TimeEntry`] per entry. The host sends columns of equal length;
+/// should one be shorter, the entries stop there.
+fn rows(c: wit::EntryColumns) -> Vec<TimeEntry> {
+    let some = |at: u32| (at != NONE).then_some(at);
+    let n = [
+        c.person.len(),
+        c.project.len(),
+        c.task.len(),
+        c.description.len(),
+        c.started_at.len(),
+        c.duration_secs.len(),
+        c.local_day.len(),
+        c.client_rate.len(),
+        c.worker_rate.len(),
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            let local_date = Date::from_days_since_epoch(c.local_day[i]);
+            TimeEntry {
+                person: c.person[i],
+                project: some(c.project[i]),
+                task: some(c.task[i]),
+                description: some(c.description[i]),
+                started_at: c.started_at[i],
+                duration_secs: c.duration_secs[i],
+                local_date,
+                local_weekday: Weekday::of_days_since_epoch(c.local_day[i]),
+                client_rate: c.client_rate[i],
+                worker_rate: c.worker_rate[i],
+            }
+        })
+        .collect()
+}
+
 fn date(d: wit_types::Date) -> Date {
     Date {
         year: d.year,
         month: d.month,
         day: d.day,
-    }
-}
-
-fn weekday(w: wit_types::Weekday) -> Weekday {
-    match w {
-        wit_types::Weekday::Monday => Weekday::Monday,
-        wit_types::Weekday::Tuesday => Weekday::Tuesday,
-        wit_types::Weekday::Wednesday => Weekday::Wednesday,
-        wit_types::Weekday::Thursday => Weekday::Thursday,
-        wit_types::Weekday::Friday => Weekday::Friday,
-        wit_types::Weekday::Saturday => Weekday::Saturday,
-        wit_types::Weekday::Sunday => Weekday::Sunday,
     }
 }
 

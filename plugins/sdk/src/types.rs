@@ -14,6 +14,34 @@ pub struct Date {
     pub day: u8,
 }
 
+impl Date {
+    /// The date `days` days after 1970-01-01 (before it when negative).
+    ///
+    /// ```
+    /// use stint_plugin::Date;
+    /// assert_eq!(Date::from_days_since_epoch(0), Date { year: 1970, month: 1, day: 1 });
+    /// assert_eq!(Date::from_days_since_epoch(20_790), Date { year: 2026, month: 12, day: 3 });
+    /// assert_eq!(Date::from_days_since_epoch(-1), Date { year: 1969, month: 12, day: 31 });
+    /// ```
+    pub fn from_days_since_epoch(days: i32) -> Date {
+        // Howard Hinnant's `civil_from_days`, in 400-year eras from 0000-03-01.
+        let z = i64::from(days) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+}
+
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Weekday {
@@ -34,6 +62,27 @@ pub enum Weekday {
 }
 
 impl Weekday {
+    /// The weekday of the date `days` days after 1970-01-01 (a Thursday).
+    ///
+    /// ```
+    /// use stint_plugin::Weekday;
+    /// assert_eq!(Weekday::of_days_since_epoch(0), Weekday::Thursday);
+    /// assert_eq!(Weekday::of_days_since_epoch(20_790), Weekday::Thursday); // 2026-12-03
+    /// assert_eq!(Weekday::of_days_since_epoch(-4), Weekday::Sunday);
+    /// ```
+    pub fn of_days_since_epoch(days: i32) -> Weekday {
+        const FROM_THURSDAY: [Weekday; 7] = [
+            Weekday::Thursday,
+            Weekday::Friday,
+            Weekday::Saturday,
+            Weekday::Sunday,
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+        ];
+        FROM_THURSDAY[days.rem_euclid(7) as usize]
+    }
+
     /// Whether the day is Saturday or Sunday.
     pub fn is_weekend(self) -> bool {
         matches!(self, Weekday::Saturday | Weekday::Sunday)

@@ -27,8 +27,11 @@ pub(in crate::plugins::runtime) use invoicing_world::stint::plugins::{log, types
 /// indexed [`BillableTime`] crosses as it is.
 pub(in crate::plugins::runtime) mod convert {
     use super::invoicing_world::exports::stint::plugins::invoicing as wit_invoicing;
-    use crate::plugins::contract::{BillableTime, InvoiceResult, LineItem, Named, TaxLine};
-    use crate::plugins::runtime::bindings::{date_to_wit, weekday_to_wit};
+    use chrono::{Datelike, NaiveDate};
+
+    use crate::plugins::contract::{
+        BillableTime, IndexedEntry, InvoiceResult, LineItem, Named, TaxLine,
+    };
 
     invoicing_context_conversion!();
 
@@ -46,23 +49,46 @@ pub(in crate::plugins::runtime) mod convert {
             projects: named(&t.projects, |id, name| wit_invoicing::Project { id, name }),
             tasks: named(&t.tasks, |id, title| wit_invoicing::Task { id, title }),
             descriptions: t.descriptions.clone(),
-            entries: t
-                .entries
-                .iter()
-                .map(|e| wit_invoicing::TimeEntry {
-                    person: e.person,
-                    project: e.project,
-                    task: e.task,
-                    description: e.description,
-                    started_at: e.started_at.timestamp(),
-                    duration_secs: e.duration_secs,
-                    local_date: date_to_wit(e.local_date),
-                    local_weekday: weekday_to_wit(e.local_date),
-                    client_rate: e.client_rate,
-                    worker_rate: e.worker_rate,
-                })
-                .collect(),
+            entries: columns(&t.entries),
         }
+    }
+
+    /// `entry-columns`'s "none".
+    const NONE: u32 = u32::MAX;
+
+    /// The entries column by column (each column is lowered as one block of memory).
+    fn columns(entries: &[IndexedEntry]) -> wit_invoicing::EntryColumns {
+        let n = entries.len();
+        let mut c = wit_invoicing::EntryColumns {
+            person: Vec::with_capacity(n),
+            project: Vec::with_capacity(n),
+            task: Vec::with_capacity(n),
+            description: Vec::with_capacity(n),
+            started_at: Vec::with_capacity(n),
+            duration_secs: Vec::with_capacity(n),
+            local_day: Vec::with_capacity(n),
+            client_rate: Vec::with_capacity(n),
+            worker_rate: Vec::with_capacity(n),
+        };
+        for e in entries {
+            c.person.push(e.person);
+            c.project.push(e.project.unwrap_or(NONE));
+            c.task.push(e.task.unwrap_or(NONE));
+            c.description.push(e.description.unwrap_or(NONE));
+            c.started_at.push(e.started_at.timestamp());
+            c.duration_secs.push(e.duration_secs);
+            c.local_day.push(days_since_epoch(e.local_date));
+            c.client_rate.push(e.client_rate);
+            c.worker_rate.push(e.worker_rate);
+        }
+        c
+    }
+
+    /// Days from 1970-01-01 to `d` (negative before).
+    fn days_since_epoch(d: NaiveDate) -> i32 {
+        /// `num_days_from_ce` of 1970-01-01.
+        const EPOCH_FROM_CE: i32 = 719_163;
+        d.num_days_from_ce() - EPOCH_FROM_CE
     }
 
     /// Never fails: positions are checked with the rest of the contract.
@@ -97,5 +123,18 @@ pub(in crate::plugins::runtime) mod convert {
             tax: r.tax,
             total: r.total,
         })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn day_numbers() {
+            let day = |y, m, d| {
+                super::days_since_epoch(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
+            };
+            assert_eq!(day(1970, 1, 1), 0);
+            assert_eq!(day(1969, 12, 31), -1);
+            assert_eq!(day(2026, 12, 3), 20_790);
+        }
     }
 }
