@@ -188,6 +188,26 @@ pub struct Candidate {
     pub version: String,
 }
 
+/// [`Candidate`]'s fields, in order, as SQL (both dialects).
+macro_rules! candidate_columns {
+    () => {
+        "e.id, e.user_id, e.project_id, e.task_id, e.description, e.started_at, e.duration_secs,
+         e.hourly_rate, CAST(e.updated_at AS TEXT)"
+    };
+}
+
+/// Which rows are [`candidates`] (both dialects).
+macro_rules! candidate_rows {
+    () => {
+        " FROM time_entries e
+         WHERE e.org_id = $1
+           AND e.project_id IN (SELECT id FROM projects WHERE client_id = $2)
+           AND e.billable = TRUE AND e.stopped_at IS NOT NULL AND e.duration_secs IS NOT NULL
+           AND (e.invoice_id IS NULL OR e.invoice_id = $3)
+           AND e.started_at < $4 AND e.started_at >= $5"
+    };
+}
+
 /// The billable, finished entries of projects of `client_id` started in `[from, before)` that are
 /// on no invoice or on `invoice_id` already (regenerating releases those), in no particular
 /// order.
@@ -215,26 +235,18 @@ pub async fn candidates(
     let (json,): (String,) = ex
         .fetch_one(q!(
             Sql::split(
-                "SELECT json_group_array(json_array(e.id, e.user_id, e.project_id, e.task_id,
-                        e.description, e.started_at, e.duration_secs, e.hourly_rate,
-                        CAST(e.updated_at AS TEXT)))
-                 FROM time_entries e
-                 WHERE e.org_id = $1
-                   AND e.project_id IN (SELECT id FROM projects WHERE client_id = $2)
-                   AND e.billable = TRUE AND e.stopped_at IS NOT NULL
-                   AND e.duration_secs IS NOT NULL
-                   AND (e.invoice_id IS NULL OR e.invoice_id = $3)
-                   AND e.started_at < $4 AND e.started_at >= $5",
-                "SELECT COALESCE(json_agg(json_build_array(e.id, e.user_id, e.project_id,
-                        e.task_id, e.description, e.started_at, e.duration_secs, e.hourly_rate,
-                        CAST(e.updated_at AS TEXT))), '[]'::json)::text
-                 FROM time_entries e
-                 WHERE e.org_id = $1
-                   AND e.project_id IN (SELECT id FROM projects WHERE client_id = $2)
-                   AND e.billable = TRUE AND e.stopped_at IS NOT NULL
-                   AND e.duration_secs IS NOT NULL
-                   AND (e.invoice_id IS NULL OR e.invoice_id = $3)
-                   AND e.started_at < $4 AND e.started_at >= $5",
+                concat!(
+                    "SELECT json_group_array(json_array(",
+                    candidate_columns!(),
+                    "))",
+                    candidate_rows!()
+                ),
+                concat!(
+                    "SELECT COALESCE(json_agg(json_build_array(",
+                    candidate_columns!(),
+                    ")), '[]'::json)::text",
+                    candidate_rows!()
+                ),
             ),
             org_id,
             client_id,
@@ -267,19 +279,31 @@ pub async fn names(
         return Ok(Vec::new());
     }
     let list = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    // `(id, name)` of `$table` for the ids in the JSON array `$1`.
+    macro_rules! by_ids {
+        ($name:literal, $table:literal) => {
+            Sql::split(
+                concat!(
+                    "SELECT id, ",
+                    $name,
+                    " FROM ",
+                    $table,
+                    " WHERE id IN (SELECT value FROM json_each($1))"
+                ),
+                concat!(
+                    "SELECT id, ",
+                    $name,
+                    " FROM ",
+                    $table,
+                    " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+                ),
+            )
+        };
+    }
     let sql = match which {
-        Names::Users => Sql::split(
-            "SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each($1))",
-            "SELECT id, name FROM users WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-        ),
-        Names::Projects => Sql::split(
-            "SELECT id, name FROM projects WHERE id IN (SELECT value FROM json_each($1))",
-            "SELECT id, name FROM projects WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-        ),
-        Names::Tasks => Sql::split(
-            "SELECT id, title FROM tasks WHERE id IN (SELECT value FROM json_each($1))",
-            "SELECT id, title FROM tasks WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-        ),
+        Names::Users => by_ids!("name", "users"),
+        Names::Projects => by_ids!("name", "projects"),
+        Names::Tasks => by_ids!("title", "tasks"),
     };
     ex.fetch_all(q!(sql, list)).await
 }

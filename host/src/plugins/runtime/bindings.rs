@@ -43,12 +43,37 @@ macro_rules! invoicing_context_conversion {
     };
 }
 
+/// The host's `InvoiceResult` from one version's `invoicing.invoice-result` `$r`, with its lines
+/// already converted (`$lines`): everything but the lines has the same shape in every version.
+macro_rules! invoice_result_from_wit {
+    ($r:expr, $lines:expr) => {{
+        let r = $r;
+        crate::plugins::contract::InvoiceResult {
+            lines: $lines,
+            discount: r.discount,
+            subtotal: r.subtotal,
+            taxes: r
+                .taxes
+                .into_iter()
+                .map(|t| crate::plugins::contract::TaxLine {
+                    description: t.description,
+                    rate_bp: t.rate_bp,
+                    base: t.base,
+                    amount: t.amount,
+                })
+                .collect(),
+            tax: r.tax,
+            total: r.total,
+        }
+    }};
+}
+
 /// Conversions for the `invoicing` interface of 0.1 and 0.2, whose entries spell out every name
 /// and whose lines name entries by id: entries are expanded from the indexed [`BillableTime`],
 /// and the ids a plugin returns are mapped back to positions.
 macro_rules! flat_invoicing_conversions {
     () => {
-        use crate::plugins::contract::{BillableTime, InvoiceResult, LineItem, TaxLine};
+        use crate::plugins::contract::{BillableTime, InvoiceResult, LineItem};
         use crate::plugins::runtime::bindings::{date_to_wit, weekday_to_wit};
 
         invoicing_context_conversion!();
@@ -81,7 +106,7 @@ macro_rules! flat_invoicing_conversions {
 
         /// `Err` names an entry id that was not offered (a contract breach).
         pub(in crate::plugins::runtime) fn result_from_wit(
-            r: wit_invoicing::InvoiceResult,
+            mut r: wit_invoicing::InvoiceResult,
             time: &BillableTime,
         ) -> Result<InvoiceResult, String> {
             let position: std::collections::HashMap<&str, u32> = time
@@ -91,7 +116,7 @@ macro_rules! flat_invoicing_conversions {
                 .map(|(i, id)| (id.as_str(), i as u32))
                 .collect();
             let mut lines = Vec::with_capacity(r.lines.len());
-            for (n, l) in r.lines.into_iter().enumerate() {
+            for (n, l) in std::mem::take(&mut r.lines).into_iter().enumerate() {
                 let entries = l
                     .entry_ids
                     .iter()
@@ -110,23 +135,7 @@ macro_rules! flat_invoicing_conversions {
                     entries,
                 });
             }
-            Ok(InvoiceResult {
-                lines,
-                discount: r.discount,
-                subtotal: r.subtotal,
-                taxes: r
-                    .taxes
-                    .into_iter()
-                    .map(|t| TaxLine {
-                        description: t.description,
-                        rate_bp: t.rate_bp,
-                        base: t.base,
-                        amount: t.amount,
-                    })
-                    .collect(),
-                tax: r.tax,
-                total: r.total,
-            })
+            Ok(invoice_result_from_wit!(r, lines))
         }
     };
 }
@@ -360,10 +369,7 @@ impl Instance {
                         &v0_3::convert::time_to_wit(time),
                     )
                     .await?;
-                Ok(match out {
-                    Ok(r) => v0_3::convert::result_from_wit(r, time).map(Ok),
-                    Err(e) => Ok(Err(e)),
-                })
+                Ok(Ok(out.map(v0_3::convert::result_from_wit)))
             }
             Instance::InvoicingV0_2(i) => compute_flat!(i, v0_2::convert),
             Instance::InvoicingV0_1(i) => compute_flat!(i, v0_1::convert),

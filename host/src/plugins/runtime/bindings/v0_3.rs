@@ -29,9 +29,7 @@ pub(in crate::plugins::runtime) mod convert {
     use super::invoicing_world::exports::stint::plugins::invoicing as wit_invoicing;
     use chrono::{Datelike, NaiveDate};
 
-    use crate::plugins::contract::{
-        BillableTime, IndexedEntry, InvoiceResult, LineItem, Named, TaxLine,
-    };
+    use crate::plugins::contract::{BillableTime, IndexedEntry, InvoiceResult, LineItem, Named};
 
     invoicing_context_conversion!();
 
@@ -91,38 +89,21 @@ pub(in crate::plugins::runtime) mod convert {
         d.num_days_from_ce() - EPOCH_FROM_CE
     }
 
-    /// Never fails: positions are checked with the rest of the contract.
+    /// Positions are checked with the rest of the contract.
     pub(in crate::plugins::runtime) fn result_from_wit(
-        r: wit_invoicing::InvoiceResult,
-        _time: &BillableTime,
-    ) -> Result<InvoiceResult, String> {
-        Ok(InvoiceResult {
-            lines: r
-                .lines
-                .into_iter()
-                .map(|l| LineItem {
-                    description: l.description,
-                    quantity_milli: l.quantity_milli,
-                    unit_price: l.unit_price,
-                    amount: l.amount,
-                    entries: l.entries,
-                })
-                .collect(),
-            discount: r.discount,
-            subtotal: r.subtotal,
-            taxes: r
-                .taxes
-                .into_iter()
-                .map(|t| TaxLine {
-                    description: t.description,
-                    rate_bp: t.rate_bp,
-                    base: t.base,
-                    amount: t.amount,
-                })
-                .collect(),
-            tax: r.tax,
-            total: r.total,
-        })
+        mut r: wit_invoicing::InvoiceResult,
+    ) -> InvoiceResult {
+        let lines = std::mem::take(&mut r.lines)
+            .into_iter()
+            .map(|l| LineItem {
+                description: l.description,
+                quantity_milli: l.quantity_milli,
+                unit_price: l.unit_price,
+                amount: l.amount,
+                entries: l.entries,
+            })
+            .collect();
+        invoice_result_from_wit!(r, lines)
     }
 
     #[cfg(test)]
