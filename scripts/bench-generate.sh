@@ -44,5 +44,5 @@ echo "== generate over $entries entries (SQLite, $profile)"
 curl -s -o "$work/out.json" -w 'status %{http_code}, %{time_total} s\n' -X POST "$api/invoices/$invoice/generate" \
   -H "$auth" -d '{"from":"2026-03-01","to":"2026-03-31"}'
 jq -c '.data | {subtotal, tax, total, lines: (.line_items // .lines | length)}' "$work/out.json" 2>/dev/null || true; jq -c .error "$work/out.json" 2>/dev/null || true
-echo "invoiced entries: $(sqlite3 "$db" "SELECT count(*) FROM time_entries WHERE invoice_id = '$invoice'")"
+echo "invoiced entries: $(sqlite3 "$db" "SELECT count(*) FROM invoice_entries WHERE invoice_id = '$invoice'")"
 echo "server errors logged: $(grep -c ' ERROR ' "$work/log" || true)"

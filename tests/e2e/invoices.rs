@@ -338,6 +338,78 @@ both! {
             alice.delete(&format!("/invoices/{b}"), None).await.assert_status(204);
         }
     }
+
+    /// Needs the plugin runtime. Entries edited while a `generate` runs: every edit either lands
+    /// before the claim (and the invoice prices the edited entry) or is refused because the entry
+    /// is on the invoice (`422`) — never a stale price, a lost edit or a `500`.
+    async fn edits_racing_generate_are_priced_or_refused(backend: Backend) {
+        let server = Server::start(backend).await;
+        let (alice, _bob, _org, _, _) = berlin_org(&server).await;
+        let globex = created_id(&alice.post("/clients", Some(json!({ "name": "Globex", "hourly_rate": 6000 }))).await);
+        let web = created_id(&alice.post("/projects", Some(json!({ "name": "Website", "client_id": globex }))).await);
+        // How far apart the edits start, per round: the generate's read, plugin call and claim
+        // fall at different points among them.
+        for (round, spacing) in [0u64, 1000, 3000, 10_000].into_iter().enumerate() {
+            let round = round as u32;
+            // One hour each on a February day of this round; each edit makes it two hours.
+            let mut entries = Vec::new();
+            for n in 0..40 {
+                let (day, hour) = (round * 7 + n / 8 + 1, 8 + n % 8);
+                let at = |h: u32| format!("2026-02-{day:02}T{h:02}:00:00Z");
+                let id = entry(&alice, &web, &at(hour), &at(hour + 1), json!({})).await;
+                entries.push((id, at(hour + 2)));
+            }
+            let inv = created_id(&alice.post("/invoices", Some(json!({ "client_id": globex, "issue_date": "2026-04-01", "due_date": "2026-04-30" }))).await);
+            let (first, last) = (round * 7 + 1, round * 7 + 5);
+            let period = json!({ "from": format!("2026-02-{first:02}"), "to": format!("2026-02-{last:02}") });
+            let generate_path = format!("/invoices/{inv}/generate");
+            let generate = alice.post(&generate_path, Some(period));
+            let paths: Vec<String> = entries.iter().map(|(e, _)| format!("/time-entries/{e}")).collect();
+            // Spread over the time a generate takes, so that edits land before its read, between
+            // its read and its claim, or after it.
+            let edits = futures::future::join_all(entries.iter().zip(&paths).enumerate().map(|(n, ((_, stop), path))| {
+                let alice = &alice;
+                async move {
+                    tokio::time::sleep(Duration::from_micros(n as u64 * spacing)).await;
+                    alice.patch(path, Some(json!({ "stopped_at": stop }))).await
+                }
+            }));
+            let (generated, edits) = tokio::join!(generate, edits);
+            // Edits between reading and claiming make `generate` start over; after four rounds
+            // of that it gives up with `409`, having claimed nothing.
+            assert!(generated.status == 200 || generated.status == 409, "round {round}: {}", generated.body);
+            let mut edited = HashSet::new();
+            for ((e, _), r) in entries.iter().zip(&edits) {
+                match r.status {
+                    200 => {
+                        edited.insert(e.clone());
+                    }
+                    422 => assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains(&inv), "round {round}: {}", r.body),
+                    s => panic!("round {round}: edit of {e} answered {s}: {}", r.body),
+                }
+            }
+            // What the invoice bills is what the entries on it say now.
+            let got = invoice(&alice, &inv).await;
+            let mut expected = 0;
+            let mut on_invoice = 0;
+            for (e, _) in &entries {
+                let now = alice.get(&format!("/time-entries/{e}"), None).await.assert_status(200).data().clone();
+                let secs = now["duration_secs"].as_i64().unwrap();
+                assert_eq!(secs, if edited.contains(e) { 7200 } else { 3600 }, "round {round}: {now}");
+                if now["invoice_id"] == inv.as_str() {
+                    on_invoice += 1;
+                    expected += secs * 6000 / 3600;
+                } else {
+                    assert_eq!(now["invoice_id"], Value::Null, "round {round}: {now}");
+                }
+            }
+            let billed: usize = lines(&got).iter().map(|l| l["entry_ids"].as_array().unwrap().len()).sum();
+            assert_eq!(billed, on_invoice, "round {round}: {got}");
+            assert_eq!(got["subtotal"], expected, "round {round}: {got}");
+            // Whatever an edit found on the invoice is still on it; the rest is billable later.
+            alice.delete(&format!("/invoices/{inv}"), None).await.assert_status(204);
+        }
+    }
 }
 
 /// Waits (up to 10 s) until the server's log has a line containing every needle.

@@ -9,8 +9,8 @@
 //!   `overdue` (`PATCH {"status":"void"}`). Only drafts are edited or deleted.
 //! * **Generate** reads the candidate entries, resolves their rates ([`rates::resolve`]), calls
 //!   the plugin with no transaction open, then in one transaction releases the draft's previous
-//!   entries, claims the listed ones with a conditional `UPDATE … WHERE invoice_id IS NULL` and
-//!   replaces the lines. If fewer rows were claimed than listed (a concurrent generate got some),
+//!   entries, claims the listed ones by inserting them into `invoice_entries` (whose primary key
+//!   holds an entry on one invoice at most) and replaces the lines. If fewer rows were claimed than listed (a concurrent generate got some),
 //!   the transaction is rolled back and the whole round is retried on fresh data; likewise when a
 //!   claimed entry was edited after it was read (its `updated_at` changed).
 //! * An entry on an invoice is locked (see `time_entries`); voiding or deleting the invoice
@@ -840,7 +840,7 @@ async fn generate_once(
     let result: InvoiceResult = cx.app.plugins.compute_invoice(cx.db(), ctx, &time).await?;
 
     // The runtime checked that every position is in range and billed once.
-    let listed: Vec<(&str, &str)> = result
+    let mut listed: Vec<(&str, &str)> = result
         .lines
         .iter()
         .flat_map(|line| &line.entries)
@@ -849,6 +849,9 @@ async fn generate_once(
             (time.entry_ids[at].as_str(), versions[at].as_str())
         })
         .collect();
+    // In key order, the claim walks the entries' primary key and appends to `invoice_entries`
+    // instead of jumping around both.
+    listed.sort_unstable();
 
     // Write: release, claim, replace, all or nothing.
     let mut tx = cx.db().begin().await?;

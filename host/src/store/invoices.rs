@@ -203,7 +203,7 @@ macro_rules! candidate_rows {
          WHERE e.org_id = $1
            AND e.project_id IN (SELECT id FROM projects WHERE client_id = $2)
            AND e.billable = TRUE AND e.stopped_at IS NOT NULL AND e.duration_secs IS NOT NULL
-           AND (e.invoice_id IS NULL OR e.invoice_id = $3)
+           AND NOT EXISTS (SELECT 1 FROM invoice_entries i WHERE i.entry_id = e.id AND i.invoice_id <> $3)
            AND e.started_at < $4 AND e.started_at >= $5"
     };
 }
@@ -311,7 +311,7 @@ pub async fn names(
 /// Takes every entry off the invoice.
 pub async fn release_entries(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Result<u64> {
     ex.execute(q!(
-        "UPDATE time_entries SET invoice_id = NULL WHERE invoice_id = $1",
+        "DELETE FROM invoice_entries WHERE invoice_id = $1",
         invoice_id
     ))
     .await
@@ -321,10 +321,13 @@ pub async fn release_entries(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Resu
 /// on no invoice and still has that version (its `updated_at` as read); returns how many it
 /// took: fewer than listed when another invoice claimed some first or some were edited since.
 ///
-/// One statement whatever the count: the list travels as one JSON array and drives the join,
-/// so each entry is found by its primary key (SQLite's planner, without statistics, would
-/// otherwise prefer the `org_id` and `invoice_id` indexes; those columns are compared through
-/// expressions it cannot index).
+/// One statement whatever the count, inserting one narrow `invoice_entries` row per entry (the
+/// primary key refuses an entry already on an invoice). The list travels as one JSON array and
+/// drives the join, so each entry is found by its primary key (SQLite's planner, without
+/// statistics, would otherwise prefer the `org_id` index; that column is compared through an
+/// expression it cannot index). On PostgreSQL the entries are locked while they are claimed:
+/// an edit waiting on that lock then sees the claim (`time_entries::update`), and an edit that
+/// committed first changed the version, which the locking read checks again.
 pub async fn claim_entries(
     ex: &mut impl Exec,
     org_id: &str,
@@ -337,14 +340,19 @@ pub async fn claim_entries(
     let list = serde_json::to_string(entries).map_err(|e| sqlx::Error::Encode(e.into()))?;
     ex.execute(q!(
         Sql::split(
-            "UPDATE time_entries SET invoice_id = $1
+            "INSERT INTO invoice_entries (entry_id, invoice_id)
+             SELECT e.id, $1
              FROM (SELECT value ->> 0 AS id, value ->> 1 AS version FROM json_each($3)) AS c
-             WHERE time_entries.id = c.id AND time_entries.updated_at = c.version
-               AND time_entries.org_id || '' = $2 AND COALESCE(time_entries.invoice_id, '') = ''",
-            "UPDATE time_entries t SET invoice_id = $1
-             FROM jsonb_array_elements($3::jsonb) AS c(x)
-             WHERE t.id = c.x ->> 0 AND t.updated_at = (c.x ->> 1)::timestamptz
-               AND t.org_id = $2 AND t.invoice_id IS NULL",
+             JOIN time_entries e ON e.id = c.id
+             WHERE e.updated_at = c.version AND e.org_id || '' = $2
+             ON CONFLICT DO NOTHING",
+            "WITH listed AS (
+                 SELECT t.id FROM time_entries t, jsonb_array_elements($3::jsonb) AS c(x)
+                 WHERE t.id = c.x ->> 0 AND t.updated_at = (c.x ->> 1)::timestamptz AND t.org_id = $2
+                 FOR NO KEY UPDATE OF t
+             )
+             INSERT INTO invoice_entries (entry_id, invoice_id) SELECT id, $1 FROM listed
+             ON CONFLICT DO NOTHING",
         ),
         invoice_id,
         org_id,
@@ -395,4 +403,90 @@ pub async fn org_name(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<Option<S
         .fetch_optional(q!("SELECT name FROM organizations WHERE id = $1", org_id))
         .await?;
     Ok(row.map(|(n,)| n))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, Executor, SqliteConnection};
+
+    /// The SQLite migrations, in order, as `(file name, SQL)`.
+    fn migrations() -> Vec<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("migrations directory")
+            .map(|f| f.expect("entry").path())
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).expect("migration"))
+            })
+            .collect()
+    }
+
+    /// Migration 0015 moves who-holds-which-entry from `time_entries.invoice_id` into
+    /// `invoice_entries`, keeping every entry that was on an existing invoice and nothing else.
+    #[tokio::test]
+    async fn invoice_entries_migration_keeps_what_was_invoiced() {
+        let mut db = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let (before, after): (Vec<_>, Vec<_>) = migrations()
+            .into_iter()
+            .partition(|(name, _)| name.as_str() < "0015");
+        for (_, sql) in before {
+            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
+                .await
+                .unwrap();
+        }
+        db.execute(sqlx::raw_sql(
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+                 VALUES ('usr_1', 'a@example.com', 'A', 'x', 't', 't');
+             INSERT INTO organizations (id, name, slug, created_by, created_at, updated_at)
+                 VALUES ('org_1', 'O', 'o', 'usr_1', 't', 't');
+             INSERT INTO clients (id, org_id, name, currency, created_at, updated_at)
+                 VALUES ('cli_1', 'org_1', 'C', 'EUR', 't', 't');
+             INSERT INTO invoices (id, org_id, client_id, status, currency, issue_date, due_date,
+                 created_by, created_at, updated_at)
+                 VALUES ('inv_1', 'org_1', 'cli_1', 'sent', 'EUR', '2026-04-01', '2026-04-30',
+                 'usr_1', 't', 't');
+             INSERT INTO time_entries (id, org_id, user_id, started_at, stopped_at, invoice_id,
+                 created_at, updated_at)
+                 VALUES ('te_on', 'org_1', 'usr_1', '2026-03-01T09:00:00Z', '2026-03-01T10:00:00Z',
+                         'inv_1', 't', 't'),
+                        ('te_free', 'org_1', 'usr_1', '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z',
+                         NULL, 't', 't'),
+                        ('te_stale', 'org_1', 'usr_1', '2026-03-01T11:00:00Z', '2026-03-01T12:00:00Z',
+                         'inv_gone', 't', 't');",
+        ))
+        .await
+        .unwrap();
+        for (_, sql) in after {
+            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
+                .await
+                .unwrap();
+        }
+        let held: Vec<(String, String)> =
+            sqlx::query_as("SELECT entry_id, invoice_id FROM invoice_entries ORDER BY entry_id")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+        assert_eq!(held, [("te_on".to_owned(), "inv_1".to_owned())]);
+        let columns: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM pragma_table_info('time_entries')")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+        assert!(columns.iter().all(|(c,)| c != "invoice_id"), "{columns:?}");
+        let (entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM time_entries")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(entries, 3);
+        // The primary key holds an entry on one invoice at most.
+        let twice = sqlx::query("INSERT INTO invoice_entries VALUES ('te_on', 'inv_1')")
+            .execute(&mut db)
+            .await;
+        assert!(twice.is_err());
+    }
 }

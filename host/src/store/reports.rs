@@ -236,7 +236,12 @@ impl Builder {
         eq(self, &mut wh, "e.project_id", &f.project_id);
         eq(self, &mut wh, "p.client_id", &f.client_id);
         eq(self, &mut wh, "e.task_id", &f.task_id);
-        eq(self, &mut wh, "e.invoice_id", &f.invoice_id);
+        if let Some(invoice) = &f.invoice_id {
+            let p = self.bind(invoice.as_str());
+            wh.push_str(&format!(
+                " AND e.id IN (SELECT entry_id FROM invoice_entries WHERE invoice_id = {p})"
+            ));
+        }
         if let Some(d) = &f.description {
             let p = self.bind(d.to_lowercase());
             let find = if self.pg() { "strpos" } else { "instr" };
@@ -276,7 +281,10 @@ impl Builder {
             cols.push_str(", p.client_id");
         }
         if need.detail {
-            cols.push_str(", e.id, e.description, e.started_at, e.stopped_at, e.invoice_id");
+            cols.push_str(
+                ", e.id, e.description, e.started_at, e.stopped_at, \
+                 (SELECT ie.invoice_id FROM invoice_entries ie WHERE ie.entry_id = e.id) AS invoice_id",
+            );
         }
         if need.money {
             cols.push_str(", e.hourly_rate, c.hourly_rate AS client_fallback");

@@ -4,20 +4,24 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::time_entries::TimeEntry;
 use crate::q;
-use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
+use crate::store::db::{Arg, Backend, Exec, Listing, Query, Sql, fetch_page};
 
+/// The entry's columns and the invoice holding it, from [`FROM`].
 const COLUMNS: &str = "id, org_id, user_id, project_id, task_id, description, started_at, stopped_at, duration_secs, \
-     billable, hourly_rate, invoice_id, created_at, updated_at";
+     billable, hourly_rate, ie.invoice_id, created_at, updated_at";
 
-/// Inserts a time entry.
+/// Entries with the invoice holding each (`invoice_entries` has no column named like an entry's
+/// other than `invoice_id`, so filters name entry columns unqualified).
+const FROM: &str = "time_entries LEFT JOIN invoice_entries ie ON ie.entry_id = time_entries.id";
+
+/// Inserts a time entry (on no invoice: [`crate::store::invoices::claim_entries`] puts it on one).
 pub async fn insert(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO time_entries (id, org_id, user_id, project_id, task_id, description, started_at, stopped_at,
-         duration_secs, billable, hourly_rate, invoice_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         duration_secs, billable, hourly_rate, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &e.id, &e.org_id, &e.user_id, e.project_id.as_ref(), e.task_id.as_ref(), e.description.as_ref(),
-        e.started_at, e.stopped_at, e.duration_secs, e.billable, e.hourly_rate, e.invoice_id.as_ref(),
-        e.created_at, e.updated_at
+        e.started_at, e.stopped_at, e.duration_secs, e.billable, e.hourly_rate, e.created_at, e.updated_at
     ))
     .await
     .map(drop)
@@ -27,7 +31,7 @@ pub async fn insert(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<()> {
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<TimeEntry>> {
     ex.fetch_optional(
         Query::new(Sql::Built(format!(
-            "SELECT {COLUMNS} FROM time_entries WHERE id = $1"
+            "SELECT {COLUMNS} FROM {FROM} WHERE id = $1"
         )))
         .bind(id),
     )
@@ -42,7 +46,7 @@ pub async fn running(
 ) -> sqlx::Result<Option<TimeEntry>> {
     ex.fetch_optional(
         Query::new(Sql::Built(format!(
-            "SELECT {COLUMNS} FROM time_entries WHERE org_id = $1 AND user_id = $2 AND stopped_at IS NULL"
+            "SELECT {COLUMNS} FROM {FROM} WHERE org_id = $1 AND user_id = $2 AND stopped_at IS NULL"
         )))
         .bind(org_id)
         .bind(user_id),
@@ -101,7 +105,7 @@ pub async fn list(
         add("billable =", b.into(), &mut wh);
     }
     let listing = Listing {
-        select: &format!("SELECT {COLUMNS} FROM time_entries"),
+        select: &format!("SELECT {COLUMNS} FROM {FROM}"),
         from: "time_entries",
         filter: &wh,
         order: "started_at DESC, id DESC",
@@ -109,12 +113,28 @@ pub async fn list(
     fetch_page(ex, listing, args, limit, offset).await
 }
 
+/// On PostgreSQL, waits for a `generate` that is claiming the entry (it holds the row) to commit
+/// or roll back, so that the next statement, which reads with a fresh snapshot, sees whether the
+/// entry was claimed. SQLite runs one writer at a time, so there is nothing to wait for.
+async fn wait_for_claims(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    if ex.backend() == Backend::Postgres {
+        ex.fetch_optional::<(i32,)>(q!(
+            "SELECT 1 FROM time_entries WHERE id = $1 FOR NO KEY UPDATE",
+            id
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes an entry's fields unless it is on an invoice; returns whether it did (an invoice's
 /// `generate` may have claimed it since it was read).
 pub async fn update(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<bool> {
+    wait_for_claims(ex, &e.id).await?;
     ex.execute(q!(
         "UPDATE time_entries SET project_id = $2, task_id = $3, description = $4, started_at = $5, stopped_at = $6,
-         duration_secs = $7, billable = $8, hourly_rate = $9, updated_at = $10 WHERE id = $1 AND invoice_id IS NULL",
+         duration_secs = $7, billable = $8, hourly_rate = $9, updated_at = $10
+         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM invoice_entries WHERE entry_id = $1)",
         &e.id, e.project_id.as_ref(), e.task_id.as_ref(), e.description.as_ref(), e.started_at, e.stopped_at,
         e.duration_secs, e.billable, e.hourly_rate, e.updated_at
     ))
@@ -124,8 +144,10 @@ pub async fn update(ex: &mut impl Exec, e: &TimeEntry) -> sqlx::Result<bool> {
 
 /// Deletes an entry unless it is on an invoice; returns whether it did.
 pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<bool> {
+    wait_for_claims(ex, id).await?;
     ex.execute(q!(
-        "DELETE FROM time_entries WHERE id = $1 AND invoice_id IS NULL",
+        "DELETE FROM time_entries WHERE id = $1
+         AND NOT EXISTS (SELECT 1 FROM invoice_entries WHERE entry_id = $1)",
         id
     ))
     .await
