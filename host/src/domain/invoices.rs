@@ -10,9 +10,10 @@
 //! * **Generate** reads the candidate entries, resolves their rates ([`rates::resolve`]), calls
 //!   the plugin with no transaction open, then in one transaction releases the draft's previous
 //!   entries, claims the listed ones by inserting them into `invoice_entries` (whose primary key
-//!   holds an entry on one invoice at most) and replaces the lines. If fewer rows were claimed than listed (a concurrent generate got some),
-//!   the transaction is rolled back and the whole round is retried on fresh data; likewise when a
-//!   claimed entry was edited after it was read (its `updated_at` changed).
+//!   holds an entry on one invoice at most) and replaces the lines. If fewer rows were claimed
+//!   than listed (a concurrent generate got some), the transaction is rolled back and the whole
+//!   round is retried on fresh data; likewise when a claimed entry was edited after it was read
+//!   (its `updated_at` changed).
 //! * An entry on an invoice is locked (see `time_entries`); voiding or deleting the invoice
 //!   releases it.
 //!

@@ -409,36 +409,13 @@ pub async fn org_name(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<Option<S
 mod tests {
     use sqlx::{Connection, Executor, SqliteConnection};
 
-    /// The SQLite migrations, in order, as `(file name, SQL)`.
-    fn migrations() -> Vec<(String, String)> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .expect("migrations directory")
-            .map(|f| f.expect("entry").path())
-            .collect();
-        files.sort();
-        files
-            .into_iter()
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read_to_string(&p).expect("migration"))
-            })
-            .collect()
-    }
-
     /// Migration 0015 moves who-holds-which-entry from `time_entries.invoice_id` into
     /// `invoice_entries`, keeping every entry that was on an existing invoice and nothing else.
     #[tokio::test]
     async fn invoice_entries_migration_keeps_what_was_invoiced() {
+        let migrations = sqlx::migrate!("../migrations/sqlite");
         let mut db = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-        let (before, after): (Vec<_>, Vec<_>) = migrations()
-            .into_iter()
-            .partition(|(name, _)| name.as_str() < "0015");
-        for (_, sql) in before {
-            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
-                .await
-                .unwrap();
-        }
+        migrations.run_to(14, &mut db).await.unwrap();
         db.execute(sqlx::raw_sql(
             "INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
                  VALUES ('usr_1', 'a@example.com', 'A', 'x', 't', 't');
@@ -461,11 +438,7 @@ mod tests {
         ))
         .await
         .unwrap();
-        for (_, sql) in after {
-            db.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
-                .await
-                .unwrap();
-        }
+        migrations.run(&mut db).await.unwrap();
         let held: Vec<(String, String)> =
             sqlx::query_as("SELECT entry_id, invoice_id FROM invoice_entries ORDER BY entry_id")
                 .fetch_all(&mut db)

@@ -77,16 +77,18 @@ fn serve(args: &Args) -> anyhow::Result<()> {
     let mut go = [0u8; 1];
     while control.read(&mut go)? == 1 {
         std::thread::scope(|s| {
-            for part in conns.chunks_mut(share) {
-                let message = &message;
-                s.spawn(move || {
-                    for conn in part {
-                        conn.write_all(message)?;
-                    }
-                    std::io::Result::Ok(())
-                });
-            }
-        });
+            let writers: Vec<_> = conns
+                .chunks_mut(share)
+                .map(|part| {
+                    let message = &message;
+                    s.spawn(move || part.iter_mut().try_for_each(|conn| conn.write_all(message)))
+                })
+                .collect();
+            writers.into_iter().try_for_each(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("writer panicked")))
+            })
+        })?;
     }
     Ok(())
 }
