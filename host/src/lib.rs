@@ -1,5 +1,6 @@
-//! Stint's server: time tracking, projects and tasks, invoicing and team chat, behind REST,
-//! WebSocket, GraphQL and MCP, on SQLite or PostgreSQL.
+//! Stint's server: time tracking, projects and tasks, invoicing and team chat, behind REST
+//! (`/api/v1`) and a WebSocket (`/ws`), on SQLite or PostgreSQL. GraphQL and MCP are planned and
+//! not yet served.
 //!
 //! The crate is laid out by responsibility: [`domain`] holds the rules and knows nothing of HTTP,
 //! [`store`] the SQL for both engines, [`actions`] the registry every interface calls through, and

@@ -1,5 +1,5 @@
 //! Every action, in one table: name, output, permission, scope and the domain function it runs.
-//! Adding an operation means adding its line here; REST, WebSocket and MCP pick it up from the
+//! Adding an operation means adding its line here; REST and the WebSocket pick it up from the
 //! registry this builds.
 
 use std::future::Future;
