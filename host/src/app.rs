@@ -29,6 +29,8 @@ pub struct AppInner {
     pub registry: Registry,
     /// Per-user (and per-IP for anonymous routes) request limits.
     pub rate_limiter: RateLimiter,
+    /// Failed logins per account, whatever address they come from.
+    pub login_throttle: crate::rate_limit::FailureThrottle,
     /// Published events and ephemeral signals for this process's connections.
     pub bus: Bus,
     /// WebSocket connections per user.
@@ -93,11 +95,14 @@ impl App {
         let webhooks = crate::webhooks::Webhooks::new(config.webhooks.clone())?;
         Ok(App(Arc::new(AppInner {
             registry: crate::actions::build_registry(),
-            config,
             db,
             jwt,
             mailer,
             rate_limiter,
+            login_throttle: crate::rate_limit::FailureThrottle::new(
+                config.login_failures_per_account,
+                std::time::Duration::from_secs(15 * 60),
+            ),
             bus,
             ws_limits: Default::default(),
             events_published: Default::default(),
@@ -105,6 +110,7 @@ impl App {
             redis,
             plugins,
             webhooks,
+            config,
         })))
     }
 }

@@ -1,5 +1,6 @@
 //! The `stint` command line: `serve`, `migrate`, `routes`, `actions`, `plugin …`.
 
+mod log_writer;
 mod plugin;
 mod plugin_admin;
 
@@ -85,13 +86,18 @@ fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        // Text logs keep one event per line whatever the values contain; JSON escapes them.
+        LogFormat::Text => builder
+            .with_writer(log_writer::OneLineStderr)
+            .with_ansi(ansi)
+            .try_init(),
+        LogFormat::Json => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .json()
+            .try_init(),
     };
 }
 

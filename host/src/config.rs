@@ -80,6 +80,14 @@ pub struct ConfigArgs {
     /// ones are skipped), 1 to 1000 [default: 100].
     #[arg(long, env = "STINT_SCHEDULER_MAX_CATCH_UP")]
     pub scheduler_max_catch_up: Option<u32>,
+    /// Shortest interval, in seconds, between two occurrences of a task recurrence: patterns
+    /// that repeat faster are refused, whatever plugin computes them [default: 3600].
+    #[arg(long, env = "STINT_RECURRENCE_MIN_INTERVAL_SECS")]
+    pub recurrence_min_interval_secs: Option<u32>,
+    /// Failed logins per account in 15 minutes after which its logins are refused until the
+    /// window passes [default: 10].
+    #[arg(long, env = "STINT_LOGIN_FAILURES_PER_ACCOUNT")]
+    pub login_failures_per_account: Option<u32>,
     /// Webhook delivery settings (`STINT_WEBHOOK_*`).
     #[command(flatten)]
     pub webhooks: crate::webhooks::settings::WebhookArgs,
@@ -119,6 +127,8 @@ struct FileConfig {
     jobs_interval_secs: Option<u32>,
     scheduler_interval_secs: Option<u32>,
     scheduler_max_catch_up: Option<u32>,
+    recurrence_min_interval_secs: Option<u32>,
+    login_failures_per_account: Option<u32>,
     webhooks: Option<crate::webhooks::settings::WebhookFile>,
 }
 
@@ -164,6 +174,13 @@ pub struct Config {
     pub ws_ticket_ttl: Duration,
     /// Lifetime of password-reset links.
     pub password_reset_ttl: Duration,
+    /// Lifetime of invitation links.
+    pub invitation_ttl: Duration,
+    /// Failed logins per account per 15 minutes before the account's logins are refused (429)
+    /// until the window passes.
+    pub login_failures_per_account: u32,
+    /// Lifetime of e-mail verification links.
+    pub email_verification_ttl: Duration,
     /// How long delivered events stay in the outbox for resuming clients.
     pub event_retention: Duration,
     /// Consecutive failed calls after which a plugin is disabled.
@@ -176,6 +193,8 @@ pub struct Config {
     pub scheduler_interval: Duration,
     /// Most missed occurrences of one recurrence created after downtime.
     pub scheduler_max_catch_up: u32,
+    /// Shortest interval between two occurrences of a recurrence.
+    pub recurrence_min_interval: Duration,
     /// Webhook delivery: address policy, retries, timeouts (`STINT_WEBHOOK_*`).
     pub webhooks: crate::webhooks::settings::WebhookSettings,
 }
@@ -242,6 +261,13 @@ impl Config {
                     .max(1),
             )),
             password_reset_ttl: Duration::from_secs(3600),
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            login_failures_per_account: args
+                .login_failures_per_account
+                .or(file.login_failures_per_account)
+                .unwrap_or(10)
+                .max(1),
+            email_verification_ttl: Duration::from_secs(48 * 3600),
             jobs_interval: Duration::from_secs(u64::from(
                 args.jobs_interval_secs
                     .or(file.jobs_interval_secs)
@@ -275,6 +301,12 @@ impl Config {
                 .or(file.scheduler_max_catch_up)
                 .unwrap_or(100)
                 .clamp(1, 1000),
+            recurrence_min_interval: Duration::from_secs(u64::from(
+                args.recurrence_min_interval_secs
+                    .or(file.recurrence_min_interval_secs)
+                    .unwrap_or(3600)
+                    .max(1),
+            )),
             webhooks: crate::webhooks::settings::WebhookSettings::load(
                 &args.webhooks,
                 file.webhooks.as_ref(),

@@ -18,6 +18,7 @@ pub mod invoices;
 pub mod labels;
 pub mod members;
 pub mod milestones;
+pub mod money;
 pub mod notifications;
 pub mod organizations;
 pub mod page;

@@ -25,6 +25,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod http_server;
 pub mod ids;
 pub mod mail;
 pub mod plugins;
@@ -33,7 +34,6 @@ pub mod store;
 pub mod webhooks;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -107,10 +107,7 @@ pub async fn serve(
         _ => None,
     };
     let db = app.db.clone();
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    http_server::run(listener, router(app), shutdown).await?;
     housekeeping.abort();
     jobs.abort();
     dispatcher.abort();
@@ -130,6 +127,7 @@ async fn housekeeping(app: App) {
     loop {
         tick.tick().await;
         app.rate_limiter.prune();
+        app.login_throttle.prune();
         if let Err(e) = crate::domain::accounts::purge_expired(&app).await {
             tracing::warn!(error = %e, "purging expired credentials failed");
         }

@@ -26,13 +26,9 @@ async fn team(server: &Server) -> (Client, Client, String, String, String) {
         .register_with_org("alice@example.com", "Alice", "Acme")
         .await;
     let (bob, bob_auth) = server.register("bob@example.com", "Bob").await;
-    alice
-        .post(
-            &format!("/organizations/{org}/members"),
-            Some(json!({ "email": "bob@example.com", "role": "member" })),
-        )
-        .await
-        .assert_status(201);
+    server
+        .join(&alice, &org, &bob, "bob@example.com", "member")
+        .await;
     let alice_id = id(alice.get("/auth/me", None).await.assert_status(200).data());
     let bob_id = bob_auth["user"]["id"].as_str().expect("user.id").to_owned();
     (alice, bob, org, alice_id, bob_id)
@@ -338,10 +334,7 @@ both! {
         let server = Server::start(backend).await;
         let (alice, bob, org, alice_id, bob_id) = team(&server).await;
         let (carol, carol_auth) = server.register("carol@example.com", "Carol").await;
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "carol@example.com", "role": "member" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &carol, "carol@example.com", "member").await;
         let first = alice.post("/chat/direct", Some(json!({ "user_id": bob_id }))).await;
         first.assert_status(200);
         assert_eq!(first.data()["kind"], "direct");

@@ -47,6 +47,22 @@ pub enum Backend {
     Postgres,
 }
 
+/// The token of the last `link` mailed to `email` in `log`: the last log line that is a mail to
+/// `email` and contains `link`.
+pub fn find_mailed_token(log: &str, email: &str, link: &str) -> Option<String> {
+    let to = format!("to={email}");
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains(&to) && l.contains(link))?;
+    let at = line.find(link)? + link.len();
+    let token: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
 /// Defines tests that run once per backend.
 ///
 /// ```ignore
@@ -295,6 +311,54 @@ impl Server {
     pub fn log(&self) -> String {
         let raw = std::fs::read(self.stderr_path()).unwrap_or_default();
         strip_ansi(&String::from_utf8_lossy(&raw))
+    }
+
+    /// The token of the last link of kind `link` (`"accept-invitation?token="`,
+    /// `"verify-email?token="`, `"reset-password?token="`) mailed to `email`, read from the log
+    /// (mail is logged, one event per line, when no SMTP server is configured); waits up to five
+    /// seconds for the line to be written.
+    pub async fn mailed_token(&self, email: &str, link: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            if let Some(token) = find_mailed_token(&log, email, link) {
+                return token;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {link} link for {email} in the server log:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `by` invites `email` into `org_id` as `role` (asserting 201, a pending invitation), and
+    /// `invitee` accepts with the mailed link (asserting 201). Returns the new membership.
+    pub async fn join(
+        &self,
+        by: &Client,
+        org_id: &str,
+        invitee: &Client,
+        email: &str,
+        role: &str,
+    ) -> Value {
+        let invited = by
+            .post(
+                &format!("/organizations/{org_id}/members"),
+                Some(json!({ "email": email, "role": role })),
+            )
+            .await;
+        invited.assert_status(201);
+        assert_eq!(invited.data()["status"], "invited", "{}", invited.body);
+        let token = self
+            .mailed_token(&email.to_lowercase(), "accept-invitation?token=")
+            .await;
+        let accepted = invitee
+            .post("/auth/invitations/accept", Some(json!({ "token": token })))
+            .await;
+        accepted.assert_status(201);
+        assert_eq!(accepted.data()["role"], role, "{}", accepted.body);
+        accepted.data().clone()
     }
 
     /// An anonymous client.

@@ -226,7 +226,11 @@ both! {
 
         let w1 = entry(&bob, &web, "2026-03-10T09:00:00Z", "2026-03-10T11:00:00Z", json!({})).await; // 2 h × 100.00 = 200.00
         let w2 = entry(&bob, &web, "2026-03-20T09:00:00Z", "2026-03-20T10:30:00Z", json!({})).await; // 1.5 h × 120.00 = 180.00
+        // An entry's own rate is a money decision: bob needs manage_invoices for it, just then.
+        let bob_member = format!("/organizations/{org}/members/{bob_id}");
+        alice.patch(&bob_member, Some(json!({ "permissions": { "manage_invoices": true } }))).await.assert_status(200);
         let a1 = entry(&bob, &app, "2026-03-25T09:00:00Z", "2026-03-25T09:30:00Z", json!({ "hourly_rate": 8000 })).await; // 0.5 h × 80.00 = 40.00
+        alice.patch(&bob_member, Some(json!({ "permissions": { "manage_invoices": null } }))).await.assert_status(200);
         let a2 = entry(&alice, &app, "2026-03-26T09:00:00Z", "2026-03-26T10:00:00Z", json!({})).await; // 1 h × 90.00 (client) = 90.00
         // Not billed: non-billable, outside the period, another client's project.
         entry(&bob, &web, "2026-03-11T09:00:00Z", "2026-03-11T10:00:00Z", json!({ "billable": false })).await;

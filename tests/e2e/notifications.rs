@@ -27,14 +27,8 @@ async fn team(server: &Server) -> Team {
         .await;
     let (bob, bob_auth) = server.register("bob@example.com", "Bob").await;
     let (carol, carol_auth) = server.register("carol@example.com", "Carol").await;
-    for email in ["bob@example.com", "carol@example.com"] {
-        alice
-            .post(
-                &format!("/organizations/{org}/members"),
-                Some(json!({ "email": email, "role": "member" })),
-            )
-            .await
-            .assert_status(201);
+    for (client, email) in [(&bob, "bob@example.com"), (&carol, "carol@example.com")] {
+        server.join(&alice, &org, client, email, "member").await;
     }
     let alice_id = id(alice.get("/auth/me", None).await.assert_status(200).data());
     let project = alice

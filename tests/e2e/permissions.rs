@@ -63,14 +63,13 @@ async fn team(server: &Server) -> Team {
     let (bob, bob_id) = user(server, "bob@example.com", "Bob").await;
     let (carol, carol_id) = user(server, "carol@example.com", "Carol").await;
     let (dave, _) = user(server, "dave@example.com", "Dave").await;
-    for (email, role) in [
-        ("bob@example.com", "member"),
-        ("carol@example.com", "viewer"),
-        ("dave@example.com", "admin"),
+    for (client, email, role) in [
+        (&bob, "bob@example.com", "member"),
+        (&carol, "carol@example.com", "viewer"),
+        (&dave, "dave@example.com", "admin"),
     ] {
-        let resp = invite(&alice, &org_id, email, role).await;
-        assert_eq!(resp.data()["status"], "added", "{}", resp.body);
-        assert_eq!(resp.data()["member"]["role"], role, "{}", resp.body);
+        let member = server.join(&alice, &org_id, client, email, role).await;
+        assert_eq!(member["role"], role, "{member}");
     }
     let project_id = created_id(
         &alice
@@ -463,11 +462,24 @@ both! {
         assert_eq!(orgs.data(), &json!([]), "{}", orgs.body);
         assert!(t.roles().await.iter().all(|(id, _)| id != &t.bob_id));
 
-        // Erin is invited before she has an account and is a member once she registers.
+        // Erin is invited before she has an account and is a member once she registers with
+        // the mailed link (which also proves her address).
         let invited = invite(&t.alice, org, "Erin@Example.com", "member").await;
         assert_eq!(invited.data()["status"], "invited", "{}", invited.body);
         assert_eq!(invited.data()["invitation"]["email"], "erin@example.com", "{}", invited.body);
-        let (erin, erin_id) = user(&server, "erin@example.com", "Erin").await;
+        let token = server.mailed_token("erin@example.com", "accept-invitation?token=").await;
+        let registered = server
+            .client()
+            .post(
+                "/auth/register",
+                Some(json!({ "email": "erin@example.com", "password": crate::harness::PASSWORD, "name": "Erin", "invitation_token": token })),
+            )
+            .await;
+        registered.assert_status(201);
+        let erin = server.client().with_token(registered.body["access_token"].as_str().expect("access_token"));
+        let erin_id = registered.body["user"]["id"].as_str().expect("user.id").to_owned();
+        let me = erin.get("/auth/me", None).await;
+        assert!(me.data()["email_verified_at"].is_string(), "the link proves the address: {}", me.body);
         let orgs = erin.get("/organizations", None).await;
         orgs.assert_status(200);
         let listed = orgs
@@ -491,7 +503,7 @@ both! {
         let server = Server::start(backend).await;
         let (alice, org_a) = server.register_with_org("alice@example.com", "Alice", "Org A").await;
         let (frank, org_b) = server.register_with_org("frank@example.com", "Frank", "Org B").await;
-        invite(&alice, &org_a, "frank@example.com", "member").await;
+        server.join(&alice, &org_a, &frank, "frank@example.com", "member").await;
         let project_a = created_id(
             &alice.post("/projects", Some(json!({ "org_id": org_a, "name": "Apollo" }))).await,
         );

@@ -20,13 +20,9 @@ pub async fn berlin_org(server: &Server) -> (Client, Client, String, String, Str
             .await,
     );
     let (bob, bob_auth) = server.register("bob@example.com", "Bob").await;
-    alice
-        .post(
-            &format!("/organizations/{org}/members"),
-            Some(json!({ "email": "bob@example.com", "role": "member" })),
-        )
-        .await
-        .assert_status(201);
+    server
+        .join(&alice, &org, &bob, "bob@example.com", "member")
+        .await;
     bob.patch("/auth/me", Some(json!({ "current_org_id": org })))
         .await
         .assert_status(200);
@@ -101,7 +97,11 @@ both! {
         // 23:30 UTC on 03-14 is 00:30 on 03-15 in Berlin: the 03-15 rate applies → 12000.
         entry(&bob, &pid, "2026-03-14T23:30:00Z", "2026-03-15T00:30:00Z", json!({})).await;
         entry(&bob, &pid, "2026-03-20T08:00:00Z", "2026-03-20T09:30:00Z", json!({})).await; // project rate 15000 × 1.5 h → 22500
+        // An entry's own rate needs manage_invoices: bob holds it for this one entry.
+        let bob_member = format!("/organizations/{org}/members/{bob_id}");
+        alice.patch(&bob_member, Some(json!({ "permissions": { "manage_invoices": true } }))).await.assert_status(200);
         entry(&bob, &pid, "2026-03-21T08:00:00Z", "2026-03-21T09:00:00Z", json!({ "hourly_rate": 20000 })).await; // entry override → 20000
+        alice.patch(&bob_member, Some(json!({ "permissions": { "manage_invoices": null } }))).await.assert_status(200);
         entry(&bob, &pid, "2026-03-22T08:00:00Z", "2026-03-22T09:00:00Z", json!({ "billable": false })).await; // minutes only
         // Alice has no rates: the client's 9000 × 2 h → 18000.
         entry(&alice, &pid, "2026-03-16T08:00:00Z", "2026-03-16T10:00:00Z", json!({})).await;

@@ -169,10 +169,7 @@ both! {
 
         // A viewer reads but may not change; another organization sees nothing.
         let (viewer, _) = server.register("vera@example.com", "Vera").await;
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "vera@example.com", "role": "viewer" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &viewer, "vera@example.com", "viewer").await;
         viewer.get(&format!("/task-recurrences/{rid}?org_id={org}"), None).await.assert_status(200);
         viewer
             .patch(&format!("/task-recurrences/{rid}"), Some(json!({ "org_id": org, "recurrence_pattern": "daily" })))
@@ -211,10 +208,7 @@ both! {
         let pid = project(&alice).await;
         let (bob, bob_body) = server.register("bob@example.com", "Bob").await;
         let bob_id = bob_body["user"]["id"].as_str().expect("user id").to_owned();
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
 
         // Europe/Berlin: CET (UTC+1) until 2026-03-29 02:00, CEST (UTC+2) until 2026-10-25 03:00.
         // Each case: title, pattern, starts_at, ends_at, expected occurrences (UTC).

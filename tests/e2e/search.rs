@@ -273,11 +273,8 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
         let (carol, carol_auth) = server.register("carol@example.com", "Carol").await;
-        for email in ["bob@example.com", "carol@example.com"] {
-            alice
-                .post(&format!("/organizations/{org}/members"), Some(json!({ "email": email, "role": "member" })))
-                .await
-                .assert_status(201);
+        for (client, email) in [(&bob, "bob@example.com"), (&carol, "carol@example.com")] {
+            server.join(&alice, &org, client, email, "member").await;
         }
         for c in [&bob, &carol] {
             c.patch("/auth/me", Some(json!({ "current_org_id": org })))
@@ -347,10 +344,7 @@ both! {
         let server = Server::start(backend).await;
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
         bob.patch("/auth/me", Some(json!({ "current_org_id": org })))
             .await
             .assert_status(200);

@@ -27,10 +27,7 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
         let bob_id = id(bob.get("/auth/me", None).await.assert_status(200).data());
-        alice
-            .post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
 
         // Project and groups.
         let project = alice.post("/projects", Some(json!({ "name": "Website", "color": "#6366F1" }))).await;
@@ -237,9 +234,8 @@ both! {
         let orgs = alice.get("/organizations", None).await;
         assert_eq!(orgs.assert_status(200).data().as_array().map(Vec::len), Some(2));
 
-        server.register("bob@example.com", "Bob").await;
-        let invited = alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "Bob@Example.com", "role": "manager" }))).await;
-        assert_eq!(invited.assert_status(201).data()["status"], "added");
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        server.join(&alice, &org, &bob, "Bob@Example.com", "manager").await;
         alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com" }))).await.assert_error(409, "CONFLICT");
         let managers = alice.get(&format!("/organizations/{org}/members?role=manager"), None).await;
         let managers = managers.assert_status(200).data().as_array().expect("list").clone();

@@ -78,7 +78,7 @@ both! {
 
         // Members read clients but need manage_clients to change them.
         let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" }))).await.assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
         bob.get(&format!("/clients?org_id={org}"), None).await.assert_status(200);
         bob.post("/clients", Some(json!({ "org_id": org, "name": "Nope" }))).await.assert_error(403, "FORBIDDEN");
         bob.delete(&format!("/clients/{initech}"), None).await.assert_error(403, "FORBIDDEN");
@@ -135,7 +135,7 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, bob_auth) = server.register("bob@example.com", "Bob").await;
         let bob_id = bob_auth["user"]["id"].as_str().expect("user id").to_owned();
-        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" }))).await.assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
         let pid = id(alice.post("/projects", Some(json!({ "name": "Website" }))).await.assert_status(201).data());
         let p2 = id(alice.post("/projects", Some(json!({ "name": "Shop" }))).await.assert_status(201).data());
         let tid = id(alice.post("/tasks", Some(json!({ "project_id": pid, "title": "Login" }))).await.assert_status(201).data());

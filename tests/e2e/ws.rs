@@ -17,16 +17,16 @@ use crate::harness::{Backend, Client, Server};
 const WAIT: Duration = Duration::from_secs(5);
 
 /// A WebSocket client that keeps pushed events apart from responses.
-struct Ws {
+pub(crate) struct Ws {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     /// Pushed events received while waiting for a response.
-    events: Vec<Value>,
+    pub(crate) events: Vec<Value>,
 }
 
 impl Ws {
     /// Connects without authenticating.
-    async fn connect(server: &Server) -> Ws {
+    pub(crate) async fn connect(server: &Server) -> Ws {
         let url = format!("{}/ws", server.base.replacen("http", "ws", 1));
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
@@ -39,12 +39,12 @@ impl Ws {
     }
 
     /// Connects and authenticates with a fresh ticket of `client`'s user.
-    async fn open(server: &Server, client: &Client) -> Ws {
+    pub(crate) async fn open(server: &Server, client: &Client) -> Ws {
         Ws::resume(server, client, None).await
     }
 
     /// Connects and authenticates, resuming after `last_event_id` when given.
-    async fn resume(server: &Server, client: &Client, last_event_id: Option<i64>) -> Ws {
+    pub(crate) async fn resume(server: &Server, client: &Client, last_event_id: Option<i64>) -> Ws {
         let mut ws = Ws::connect(server).await;
         let ticket = ticket(client).await;
         let mut payload = json!({ "ticket": ticket });
@@ -56,7 +56,7 @@ impl Ws {
         ws
     }
 
-    async fn send(&mut self, value: Value) {
+    pub(crate) async fn send(&mut self, value: Value) {
         self.stream
             .send(Message::Text(value.to_string().into()))
             .await
@@ -64,7 +64,7 @@ impl Ws {
     }
 
     /// The next text frame as JSON (control frames are skipped).
-    async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(WAIT, self.stream.next())
                 .await
@@ -81,7 +81,7 @@ impl Ws {
 
     /// Sends an action with a fresh `request_id` and returns its response; events that arrive
     /// first are kept in `events`.
-    async fn request(&mut self, action: &str, payload: Value) -> Value {
+    pub(crate) async fn request(&mut self, action: &str, payload: Value) -> Value {
         self.next_id += 1;
         let id = format!("r{}", self.next_id);
         self.send(json!({ "action": action, "payload": payload, "request_id": id }))
@@ -100,7 +100,7 @@ impl Ws {
     }
 
     /// The next pushed event (from `events` first).
-    async fn event(&mut self) -> Value {
+    pub(crate) async fn event(&mut self) -> Value {
         if !self.events.is_empty() {
             return self.events.remove(0);
         }
@@ -114,7 +114,7 @@ impl Ws {
 
     /// The next pushed event of kind `event`, skipping other kinds (presence announcements, and
     /// changes committed just before this connection subscribed, which may still arrive live).
-    async fn next(&mut self, event: &str) -> Value {
+    pub(crate) async fn next(&mut self, event: &str) -> Value {
         loop {
             let e = self.event().await;
             if e["event"] == event {
@@ -124,7 +124,7 @@ impl Ws {
     }
 
     /// The next `EntityChanged` about `entity_type` with `action`, skipping anything else.
-    async fn next_change(&mut self, entity_type: &str, action: &str) -> Value {
+    pub(crate) async fn next_change(&mut self, entity_type: &str, action: &str) -> Value {
         loop {
             let e = self.next("EntityChanged").await;
             if e["data"]["entity_type"] == entity_type && e["data"]["action"] == action {
@@ -134,7 +134,7 @@ impl Ws {
     }
 
     /// Asserts that none of the pending events (after a ping round trip) is of these kinds.
-    async fn assert_none_of(&mut self, kinds: &[&str]) {
+    pub(crate) async fn assert_none_of(&mut self, kinds: &[&str]) {
         let pong = self.request("ping", json!({})).await;
         assert_eq!(pong["action"], "pong");
         let unwanted: Vec<&Value> = self
@@ -146,7 +146,7 @@ impl Ws {
     }
 
     /// Asserts that no event is pending: a ping round trip returns without any event before it.
-    async fn assert_no_events(&mut self) {
+    pub(crate) async fn assert_no_events(&mut self) {
         let pong = self.request("ping", json!({})).await;
         assert_eq!(pong["action"], "pong");
         assert!(
@@ -157,12 +157,12 @@ impl Ws {
     }
 
     /// Closes the connection from the client side.
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
 
     /// Waits for the server to close the connection and returns the close code.
-    async fn closed(&mut self) -> u16 {
+    pub(crate) async fn closed(&mut self) -> u16 {
         loop {
             let message = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
                 .await
@@ -177,7 +177,7 @@ impl Ws {
     }
 }
 
-async fn ticket(client: &Client) -> String {
+pub(crate) async fn ticket(client: &Client) -> String {
     let r = client.post("/auth/ws-ticket", None).await;
     r.assert_status(200);
     r.body["ticket"].as_str().expect("ticket").to_owned()
@@ -267,7 +267,7 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (mallory, _) = server.register_with_org("mallory@example.com", "Mallory", "Other").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com" }))).await.assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
 
         let mut alice_ws = Ws::open(&server, &alice).await;
         let mut bob_ws = Ws::open(&server, &bob).await;
@@ -422,8 +422,8 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
         let (carol, _) = server.register("carol@example.com", "Carol").await;
-        for email in ["bob@example.com", "carol@example.com"] {
-            alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": email }))).await.assert_status(201);
+        for (client, email) in [(&bob, "bob@example.com"), (&carol, "carol@example.com")] {
+            server.join(&alice, &org, client, email, "member").await;
         }
         let bob_id = bob.get("/auth/me", None).await.data()["id"].as_str().expect("id").to_owned();
         let private = alice.post("/chat/channels", Some(json!({ "name": "secret", "kind": "private", "member_ids": [bob_id] }))).await;
@@ -462,8 +462,8 @@ both! {
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
         let (carol, _) = server.register("carol@example.com", "Carol").await;
-        for email in ["bob@example.com", "carol@example.com"] {
-            alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": email }))).await.assert_status(201);
+        for (client, email) in [(&bob, "bob@example.com"), (&carol, "carol@example.com")] {
+            server.join(&alice, &org, client, email, "member").await;
         }
         let bob_id = bob.get("/auth/me", None).await.data()["id"].as_str().expect("id").to_owned();
         let project = alice.post("/projects", Some(json!({ "name": "Website" }))).await;
@@ -574,7 +574,7 @@ both! {
         let server = Server::start(backend).await;
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com" }))).await.assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
         let pid = alice.post("/projects", Some(json!({ "name": "Website" }))).await.data()["id"].as_str().expect("id").to_owned();
 
         // Alice's second connection (another tab) and bob's.
@@ -595,12 +595,16 @@ both! {
         assert_eq!(off["data"]["running"], false, "{off}");
         assert_eq!(off["data"]["time_entry"]["id"], eid.as_str());
 
-        // Bob sees the entry change (whole organization) but no TimerUpdate of alice's.
+        // Bob, a member without view_reports, may not read alice's entries over REST: he gets
+        // neither her TimerUpdate nor the entry's EntityChanged (up to a later task everyone sees).
+        bob.get(&format!("/time-entries/{eid}"), None).await.assert_error(403, "FORBIDDEN");
+        let marker = alice.post("/tasks", Some(json!({ "title": "marker", "project_id": pid }))).await;
+        let marker = marker.data()["id"].as_str().expect("id").to_owned();
         loop {
             let e = bob_ws.event().await;
             assert_ne!(e["event"], "TimerUpdate", "bob received alice's timer: {e}");
-            if e["event"] == "EntityChanged" && e["data"]["entity_type"] == "time_entry" && e["data"]["action"] == "updated" {
-                assert_eq!(e["data"]["entity_id"], eid.as_str());
+            assert_ne!(e["data"]["entity_type"], "time_entry", "bob received alice's entry: {e}");
+            if e["data"]["entity_id"] == marker.as_str() {
                 break;
             }
         }
@@ -621,13 +625,8 @@ async fn deployment_of_two() -> (Server, Server, Client, Client, String) {
         .register_with_org("alice@example.com", "Alice", "Acme")
         .await;
     let (bob, _) = a.register("bob@example.com", "Bob").await;
-    alice
-        .post(
-            &format!("/organizations/{org}/members"),
-            Some(json!({ "email": "bob@example.com" })),
-        )
-        .await
-        .assert_status(201);
+    a.join(&alice, &org, &bob, "bob@example.com", "member")
+        .await;
     (a, b, alice, bob, org)
 }
 
@@ -887,9 +886,7 @@ both! {
         let server = Server::start(backend).await;
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         let (bob, _) = server.register("bob@example.com", "Bob").await;
-        alice.post(&format!("/organizations/{org}/members"), Some(json!({ "email": "bob@example.com", "role": "member" })))
-            .await
-            .assert_status(201);
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
         let mut ws = Ws::open(&server, &alice).await;
         let client = ws.request("clients.create", json!({ "name": "Globex" })).await;
         let client_id = client["data"]["id"].as_str().expect("client id").to_owned();

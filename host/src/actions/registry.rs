@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::app::App;
 use crate::auth::{Caller, Principal};
 use crate::domain::page::{Page, Pagination};
-use crate::domain::permissions::{Permission, PermissionSet, Role};
+use crate::domain::permissions::Permission;
 use crate::domain::{Cx, Membership, members};
 use crate::error::{Error, Result};
 use crate::store;
@@ -303,12 +303,11 @@ async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<O
     let row = row
         .filter(|r| principal.bound_org().is_none_or(|b| b == r.org_id))
         .ok_or_else(|| Error::not_found(what))?;
-    let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
-    let overrides = members::parse_overrides(&row.permission_overrides);
+    let (role, permissions) = members::effective(&row);
     Ok(Some(Membership {
         org_id: row.org_id,
         role,
-        permissions: PermissionSet::effective(role, &overrides),
+        permissions,
     }))
 }
 

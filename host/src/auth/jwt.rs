@@ -1,4 +1,5 @@
-//! HS256 access tokens: `sub` (user id), `iat`, `exp`; the algorithm is pinned on decode, so a
+//! HS256 access tokens: `sub` (user id), `iat`, `exp` and `sid` (the login session, i.e. the
+//! refresh-token family, so a password change can end every session but the caller's); the algorithm is pinned on decode, so a
 //! token claiming `alg: none` or any other algorithm is refused.
 
 use std::time::Duration;
@@ -17,6 +18,9 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at (seconds since the epoch).
     pub exp: i64,
+    /// The login session (refresh-token family) the token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Signing and verification keys derived from the configured secret.
@@ -46,13 +50,15 @@ impl JwtKeys {
         self.ttl.as_secs()
     }
 
-    /// Issues an access token for `user_id`.
-    pub fn issue(&self, user_id: &str) -> Result<String> {
+    /// Issues an access token for `user_id` in the login session `session` (a refresh-token
+    /// family).
+    pub fn issue(&self, user_id: &str, session: &str) -> Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_owned(),
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            sid: Some(session.to_owned()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::Internal(e.into()))
@@ -81,8 +87,10 @@ mod tests {
             b"0123456789abcdef0123456789abcdef",
             Duration::from_secs(900),
         );
-        let token = keys.issue("usr_1").unwrap();
-        assert_eq!(keys.verify(&token).unwrap().sub, "usr_1");
+        let token = keys.issue("usr_1", "rtf_1").unwrap();
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(claims.sub, "usr_1");
+        assert_eq!(claims.sid.as_deref(), Some("rtf_1"));
 
         let other = JwtKeys::new(
             b"ffffffffffffffffffffffffffffffff",

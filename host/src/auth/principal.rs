@@ -5,8 +5,13 @@ use std::net::IpAddr;
 /// How the caller proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthVia {
-    /// A JWT access token.
-    AccessToken,
+    /// A JWT access token of a login session.
+    AccessToken {
+        /// The login session (refresh-token family), when the token names one.
+        session: Option<String>,
+    },
+    /// The system itself (scheduler, background jobs) acting on behalf of a user.
+    System,
     /// A personal access token, bound to one organization.
     PersonalToken {
         /// The token's id (`pat_…`).
@@ -26,11 +31,34 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// The organization a personal access token is bound to, if the caller used one.
+    /// The organization a personal access token is bound to, if the caller used one. Every
+    /// session or ticket derived from the token keeps the binding.
     pub fn bound_org(&self) -> Option<&str> {
         match &self.via {
             AuthVia::PersonalToken { org_id, .. } => Some(org_id),
-            AuthVia::AccessToken => None,
+            AuthVia::AccessToken { .. } | AuthVia::System => None,
+        }
+    }
+
+    /// Whether the credential may act on the account as a whole: create organizations, mint
+    /// personal access tokens. A personal access token may not; a login session may.
+    pub fn acts_for_account(&self) -> bool {
+        self.bound_org().is_none()
+    }
+
+    /// The personal access token used, if any.
+    pub fn token_id(&self) -> Option<&str> {
+        match &self.via {
+            AuthVia::PersonalToken { token_id, .. } => Some(token_id),
+            AuthVia::AccessToken { .. } | AuthVia::System => None,
+        }
+    }
+
+    /// The login session of an access token, if any.
+    pub fn session(&self) -> Option<&str> {
+        match &self.via {
+            AuthVia::AccessToken { session } => session.as_deref(),
+            AuthVia::PersonalToken { .. } | AuthVia::System => None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct User {
     pub current_org_id: Option<String>,
     /// Avatar image URL.
     pub avatar_url: Option<String>,
+    /// When the address was proven by a mailed link; `null` while unverified.
+    pub email_verified_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -78,6 +80,9 @@ pub struct Register {
     pub password: String,
     /// Full name.
     pub name: String,
+    /// The token of an invitation link: the new account joins that organization at once (and,
+    /// when registered under the invited address, that address counts as verified).
+    pub invitation_token: Option<String>,
 }
 
 /// `POST /auth/login`.
@@ -96,12 +101,29 @@ pub struct RefreshToken {
     pub refresh_token: String,
 }
 
-/// Registers an account and logs it in. The first account of an instance becomes `super_admin`;
-/// pending invitations for the address turn into memberships.
-pub async fn register(app: &App, input: Register) -> Result<Tokens> {
+/// Registers an account and logs it in. The first account of an instance becomes `super_admin`.
+/// A verification link is mailed to the address. Pending invitations for the address do **not**
+/// turn into memberships: only their mailed link (`invitation_token`) or a verified address
+/// accepts them.
+pub async fn register(app: &App, caller_ip: Option<std::net::IpAddr>, input: Register) -> Result<Tokens> {
     let email = validate::email(&input.email)?;
     let name = validate::name("name", &input.name, 200)?;
     password::validate("password", &input.password)?;
+    // A bad invitation link is refused before the account exists, not after.
+    if let Some(token) = &input.invitation_token
+        && store::organizations::invitation_by_token(
+            &mut &app.db,
+            &ids::hash_secret(token.trim()),
+            crate::clock::now(),
+        )
+        .await?
+        .is_none()
+    {
+        return Err(Error::invalid_field(
+            "invitation_token",
+            "the invitation link is invalid or has expired",
+        ));
+    }
     let hash = password::hash(input.password).await?;
     let now = crate::clock::now();
     let mut tx = app.db.begin().await?;
@@ -110,34 +132,111 @@ pub async fn register(app: &App, input: Register) -> Result<Tokens> {
     } else {
         "super_admin"
     };
-    let mut user = User {
+    let user = User {
         id: ids::new_id("usr"),
         email,
         name,
         instance_role: role.to_owned(),
         current_org_id: None,
         avatar_url: None,
+        email_verified_at: None,
         created_at: now,
         updated_at: now,
     };
     store::accounts::insert_user(&mut tx, &user, &hash)
         .await
         .on_unique("an account with this email already exists")?;
-    let joined =
-        store::organizations::accept_invitations(&mut tx, &user.email, &user.id, now).await?;
-    if let Some(first) = joined.first() {
-        user.current_org_id = Some(first.clone());
-        store::accounts::update_user(&mut tx, &user).await?;
-    }
-    let tokens = start_session(app, &mut tx, &user).await?;
+    let (tokens, session) = start_session(app, &mut tx, &user).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, role, "account registered");
+    if let Some(token) = input.invitation_token {
+        let caller = crate::auth::Caller {
+            principal: Principal {
+                user_id: user.id.clone(),
+                via: AuthVia::AccessToken {
+                    session: Some(session),
+                },
+            },
+            ip: caller_ip,
+        };
+        if let Err(e) = crate::domain::members::accept_invitation(app, &caller, &token).await {
+            // Used or expired in the meantime: the account stands, the invitation does not.
+            tracing::info!(user_id = %user.id, error = %e, "invitation not accepted at registration");
+        }
+    }
+    let verified = store::accounts::user(&mut &app.db, &user.id)
+        .await?
+        .is_some_and(|u| u.email_verified_at.is_some());
+    if !verified {
+        send_verification(app, &user).await?;
+    }
     Ok(tokens)
+}
+
+/// Mails a link that proves the account's address.
+async fn send_verification(app: &App, user: &User) -> Result<()> {
+    let token = ids::secret(32);
+    let expires = crate::clock::now() + app.config.email_verification_ttl;
+    store::accounts::insert_email_verification(
+        &mut app.db.auto_commit(),
+        &ids::hash_secret(&token),
+        &user.id,
+        &user.email,
+        expires,
+    )
+    .await?;
+    let link = format!(
+        "{}/verify-email?token={token}",
+        app.config.public_url.trim_end_matches('/')
+    );
+    app.mailer.send(
+        &user.email,
+        "Confirm your e-mail address for Stint",
+        format!("Open this link within two days to confirm that this address is yours:\n{link}\n\nIf you did not create a Stint account, ignore this message."),
+    );
+    Ok(())
+}
+
+/// `POST /auth/verify-email`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct VerifyEmail {
+    /// The token from the mailed link.
+    pub token: String,
+}
+
+/// Marks an address verified with the token of its mailed link (once, before it expires, and
+/// only while the account still has that address).
+pub async fn verify_email(app: &App, input: VerifyEmail) -> Result<()> {
+    let now = crate::clock::now();
+    let mut tx = app.db.begin().await?;
+    let invalid = || Error::invalid_field("token", "the verification link is invalid or has expired");
+    let (user_id, email) = store::accounts::consume_email_verification(
+        &mut tx,
+        &ids::hash_secret(input.token.trim()),
+        now,
+    )
+    .await?
+    .ok_or_else(invalid)?;
+    store::accounts::mark_email_verified(&mut tx, &user_id, &email, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails a new verification link to the caller's address (no-op once verified).
+pub async fn resend_verification(app: &App, principal: &Principal) -> Result<()> {
+    let user = me(app, principal).await?;
+    if user.email_verified_at.is_none() {
+        send_verification(app, &user).await?;
+    }
+    Ok(())
 }
 
 /// Logs in with email and password.
 pub async fn login(app: &App, input: Login) -> Result<Tokens> {
     let email = input.email.trim().to_lowercase();
+    // Per account, beside the per-address limit of anonymous routes: guessing one account's
+    // password from many addresses is throttled too.
+    app.login_throttle.check(&email)?;
     let user = store::accounts::user_by_email(&mut &app.db, &email).await?;
     let stored = match &user {
         Some(u) => store::accounts::password_hash(&mut &app.db, &u.id).await?,
@@ -145,19 +244,22 @@ pub async fn login(app: &App, input: Login) -> Result<Tokens> {
     };
     let ok = password::verify(input.password, stored).await?;
     let Some(user) = user.filter(|_| ok) else {
+        app.login_throttle.failed(&email);
         return Err(Error::Unauthorized("invalid email or password".into()));
     };
+    app.login_throttle.succeeded(&email);
     let mut tx = app.db.begin().await?;
-    let tokens = start_session(app, &mut tx, &user).await?;
+    let (tokens, _) = start_session(app, &mut tx, &user).await?;
     tx.commit().await?;
     Ok(tokens)
 }
 
-async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<Tokens> {
+/// Starts a login session: its tokens and its id (the refresh-token family).
+async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<(Tokens, String)> {
     let family = ids::new_id("rtf");
     let refresh_token = issue_refresh_token(app, tx, &user.id, &family).await?;
-    Ok(Tokens {
-        access_token: app.jwt.issue(&user.id)?,
+    let tokens = Tokens {
+        access_token: app.jwt.issue(&user.id, &family)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: app.jwt.ttl_secs(),
@@ -166,7 +268,8 @@ async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<Tok
             email: user.email.clone(),
             name: user.name.clone(),
         }),
-    })
+    };
+    Ok((tokens, family))
 }
 
 async fn issue_refresh_token(
@@ -205,7 +308,7 @@ pub async fn refresh(app: &App, input: RefreshToken) -> Result<Tokens> {
     let refresh_token = issue_refresh_token(app, &mut tx, &row.user_id, &row.family_id).await?;
     tx.commit().await?;
     Ok(Tokens {
-        access_token: app.jwt.issue(&row.user_id)?,
+        access_token: app.jwt.issue(&row.user_id, &row.family_id)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: app.jwt.ttl_secs(),
@@ -290,7 +393,10 @@ pub async fn reset_password(app: &App, input: ResetPassword) -> Result<()> {
     };
     store::accounts::set_password_hash(&mut tx, &user_id, &hash).await?;
     store::accounts::revoke_all_refresh_tokens(&mut tx, &user_id).await?;
+    // Every other link mailed before this one stops working too.
+    store::accounts::invalidate_password_resets(&mut tx, &user_id, crate::clock::now()).await?;
     tx.commit().await?;
+    tracing::info!(user_id = %user_id, "password reset; every session and reset link ended");
     Ok(())
 }
 
@@ -303,7 +409,9 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// Changes the caller's password after checking the current one.
+/// Changes the caller's password after checking the current one, and ends every other session
+/// of the account (their refresh tokens are revoked; the caller's own session stays) and every
+/// outstanding reset link.
 pub async fn change_password(
     app: &App,
     principal: &Principal,
@@ -318,8 +426,14 @@ pub async fn change_password(
         ));
     }
     let hash = password::hash(input.new_password).await?;
-    store::accounts::set_password_hash(&mut app.db.auto_commit(), &principal.user_id, &hash)
+    let now = crate::clock::now();
+    let mut tx = app.db.begin().await?;
+    store::accounts::set_password_hash(&mut tx, &principal.user_id, &hash).await?;
+    store::accounts::revoke_other_sessions(&mut tx, &principal.user_id, principal.session())
         .await?;
+    store::accounts::invalidate_password_resets(&mut tx, &principal.user_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %principal.user_id, "password changed; other sessions ended");
     Ok(())
 }
 
@@ -362,7 +476,7 @@ pub async fn update_me(app: &App, principal: &Principal, input: UpdateMe) -> Res
         user.current_org_id = Some(org_id);
     }
     if let Some(avatar) = input.avatar_url {
-        user.avatar_url = validate::text("avatar_url", avatar.as_deref(), 2000)?;
+        user.avatar_url = validate::web_link("avatar_url", avatar.as_deref(), 2000)?;
     }
     user.updated_at = crate::clock::now();
     store::accounts::update_user(&mut app.db.auto_commit(), &user).await?;
@@ -376,7 +490,8 @@ pub struct Ticket {
     pub ticket: String,
 }
 
-/// Issues a single-use WebSocket ticket.
+/// Issues a single-use WebSocket ticket. A ticket issued to a personal access token remembers
+/// it, so the session it opens keeps the token's limits (see [`redeem_ws_ticket`]).
 pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
     let ticket = format!("{TICKET_PREFIX}{}", ids::secret(32));
     let expires = crate::clock::now() + app.config.ws_ticket_ttl;
@@ -384,21 +499,43 @@ pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
         &mut app.db.auto_commit(),
         &ids::hash_secret(&ticket),
         &principal.user_id,
+        principal.token_id(),
         expires,
     )
     .await?;
     Ok(Ticket { ticket })
 }
 
-/// Redeems a WebSocket ticket: the user it was issued to, once, within its lifetime.
-pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<String> {
-    store::accounts::consume_ws_ticket(
+/// Redeems a WebSocket ticket, once, within its lifetime: the principal it was issued to. A
+/// ticket of a personal access token yields that token's principal (bound to its organization,
+/// no organization creation, no token minting) — and only while the token is still live.
+pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<Principal> {
+    let invalid = || Error::Unauthorized("invalid, expired or already used ticket".into());
+    let now = crate::clock::now();
+    let (user_id, token_id) = store::accounts::consume_ws_ticket(
         &mut app.db.auto_commit(),
         &ids::hash_secret(ticket),
-        crate::clock::now(),
+        now,
     )
     .await?
-    .ok_or_else(|| Error::Unauthorized("invalid, expired or already used ticket".into()))
+    .ok_or_else(invalid)?;
+    let Some(token_id) = token_id else {
+        return Ok(Principal {
+            user_id,
+            via: AuthVia::AccessToken { session: None },
+        });
+    };
+    let token = store::accounts::personal_token_auth_by_id(&mut &app.db, &token_id, now)
+        .await?
+        .filter(|t| t.user_id == user_id)
+        .ok_or_else(invalid)?;
+    Ok(Principal {
+        user_id,
+        via: AuthVia::PersonalToken {
+            token_id: token.id,
+            org_id: token.org_id,
+        },
+    })
 }
 
 /// A personal access token as listed (never with its secret).
@@ -452,7 +589,7 @@ pub async fn create_token(
     principal: &Principal,
     input: CreateToken,
 ) -> Result<CreatedToken> {
-    if principal.bound_org().is_some() {
+    if !principal.acts_for_account() {
         return Err(Error::Forbidden(
             "personal access tokens cannot create other tokens".into(),
         ));
@@ -541,7 +678,9 @@ pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
     let claims = app.jwt.verify(bearer)?;
     Ok(Principal {
         user_id: claims.sub,
-        via: AuthVia::AccessToken,
+        via: AuthVia::AccessToken {
+            session: claims.sid,
+        },
     })
 }
 

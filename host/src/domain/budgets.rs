@@ -64,10 +64,12 @@ pub async fn get(cx: &Cx<'_>, input: GetBudget) -> Result<Budget> {
     };
     let rows = store::rates::all_of_org(&mut db, &project.org_id).await?;
     let entries = store::rates::project_entries(&mut db, &project.id).await?;
+    // Saturating: rates are capped (domain::money), but rows written before the caps may hold
+    // anything, and a budget must never show a wrapped sum.
     let mut secs = 0i64;
     let mut spent_amount = 0i64;
     for e in &entries {
-        secs += e.duration_secs;
+        secs = secs.saturating_add(e.duration_secs);
         if e.billable {
             let day = rates::local_date(&tz, e.started_at);
             let r = rates::resolve(
@@ -78,7 +80,7 @@ pub async fn get(cx: &Cx<'_>, input: GetBudget) -> Result<Budget> {
                 e.hourly_rate,
                 client.as_ref().and_then(|c| c.hourly_rate),
             );
-            spent_amount += rates::amount(e.duration_secs, r.client_rate);
+            spent_amount = spent_amount.saturating_add(rates::amount(e.duration_secs, r.client_rate));
         }
     }
     let spent_minutes = secs / 60;
@@ -89,8 +91,12 @@ pub async fn get(cx: &Cx<'_>, input: GetBudget) -> Result<Budget> {
         budget_amount: project.budget_amount,
         spent_minutes,
         spent_amount,
-        remaining_minutes: project.budget_minutes.map(|b| b - spent_minutes),
-        remaining_amount: project.budget_amount.map(|b| b - spent_amount),
+        remaining_minutes: project
+            .budget_minutes
+            .map(|b| b.saturating_sub(spent_minutes)),
+        remaining_amount: project
+            .budget_amount
+            .map(|b| b.saturating_sub(spent_amount)),
         percent_used_minutes: percent(spent_minutes, project.budget_minutes),
         percent_used_amount: percent(spent_amount, project.budget_amount),
     })

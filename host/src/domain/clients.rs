@@ -128,13 +128,7 @@ fn tax_rate(value: i64) -> Result<i64> {
 
 /// Checks that a rate in minor units per hour is not negative.
 pub fn rate(value: Option<i64>) -> Result<Option<i64>> {
-    match value {
-        Some(r) if r < 0 => Err(Error::invalid_field(
-            "hourly_rate",
-            "hourly_rate must not be negative",
-        )),
-        other => Ok(other),
-    }
+    crate::domain::money::rate("hourly_rate", value)
 }
 
 fn email(value: Option<&str>) -> Result<Option<String>> {

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::auth::Caller;
+use crate::domain::events::Entity;
 use crate::domain::permissions::{Permission, PermissionSet, Role};
 use crate::error::{Error, Result};
 use crate::store::db::Db;
@@ -66,6 +67,19 @@ impl<'a> Cx<'a> {
         self.member
             .as_ref()
             .is_some_and(|m| m.permissions.contains(perm))
+    }
+
+    /// Whether the caller may read `entity`: [`Entity::audience`] decided by the same
+    /// [`Audience::admits`](crate::events::Audience::admits) that filters its pushed events.
+    /// Chat channels are decided by the chat rules, not here (`false`).
+    pub fn may_read<E: Entity>(&self, entity: &E) -> bool {
+        let Some(member) = &self.member else {
+            return false;
+        };
+        entity
+            .audience()
+            .admits(self.user_id(), |name| member.permissions.contains_named(name))
+            .unwrap_or(false)
     }
 
     /// Fails with `FORBIDDEN` unless the caller holds `perm`.

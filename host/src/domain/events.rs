@@ -6,10 +6,12 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::Cx;
+pub use crate::events::Audience;
 use crate::error::Result;
 use crate::store::{self, db::Tx};
 
-/// Implements [`Entity`] for a type whose `id` field is its id: `entity!(Task, "task");`.
+/// Implements [`Entity`] for a type whose `id` field is its id: `entity!(Task, "task");`, or
+/// with a restricted audience: `entity!(Webhook, "webhook", |w| Audience::holders("manage_webhooks"));`.
 #[macro_export]
 macro_rules! entity {
     ($ty:ty, $name:literal) => {
@@ -17,6 +19,18 @@ macro_rules! entity {
             const TYPE: &'static str = $name;
             fn id(&self) -> &str {
                 &self.id
+            }
+        }
+    };
+    ($ty:ty, $name:literal, |$e:ident| $audience:expr) => {
+        impl $crate::domain::events::Entity for $ty {
+            const TYPE: &'static str = $name;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn audience(&self) -> $crate::events::Audience {
+                let $e = self;
+                $audience
             }
         }
     };
@@ -28,7 +42,14 @@ pub trait Entity: Serialize {
     const TYPE: &'static str;
     /// The entity's id.
     fn id(&self) -> &str;
+    /// Who may read the entity, within its organization — and therefore who receives its events,
+    /// live and on replay. The default is every member; an entity that REST shows to fewer
+    /// people says so here, and its REST reads check the same [`Audience::admits`].
+    fn audience(&self) -> Audience {
+        Audience::Org
+    }
 }
+
 
 /// Records the creation of `entity`.
 pub async fn created<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
@@ -44,6 +65,8 @@ async fn whole<E: Entity>(
     audience: Option<&str>,
 ) -> Result<()> {
     let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
+    let own = entity.audience();
+    let audience = audience.or(own.to_column());
     write(tx, cx, E::TYPE, entity.id(), action, value, None, audience).await
 }
 
@@ -66,6 +89,8 @@ async fn updated_to<E: Entity>(
     if changes.is_empty() {
         return Ok(());
     }
+    let own = after.audience();
+    let audience = audience.or(own.to_column());
     write(
         tx,
         cx,

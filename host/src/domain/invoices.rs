@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::events;
 use crate::domain::page::{Page, PageQuery};
-use crate::domain::{Cx, clients, organizations, rates, validate, wire};
+use crate::domain::{Cx, clients, money, organizations, rates, validate, wire};
 use crate::error::{Error, Result};
 use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, InvoiceResult};
 use crate::store::invoices::Names;
@@ -335,10 +335,10 @@ impl Serialize for Document {
 }
 
 /// `numerator / denominator` rounded half away from zero.
-fn div_round(numerator: i128, denominator: i128) -> i64 {
+/// `numerator / denominator` rounded half away from zero, without narrowing.
+fn div_round_wide(numerator: i128, denominator: i128) -> i128 {
     let q = (numerator.abs() + denominator / 2) / denominator;
-    let q = if numerator < 0 { -q } else { q };
-    i64::try_from(q).unwrap_or(i64::MAX)
+    if numerator < 0 { -q } else { q }
 }
 
 fn status(value: &str) -> Result<String> {
@@ -363,17 +363,6 @@ fn tax_rate(value: i64) -> Result<i64> {
     }
 }
 
-fn non_negative(field: &str, value: i64) -> Result<i64> {
-    if value < 0 {
-        Err(Error::invalid_field(
-            field,
-            format!("{field} must not be negative"),
-        ))
-    } else {
-        Ok(value)
-    }
-}
-
 fn lines_from_input(
     org_id: &str,
     invoice_id: &str,
@@ -389,14 +378,18 @@ fn lines_from_input(
             let field = |f: &str| format!("lines[{i}].{f}");
             let description = validate::name(&field("description"), &l.description, 2000)?;
             let quantity = l.quantity.unwrap_or(1.0);
-            if !quantity.is_finite() || quantity.abs() > 1e9 {
+            if !quantity.is_finite() || quantity.abs() > money::MAX_QUANTITY {
                 return Err(Error::invalid_field(
                     &field("quantity"),
-                    "quantity must be a number below 1e9",
+                    format!("quantity must be a number of at most {}", money::MAX_QUANTITY),
                 ));
             }
+            money::within(&field("unit_price"), l.unit_price, money::MAX_UNIT_PRICE)?;
             let quantity_milli = (quantity * 1000.0).round() as i64;
-            let amount = div_round(i128::from(quantity_milli) * i128::from(l.unit_price), 1000);
+            let amount = money::total(
+                &field("amount"),
+                div_round_wide(i128::from(quantity_milli) * i128::from(l.unit_price), 1000),
+            )?;
             if let Some(given) = l.amount
                 && given != amount
             {
@@ -424,14 +417,20 @@ fn lines_from_input(
 
 /// Recomputes the totals of manually edited lines: subtotal = Σ amounts − discount, one tax line
 /// at `tax_rate_bp` on the subtotal (rounded half up), total = subtotal + tax.
-fn manual_totals(inv: &mut Invoice) {
-    let sum: i64 = inv.lines.iter().map(|l| l.amount).sum();
-    inv.subtotal = sum - inv.discount;
-    inv.tax = div_round(
-        i128::from(inv.subtotal) * i128::from(inv.tax_rate_bp),
-        10_000,
-    );
-    inv.total = inv.subtotal + inv.tax;
+fn manual_totals(inv: &mut Invoice) -> Result<()> {
+    let sum: i128 = inv.lines.iter().map(|l| i128::from(l.amount)).sum();
+    if i128::from(inv.discount) > sum {
+        return Err(Error::rule(
+            "discount",
+            format!("discount must not exceed the sum of the lines ({sum})"),
+        ));
+    }
+    inv.subtotal = money::total("subtotal", sum - i128::from(inv.discount))?;
+    inv.tax = money::total(
+        "tax",
+        div_round_wide(i128::from(inv.subtotal) * i128::from(inv.tax_rate_bp), 10_000),
+    )?;
+    inv.total = money::total("total", i128::from(inv.subtotal) + i128::from(inv.tax))?;
     inv.taxes = if inv.tax_rate_bp > 0 {
         vec![InvoiceTax {
             description: "Tax".into(),
@@ -443,6 +442,7 @@ fn manual_totals(inv: &mut Invoice) {
         Vec::new()
     };
     inv.taxes_json = serde_json::to_string(&inv.taxes).unwrap_or_else(|_| "[]".into());
+    Ok(())
 }
 
 async fn with_lines(ex: &mut impl store::Exec, mut inv: Invoice) -> Result<Invoice> {
@@ -562,7 +562,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
         issue_date,
         due_date,
         tax_rate_bp: tax_rate(input.tax_rate_bp.unwrap_or(client.tax_rate_bp))?,
-        discount: non_negative("discount", input.discount.unwrap_or(0))?,
+        discount: money::within("discount", input.discount.unwrap_or(0), money::MAX_AMOUNT)?,
         subtotal: 0,
         tax: 0,
         total: 0,
@@ -581,7 +581,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
         updated_at: now,
         lines,
     };
-    manual_totals(&mut inv);
+    manual_totals(&mut inv)?;
     store::invoices::insert(&mut tx, &inv).await?;
     store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
     events::created_for(&mut tx, cx, &inv, AUDIENCE).await?;
@@ -648,7 +648,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
         inv.tax_rate_bp = tax_rate(t)?;
     }
     if let Some(d) = input.discount {
-        inv.discount = non_negative("discount", d)?;
+        inv.discount = money::within("discount", d, money::MAX_AMOUNT)?;
     }
     if let Some(n) = &input.notes {
         inv.notes = validate::text("notes", n.as_deref(), 10_000)?;
@@ -658,7 +658,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
         store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
     }
     if input.lines.is_some() || input.tax_rate_bp.is_some() || input.discount.is_some() {
-        manual_totals(&mut inv);
+        manual_totals(&mut inv)?;
     }
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
@@ -1122,8 +1122,8 @@ mod tests {
 
     #[test]
     fn rounding_is_half_away_from_zero() {
-        assert_eq!(div_round(1500 * 333, 1000), 500); // 499.5
-        assert_eq!(div_round(-5, 10), -1);
-        assert_eq!(div_round(4, 10), 0);
+        assert_eq!(div_round_wide(1500 * 333, 1000), 500); // 499.5
+        assert_eq!(div_round_wide(-5, 10), -1);
+        assert_eq!(div_round_wide(4, 10), 0);
     }
 }

@@ -62,6 +62,30 @@ impl From<MemberRecord> for Member {
     }
 }
 
+/// The role and effective permissions of a stored membership row.
+pub fn effective(row: &store::access::MemberRow) -> (Role, PermissionSet) {
+    let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
+    (
+        role,
+        PermissionSet::effective(role, &parse_overrides(&row.permission_overrides)),
+    )
+}
+
+/// The effective permissions of each of a user's memberships, by organization.
+pub async fn permissions_by_org(
+    db: &crate::store::db::Db,
+    user_id: &str,
+) -> Result<std::collections::HashMap<String, PermissionSet>> {
+    Ok(store::access::memberships(&mut &*db, user_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let (_, perms) = effective(&row);
+            (row.org_id, perms)
+        })
+        .collect())
+}
+
 /// Parses stored overrides; anything unreadable counts as no overrides.
 pub fn parse_overrides(json: &str) -> Overrides {
     serde_json::from_str(json).unwrap_or_default()
@@ -74,7 +98,8 @@ impl Entity for Member {
     }
 }
 
-/// An invitation for an address without an account; it becomes a membership at registration.
+/// An invitation to an address. It becomes a membership only when accepted with the link
+/// mailed to that address, or by an account whose address is verified.
 #[derive(Debug, Clone, Serialize)]
 pub struct Invitation {
     /// `inv_…`
@@ -85,20 +110,50 @@ pub struct Invitation {
     pub role: Role,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// Until when it can be accepted.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-crate::entity!(Invitation, "invitation");
+/// An invitation as its invitee sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingInvitation {
+    /// `inv_…`
+    pub id: String,
+    /// The organization.
+    pub org_id: String,
+    /// Its name.
+    pub org_name: String,
+    /// Role on joining.
+    pub role: Role,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Until when it can be accepted.
+    pub expires_at: Option<DateTime<Utc>>,
+}
 
-/// The outcome of `members.invite`.
+impl From<store::organizations::InvitationRow> for PendingInvitation {
+    fn from(r: store::organizations::InvitationRow) -> Self {
+        PendingInvitation {
+            id: r.id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            role: Role::parse(&r.role).unwrap_or(Role::Viewer),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+crate::entity!(Invitation, "invitation", |_i| crate::events::Audience::holders(
+    Permission::ManageMembers.as_str()
+));
+
+/// The outcome of `members.invite`: always a pending invitation, whether or not the address has
+/// an account (which the answer does not reveal).
 #[derive(Debug, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum InviteOutcome {
-    /// The address had an account and is now a member.
-    Added {
-        /// The new member.
-        member: Member,
-    },
-    /// The address has no account yet; it joins when it registers.
+    /// The invitation was recorded (or renewed) and its link mailed.
     Invited {
         /// The pending invitation.
         invitation: Invitation,
@@ -170,60 +225,201 @@ pub async fn list(cx: &Cx<'_>, input: ListMembers) -> Result<Page<Member>> {
     })
 }
 
-fn ensure_may_assign(cx: &Cx<'_>, role: Role) -> Result<()> {
-    if role == Role::Owner && cx.member()?.role != Role::Owner {
+/// Refuses to give anyone more than the caller holds: a role ranked above the caller's, or a
+/// permission set (role plus overrides) that is not a subset of the caller's own.
+fn ensure_within_own(cx: &Cx<'_>, role: Role, permissions: PermissionSet) -> Result<()> {
+    let me = cx.member()?;
+    if role == Role::Owner && me.role != Role::Owner {
         return Err(Error::Forbidden(
             "only an owner can make someone an owner".into(),
+        ));
+    }
+    if role.rank() > me.role.rank() {
+        return Err(Error::Forbidden(format!(
+            "you cannot give the role {}, which ranks above your own ({})",
+            role.as_str(),
+            me.role.as_str()
+        )));
+    }
+    let extra = permissions.minus(me.permissions).to_vec();
+    if !extra.is_empty() {
+        let names: Vec<&str> = extra.iter().map(|p| p.as_str()).collect();
+        return Err(Error::Forbidden(format!(
+            "you cannot grant permissions you do not hold: {}",
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to change or remove a member who outranks the caller: a higher role, or any
+/// permission the caller does not hold.
+fn ensure_not_outranked(cx: &Cx<'_>, target: &Member) -> Result<()> {
+    let me = cx.member()?;
+    if target.user_id == cx.user_id() {
+        return Ok(());
+    }
+    if target.role == Role::Owner && me.role != Role::Owner {
+        return Err(Error::Forbidden(
+            "only an owner can change or remove an owner".into(),
+        ));
+    }
+    let theirs = PermissionSet::effective(target.role, &target.permission_overrides);
+    if target.role.rank() > me.role.rank() || !theirs.is_subset_of(me.permissions) {
+        return Err(Error::Forbidden(
+            "this member outranks you: their role or permissions exceed your own".into(),
         ));
     }
     Ok(())
 }
 
-/// Invites an address: adds it at once when it has an account, else records an invitation and
-/// mails it.
+/// Invites an address: records a pending invitation (or renews one already pending) and mails
+/// its link. Nothing is granted until the link is used ([`accept_invitation`]) or an account
+/// whose address is verified accepts it ([`accept_invitation_by_id`]).
 pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
     let org_id = cx.org_id()?.to_owned();
     let email = validate::email(&input.email)?;
     let role = input.role.unwrap_or(Role::Member);
-    ensure_may_assign(cx, role)?;
+    ensure_within_own(cx, role, role.permissions())?;
     let now = crate::clock::now();
-    let mut tx = cx.db().begin().await?;
-    let outcome = match store::accounts::user_by_email(&mut tx, &email).await? {
-        Some(user) => {
-            store::organizations::insert_member(&mut tx, &org_id, &user.id, role.as_str(), now)
-                .await
-                .on_unique("this user is already a member")?;
-            let member = store::organizations::member(&mut tx, &org_id, &user.id)
-                .await?
-                .ok_or_else(|| Error::Internal(anyhow::anyhow!("member vanished after insert")))?;
-            events::created(&mut tx, cx, &member).await?;
-            InviteOutcome::Added { member }
-        }
-        None => {
-            let invitation = Invitation {
-                id: ids::new_id("inv"),
-                email: email.clone(),
-                role,
-                created_at: now,
-            };
-            store::organizations::insert_invitation(&mut tx, &invitation, &org_id, cx.user_id())
-                .await
-                .on_unique("this address has already been invited")?;
-            events::created(&mut tx, cx, &invitation).await?;
-            InviteOutcome::Invited { invitation }
-        }
+    let token = ids::secret(32);
+    let mut invitation = Invitation {
+        id: ids::new_id("inv"),
+        email: email.clone(),
+        role,
+        created_at: now,
+        expires_at: Some(now + cx.app.config.invitation_ttl),
     };
+    let mut tx = cx.db().begin().await?;
+    if store::organizations::is_member_by_email(&mut tx, &org_id, &email).await? {
+        return Err(Error::Conflict("this user is already a member".into()));
+    }
+    invitation.id = store::organizations::upsert_invitation(
+        &mut tx,
+        &invitation,
+        &org_id,
+        cx.user_id(),
+        &ids::hash_secret(&token),
+    )
+    .await?;
+    events::created(&mut tx, cx, &invitation).await?;
     tx.commit().await?;
     let link = format!(
-        "{}/register",
+        "{}/accept-invitation?token={token}",
         cx.app.config.public_url.trim_end_matches('/')
     );
+    let days = cx.app.config.invitation_ttl.as_secs() / 86_400;
     cx.app.mailer.send(
         &email,
         "You were invited to an organization on Stint",
-        format!("You have been added to an organization on Stint as {}.\n\nSign in or create your account with this address: {link}", role.as_str()),
+        format!("You have been invited to join an organization on Stint as {}.\n\nSign in or create your account, then open this link within {days} days to accept:\n{link}\n\nIf you did not expect this, ignore this message.", role.as_str()),
     );
-    Ok(outcome)
+    Ok(InviteOutcome::Invited { invitation })
+}
+
+/// Accepts the invitation whose mailed link carries `token`, for the calling account. The link
+/// proves the invited mailbox: the account joins with the invited role, and when its own address
+/// is the invited one, that address counts as verified.
+pub async fn accept_invitation(
+    app: &crate::app::App,
+    caller: &crate::auth::Caller,
+    token: &str,
+) -> Result<Member> {
+    let row = store::organizations::invitation_by_token(
+        &mut &app.db,
+        &ids::hash_secret(token.trim()),
+        crate::clock::now(),
+    )
+    .await?
+    .ok_or_else(|| Error::invalid_field("token", "the invitation link is invalid or has expired"))?;
+    join(app, caller, row, true).await
+}
+
+/// Accepts an invitation to the caller's address by id: only for an account whose address is
+/// verified (otherwise the mailed link is the way).
+pub async fn accept_invitation_by_id(
+    app: &crate::app::App,
+    caller: &crate::auth::Caller,
+    id: &str,
+) -> Result<Member> {
+    let user = crate::domain::accounts::me(app, &caller.principal).await?;
+    let row = store::organizations::invitation(&mut &app.db, id)
+        .await?
+        .filter(|r| r.email == user.email)
+        .filter(|r| r.expires_at.is_none_or(|at| at > crate::clock::now()))
+        .ok_or_else(|| Error::not_found("invitation"))?;
+    if user.email_verified_at.is_none() {
+        return Err(Error::Forbidden(
+            "verify your e-mail address first, or use the link in the invitation e-mail".into(),
+        ));
+    }
+    join(app, caller, row, false).await
+}
+
+/// The pending invitations to the caller's address; empty until the address is verified.
+pub async fn my_invitations(
+    app: &crate::app::App,
+    principal: &crate::auth::Principal,
+) -> Result<Vec<PendingInvitation>> {
+    let user = crate::domain::accounts::me(app, principal).await?;
+    if user.email_verified_at.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(
+        store::organizations::invitations_for_email(&mut &app.db, &user.email, crate::clock::now())
+            .await?
+            .into_iter()
+            .map(PendingInvitation::from)
+            .collect(),
+    )
+}
+
+/// Turns an invitation into the caller's membership, in one transaction with its event.
+async fn join(
+    app: &crate::app::App,
+    caller: &crate::auth::Caller,
+    row: store::organizations::InvitationRow,
+    proves_mailbox: bool,
+) -> Result<Member> {
+    if !caller.principal.acts_for_account() {
+        return Err(Error::Forbidden(
+            "a personal access token cannot accept invitations".into(),
+        ));
+    }
+    let user_id = caller.principal.user_id.clone();
+    let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
+    let now = crate::clock::now();
+    let cx = Cx::new(
+        app,
+        caller,
+        Some(crate::domain::Membership {
+            org_id: row.org_id.clone(),
+            role,
+            permissions: role.permissions(),
+        }),
+    );
+    let mut tx = app.db.begin().await?;
+    store::organizations::insert_member(&mut tx, &row.org_id, &user_id, role.as_str(), now)
+        .await
+        .on_unique("you are already a member of this organization")?;
+    store::organizations::delete_invitation(&mut tx, &row.id).await?;
+    if proves_mailbox {
+        store::accounts::mark_email_verified(&mut tx, &user_id, &row.email, now).await?;
+    }
+    let member = store::organizations::member(&mut tx, &row.org_id, &user_id)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("member vanished after insert")))?;
+    events::created(&mut tx, &cx, &member).await?;
+    let mut user = store::accounts::user(&mut tx, &user_id)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("the account no longer exists".into()))?;
+    if user.current_org_id.is_none() {
+        user.current_org_id = Some(row.org_id.clone());
+        store::accounts::update_user(&mut tx, &user).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(user_id = %user_id, org_id = %row.org_id, role = role.as_str(), "invitation accepted");
+    Ok(member)
 }
 
 async fn existing(cx: &Cx<'_>, tx: &mut store::Tx, user_id: &str) -> Result<Member> {
@@ -238,11 +434,8 @@ pub async fn update(cx: &Cx<'_>, input: UpdateMember) -> Result<Member> {
     let mut tx = cx.db().begin().await?;
     let before = existing(cx, &mut tx, &input.user_id).await?;
     let mut after = before.clone();
-    if before.role == Role::Owner && cx.member()?.role != Role::Owner {
-        return Err(Error::Forbidden("only an owner can change an owner".into()));
-    }
+    ensure_not_outranked(cx, &before)?;
     if let Some(role) = input.role {
-        ensure_may_assign(cx, role)?;
         if before.role == Role::Owner
             && role != Role::Owner
             && store::organizations::owner_count(&mut tx, &org_id).await? <= 1
@@ -261,7 +454,11 @@ pub async fn update(cx: &Cx<'_>, input: UpdateMember) -> Result<Member> {
             };
         }
     }
-    after.permissions = PermissionSet::effective(after.role, &after.permission_overrides).to_vec();
+    let effective = PermissionSet::effective(after.role, &after.permission_overrides);
+    if after.role != before.role || effective.to_vec() != before.permissions {
+        ensure_within_own(cx, after.role, effective)?;
+    }
+    after.permissions = effective.to_vec();
     store::organizations::update_member(&mut tx, &org_id, &after).await?;
     events::updated(&mut tx, cx, &before, &after).await?;
     tx.commit().await?;
@@ -277,10 +474,8 @@ pub async fn remove(cx: &Cx<'_>, input: RemoveMember) -> Result<()> {
     }
     let mut tx = cx.db().begin().await?;
     let member = existing(cx, &mut tx, &input.user_id).await?;
+    ensure_not_outranked(cx, &member)?;
     if member.role == Role::Owner {
-        if !leaving && cx.member()?.role != Role::Owner {
-            return Err(Error::Forbidden("only an owner can remove an owner".into()));
-        }
         if store::organizations::owner_count(&mut tx, &org_id).await? <= 1 {
             return Err(Error::Conflict(
                 "the last owner cannot leave; make someone else an owner first".into(),
@@ -288,6 +483,9 @@ pub async fn remove(cx: &Cx<'_>, input: RemoveMember) -> Result<()> {
         }
     }
     store::organizations::delete_member(&mut tx, &org_id, &member.user_id).await?;
+    // Private channels and direct messages are joined per person: leaving the organization
+    // leaves them too, so a later re-invitation does not reopen what was said meanwhile.
+    store::chat::remove_from_org_channels(&mut tx, &org_id, &member.user_id).await?;
     events::deleted(&mut tx, cx, &member).await?;
     tx.commit().await?;
     Ok(())

@@ -107,6 +107,26 @@ impl Role {
         }
     }
 
+    /// Every role, highest rank first.
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::Manager,
+        Role::Member,
+        Role::Viewer,
+    ];
+
+    /// The rank order of roles: owner 4, admin 3, manager 2, member 1, viewer 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Owner => 4,
+            Role::Admin => 3,
+            Role::Manager => 2,
+            Role::Member => 1,
+            Role::Viewer => 0,
+        }
+    }
+
     /// The snake_case name stored and sent on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,9 +182,26 @@ impl PermissionSet {
             })
     }
 
+    /// Whether every permission of `self` is also in `other`.
+    pub fn is_subset_of(self, other: PermissionSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// The permissions of `self` that are not in `other`.
+    pub fn minus(self, other: PermissionSet) -> PermissionSet {
+        PermissionSet(self.0 & !other.0)
+    }
+
     /// Whether `perm` is in the set.
     pub fn contains(self, perm: Permission) -> bool {
         self.0 & perm.bit() != 0
+    }
+
+    /// Whether the permission called `name` (its wire name) is in the set; unknown names are not.
+    pub fn contains_named(self, name: &str) -> bool {
+        Permission::ALL
+            .into_iter()
+            .any(|p| p.as_str() == name && self.contains(p))
     }
 
     /// The permissions in the set, in a stable order.

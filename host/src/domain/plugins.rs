@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::domain::events::{self, Entity};
+use crate::domain::events::{self, Audience, Entity};
 use crate::domain::page::{Page, PageQuery};
+use crate::domain::permissions::Permission;
 use crate::domain::{Cx, validate};
 use crate::error::{Error, Result};
 use crate::plugins::contract::{BillableEntry, BillableTime, InvoiceContext, OccurrenceQuery};
@@ -64,7 +65,9 @@ pub struct Plugin {
     pub updated_at: DateTime<Utc>,
 }
 
-crate::entity!(Plugin, "plugin");
+crate::entity!(Plugin, "plugin", |_p| Audience::holders(
+    Permission::ManagePlugins.as_str()
+));
 
 impl Plugin {
     fn from_row(row: &PluginRow) -> Result<Plugin> {
@@ -108,6 +111,9 @@ impl Entity for PluginConfig {
     fn id(&self) -> &str {
         &self.plugin_id
     }
+    fn audience(&self) -> Audience {
+        Audience::holders(Permission::ManagePlugins.as_str())
+    }
 }
 
 /// Which plugin serves a kind for an organization.
@@ -135,6 +141,9 @@ impl Entity for PluginBinding {
     const TYPE: &'static str = "plugin_binding";
     fn id(&self) -> &str {
         &self.kind
+    }
+    fn audience(&self) -> Audience {
+        Audience::holders(Permission::ManagePlugins.as_str())
     }
 }
 

@@ -158,23 +158,13 @@ fn status(value: &str) -> Result<String> {
 }
 
 fn rate(value: Option<i64>) -> Result<Option<i64>> {
-    match value {
-        Some(r) if r < 0 => Err(Error::invalid_field(
-            "hourly_rate",
-            "hourly_rate must not be negative",
-        )),
-        other => Ok(other),
-    }
+    crate::domain::money::rate("hourly_rate", value)
 }
 
 fn budget(field: &str, value: Option<i64>) -> Result<Option<i64>> {
-    match value {
-        Some(b) if b < 0 => Err(Error::invalid_field(
-            field,
-            format!("{field} must not be negative"),
-        )),
-        other => Ok(other),
-    }
+    value
+        .map(|b| crate::domain::money::within(field, b, crate::domain::money::MAX_AMOUNT))
+        .transpose()
 }
 
 fn color(value: Option<&str>) -> Result<Option<String>> {

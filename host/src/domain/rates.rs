@@ -14,14 +14,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::events;
+use crate::domain::money;
 use crate::domain::permissions::Permission;
 use crate::domain::{Cx, projects, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
-
-/// The event audience of rate changes: members with `view_reports` (who may read everyone's
-/// rates).
-pub const AUDIENCE: &str = "perm:view_reports";
 
 /// One rate row: a member's rates from a date on, organization-wide or on one project.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -46,7 +43,10 @@ pub struct Rate {
     pub created_at: DateTime<Utc>,
 }
 
-crate::entity!(Rate, "rate");
+crate::entity!(Rate, "rate", |r| crate::events::Audience::owner_or(
+    &r.user_id,
+    Permission::ViewReports.as_str()
+));
 
 /// `rates.list`: a member's rate history, newest first.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -161,16 +161,6 @@ pub fn local_date(time_zone: &str, at: DateTime<Utc>) -> NaiveDate {
     }
 }
 
-fn non_negative(field: &str, value: Option<i64>) -> Result<Option<i64>> {
-    match value {
-        Some(r) if r < 0 => Err(Error::invalid_field(
-            field,
-            format!("{field} must not be negative"),
-        )),
-        other => Ok(other),
-    }
-}
-
 async fn check_member(cx: &Cx<'_>, ex: &mut impl store::Exec, user_id: &str) -> Result<()> {
     match store::access::membership(ex, cx.org_id()?, user_id).await? {
         Some(_) => Ok(()),
@@ -201,8 +191,8 @@ pub async fn list(cx: &Cx<'_>, input: ListRates) -> Result<Vec<Rate>> {
 
 /// Sets a member's rates from a date on (a new row; nothing is overwritten).
 pub async fn set(cx: &Cx<'_>, input: SetRate) -> Result<Rate> {
-    let worker_rate = non_negative("worker_rate", input.worker_rate)?;
-    let client_rate = non_negative("client_rate", input.client_rate)?;
+    let worker_rate = money::rate("worker_rate", input.worker_rate)?;
+    let client_rate = money::rate("client_rate", input.client_rate)?;
     if worker_rate.is_none() && client_rate.is_none() {
         return Err(Error::invalid_field(
             "client_rate",
@@ -236,7 +226,7 @@ pub async fn set(cx: &Cx<'_>, input: SetRate) -> Result<Rate> {
         created_at: crate::clock::now(),
     };
     store::rates::insert(&mut tx, &rate).await?;
-    events::created_for(&mut tx, cx, &rate, AUDIENCE).await?;
+    events::created(&mut tx, cx, &rate).await?;
     tx.commit().await?;
     Ok(rate)
 }
@@ -249,7 +239,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteRate) -> Result<()> {
         .ok_or_else(|| Error::not_found("rate"))?;
     cx.same_org(&rate.org_id, "rate")?;
     store::rates::delete(&mut tx, &rate.id).await?;
-    events::deleted_for(&mut tx, cx, &rate, AUDIENCE).await?;
+    events::deleted(&mut tx, cx, &rate).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -229,6 +229,32 @@ async fn next_after(
     Ok(occurrences(app, r, tz, after, 1).await?.into_iter().next())
 }
 
+/// Occurrences sampled to check the minimum interval.
+const FLOOR_SAMPLE: u32 = 8;
+
+/// Refuses a pattern whose occurrences come closer together than the configured minimum
+/// (`STINT_RECURRENCE_MIN_INTERVAL_SECS`, default one hour), whichever plugin computes them. The
+/// scheduler holds the same floor for what it creates (see `catch_up`), so a
+/// plugin that answers differently later still cannot create tasks faster.
+async fn ensure_floor(app: &App, r: &Recurrence, tz: &str) -> Result<()> {
+    let floor = min_interval(app);
+    let sample = occurrences(app, r, tz, r.starts_at, FLOOR_SAMPLE).await?;
+    if sample.windows(2).any(|w| w[1] - w[0] < floor) {
+        let secs = floor.num_seconds();
+        return Err(Error::rule(
+            "recurrence_pattern",
+            format!(
+                "occurrences of this pattern are closer together than the minimum interval of {secs} seconds"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn min_interval(app: &App) -> TimeDelta {
+    TimeDelta::from_std(app.config.recurrence_min_interval).unwrap_or(TimeDelta::hours(1))
+}
+
 /// Loads a recurrence of the scoped organization.
 pub async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Recurrence> {
     let r = store::recurrences::get(ex, id)
@@ -281,6 +307,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateRecurrence) -> Result<Recurrence> 
     };
     // The plugin runs before the write transaction opens: no transaction waits on a plugin.
     let tz = time_zone(cx.app, &r.org_id).await?;
+    ensure_floor(cx.app, &r, &tz).await?;
     r.next_run_at = next_after(cx.app, &r, &tz, starts_at).await?;
     let mut tx = cx.db().begin().await?;
     match store::recurrences::insert(&mut tx, &r).await {
@@ -324,6 +351,9 @@ pub async fn update(cx: &Cx<'_>, input: UpdateRecurrence) -> Result<Recurrence> 
             .await?;
     }
     let tz = time_zone(cx.app, &r.org_id).await?;
+    if input.recurrence_pattern.is_some() || input.starts_at.is_some() {
+        ensure_floor(cx.app, &r, &tz).await?;
+    }
     let after = r
         .last_occurrence_at
         .map_or(r.starts_at, |last| last.max(r.starts_at));
@@ -406,8 +436,11 @@ async fn catch_up(app: &App, mut r: Recurrence, now: DateTime<Utc>) -> Result<us
         let Some(due) = r.next_run_at.filter(|d| *d <= now) else {
             break;
         };
-        // Computed before the transaction: no transaction is held across a plugin call.
-        let next = next_after(app, &r, &tz, due).await?;
+        // Computed before the transaction: no transaction is held across a plugin call. The
+        // next occurrence is at least the minimum interval after this one, whatever the plugin
+        // says.
+        let floor = min_interval(app) - TimeDelta::microseconds(1);
+        let next = next_after(app, &r, &tz, due + floor).await?;
         if create_instance(app, &r, &tz, due, next).await? {
             created += 1;
         }
@@ -510,7 +543,7 @@ async fn create_instance(
     let caller = Caller {
         principal: Principal {
             user_id: r.created_by.clone(),
-            via: AuthVia::AccessToken,
+            via: AuthVia::System,
         },
         ip: None,
     };

@@ -52,7 +52,10 @@ pub struct TimeEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-crate::entity!(TimeEntry, "time_entry");
+crate::entity!(TimeEntry, "time_entry", |e| crate::events::Audience::owner_or(
+    &e.user_id,
+    Permission::ViewReports.as_str()
+));
 
 /// `time_entries.start`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -279,8 +282,8 @@ async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<TimeEn
 /// Loads an entry the caller may read: their own, or anyone's with `view_reports`.
 async fn load_readable(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<TimeEntry> {
     let entry = load(cx, ex, id).await?;
-    if entry.user_id != cx.user_id() {
-        cx.require(Permission::ViewReports)?;
+    if !cx.may_read(&entry) {
+        return Err(Error::missing_permission(Permission::ViewReports.as_str()));
     }
     Ok(entry)
 }
@@ -488,6 +491,9 @@ pub async fn create(cx: &Cx<'_>, input: CreateTimeEntry) -> Result<TimeEntry> {
     let duration = span(started_at, stopped_at)?;
     let description = validate::text("description", input.description.as_deref(), 10_000)?;
     let hourly_rate = clients::rate(input.hourly_rate)?;
+    if hourly_rate.is_some() {
+        cx.require(Permission::ManageInvoices)?;
+    }
     let mut tx = cx.db().begin().await?;
     let (project_id, task_id, project_billable) =
         placement(cx, &mut tx, input.project_id, input.task_id).await?;
@@ -554,6 +560,8 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTimeEntry) -> Result<TimeEntry> {
         e.billable = b;
     }
     if let Some(r) = input.hourly_rate {
+        // What an entry bills is a money decision: the rate needs manage_invoices.
+        cx.require(Permission::ManageInvoices)?;
         e.hourly_rate = clients::rate(r)?;
     }
     e.updated_at = crate::clock::now();

@@ -91,6 +91,33 @@ pub fn email(value: &str) -> Result<String> {
     }
 }
 
+/// A link Stint shows to other people (an avatar): `https:`, or `http:` to this machine only
+/// (loopback), with a host and no credentials. `javascript:`, `data:`, `file:` and plain `http:`
+/// to other hosts are refused.
+pub fn web_link(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+    let Some(text) = text(field, value, max)? else {
+        return Ok(None);
+    };
+    let refuse = || {
+        Error::invalid_field(
+            field,
+            format!("{field} must be an https: URL (http: only on loopback)"),
+        )
+    };
+    let url = url::Url::parse(&text).map_err(|_| refuse())?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(refuse()),
+    };
+    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    if !scheme_ok || !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse());
+    }
+    Ok(Some(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +135,18 @@ mod tests {
         );
         assert!(date_order(Some(a), Some(b)).is_err());
         assert!(email("Jane@Example.com").is_ok());
+        assert!(web_link("avatar_url", Some("https://cdn.example.com/a.png"), 100).is_ok());
+        assert!(web_link("avatar_url", Some("http://127.0.0.1:8080/a.png"), 100).is_ok());
+        for bad in [
+            "http://example.com/a.png",
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "file:///etc/passwd",
+            "https://user:pw@example.com/",
+            "not a url",
+        ] {
+            assert!(web_link("avatar_url", Some(bad), 100).is_err(), "{bad}");
+        }
         assert!(email("nope").is_err());
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::domain::Cx;
 use crate::domain::events;
+use crate::domain::permissions::Permission;
 use crate::domain::page::{Page, PageQuery};
 use crate::error::{Error, Result};
 use crate::plugins::runtime::PluginKind;
@@ -57,7 +58,9 @@ pub struct Webhook {
     pub updated_at: DateTime<Utc>,
 }
 
-crate::entity!(Webhook, "webhook");
+crate::entity!(Webhook, "webhook", |_w| crate::events::Audience::holders(
+    Permission::ManageWebhooks.as_str()
+));
 
 impl Webhook {
     fn from_row(row: &SubscriptionRow) -> Webhook {

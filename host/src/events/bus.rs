@@ -17,14 +17,20 @@ pub enum Audience {
     /// The members of a chat channel.
     Channel(String),
     /// The members holding a permission (stored `perm:<name>`, e.g. `perm:manage_invoices`):
-    /// money events that REST shows only to them.
+    /// what REST shows only to them (invoices, plugin and webhook settings, invitations).
     Permission(String),
+    /// One user, and the members holding a permission: stored `usr_…|perm:<name>` (a time entry
+    /// is read by the member who tracked it and by those with `view_reports`).
+    OwnerOr(String),
 }
 
 impl Audience {
     /// Parses the outbox `audience` column.
     pub fn from_column(value: Option<&str>) -> Audience {
         match value {
+            Some(v) if v.starts_with("usr_") && v.contains("|perm:") => {
+                Audience::OwnerOr(v.to_owned())
+            }
             Some(v) if v.starts_with("usr_") => Audience::User(v.to_owned()),
             Some(v) if v.starts_with("ch_") => Audience::Channel(v.to_owned()),
             Some(v) if v.starts_with("perm:") => Audience::Permission(v.to_owned()),
@@ -39,6 +45,34 @@ impl Audience {
             Audience::User(u) => Some(u),
             Audience::Channel(c) => Some(c),
             Audience::Permission(p) => Some(p),
+            Audience::OwnerOr(v) => Some(v),
+        }
+    }
+
+    /// [`Audience::OwnerOr`] for `user_id` and the permission named `permission`.
+    pub fn owner_or(user_id: &str, permission: &str) -> Audience {
+        Audience::OwnerOr(format!("{user_id}|perm:{permission}"))
+    }
+
+    /// [`Audience::Permission`] for the permission named `permission`.
+    pub fn holders(permission: &str) -> Audience {
+        Audience::Permission(format!("perm:{permission}"))
+    }
+
+    /// Whether `user_id`, a member of the event's organization who holds the permissions for
+    /// which `holds(name)` is true, may receive it. `None` for a channel, whose members must be
+    /// looked up. This is the one read rule: REST reads of entities with a restricted audience
+    /// ask it too.
+    pub fn admits(&self, user_id: &str, holds: impl Fn(&str) -> bool) -> Option<bool> {
+        match self {
+            Audience::Org => Some(true),
+            Audience::User(u) => Some(u == user_id),
+            Audience::Channel(_) => None,
+            Audience::Permission(p) => Some(p.strip_prefix("perm:").is_some_and(holds)),
+            Audience::OwnerOr(v) => {
+                let (owner, perm) = v.split_once("|perm:").unwrap_or((v, ""));
+                Some(owner == user_id || holds(perm))
+            }
         }
     }
 }
@@ -173,5 +207,13 @@ mod tests {
             Audience::User("usr_1".into())
         );
         assert_eq!(Audience::from_column(None).to_column(), None);
+        let a = Audience::owner_or("usr_1", "view_reports");
+        assert_eq!(Audience::from_column(a.to_column()), a);
+        assert_eq!(a.admits("usr_1", |_| false), Some(true));
+        assert_eq!(a.admits("usr_2", |_| false), Some(false));
+        assert_eq!(a.admits("usr_2", |p| p == "view_reports"), Some(true));
+        let h = Audience::holders("manage_plugins");
+        assert_eq!(h.admits("usr_2", |p| p == "view_reports"), Some(false));
+        assert_eq!(h.admits("usr_2", |p| p == "manage_plugins"), Some(true));
     }
 }

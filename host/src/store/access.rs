@@ -28,6 +28,15 @@ pub async fn membership(
     .await
 }
 
+/// Every membership of a user.
+pub async fn memberships(ex: &mut impl Exec, user_id: &str) -> sqlx::Result<Vec<MemberRow>> {
+    ex.fetch_all(q!(
+        "SELECT org_id, role, permission_overrides FROM org_members WHERE user_id = $1",
+        user_id
+    ))
+    .await
+}
+
 macro_rules! member_of {
     ($table:literal) => {
         concat!(

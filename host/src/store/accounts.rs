@@ -10,10 +10,10 @@ use crate::store::db::Exec;
 /// Inserts a user. Fails with a unique violation when the email is taken.
 pub async fn insert_user(ex: &mut impl Exec, user: &User, password_hash: &str) -> sqlx::Result<()> {
     ex.execute(q!(
-        "INSERT INTO users (id, email, name, password_hash, instance_role, current_org_id, avatar_url, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO users (id, email, name, password_hash, instance_role, current_org_id, avatar_url, email_verified_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &user.id, &user.email, &user.name, password_hash, &user.instance_role,
-        user.current_org_id.as_ref(), user.avatar_url.as_ref(), user.created_at, user.updated_at
+        user.current_org_id.as_ref(), user.avatar_url.as_ref(), user.email_verified_at, user.created_at, user.updated_at
     ))
     .await
     .map(drop)
@@ -30,7 +30,7 @@ pub async fn any_user(ex: &mut impl Exec) -> sqlx::Result<bool> {
 /// A user by id.
 pub async fn user(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<User>> {
     ex.fetch_optional(q!(
-        "SELECT id, email, name, instance_role, current_org_id, avatar_url, created_at, updated_at
+        "SELECT id, email, name, instance_role, current_org_id, avatar_url, email_verified_at, created_at, updated_at
          FROM users WHERE id = $1",
         id
     ))
@@ -40,7 +40,7 @@ pub async fn user(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<User>> {
 /// A user by (lower-cased) email.
 pub async fn user_by_email(ex: &mut impl Exec, email: &str) -> sqlx::Result<Option<User>> {
     ex.fetch_optional(q!(
-        "SELECT id, email, name, instance_role, current_org_id, avatar_url, created_at, updated_at
+        "SELECT id, email, name, instance_role, current_org_id, avatar_url, email_verified_at, created_at, updated_at
          FROM users WHERE email = $1",
         email
     ))
@@ -75,6 +75,60 @@ pub async fn update_user(ex: &mut impl Exec, user: &User) -> sqlx::Result<()> {
     ))
     .await
     .map(drop)
+}
+
+/// Stores an e-mail verification link for `email` (the address it proves, which must still be
+/// the account's when the link is used).
+pub async fn insert_email_verification(
+    ex: &mut impl Exec,
+    token_hash: &str,
+    user_id: &str,
+    email: &str,
+    expires_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO email_verifications (token_hash, user_id, email, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        user_id,
+        email,
+        expires_at,
+        crate::clock::now()
+    ))
+    .await
+    .map(drop)
+}
+
+/// Uses a verification link once: its user and address.
+pub async fn consume_email_verification(
+    ex: &mut impl Exec,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<(String, String)>> {
+    ex.fetch_optional(q!(
+        "UPDATE email_verifications SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING user_id, email",
+        token_hash,
+        now
+    ))
+    .await
+}
+
+/// Marks the account's address verified if it is still `email`; false otherwise.
+pub async fn mark_email_verified(
+    ex: &mut impl Exec,
+    user_id: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let n = ex
+        .execute(q!(
+            "UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2 AND email_verified_at IS NULL",
+            user_id,
+            email,
+            now
+        ))
+        .await?;
+    Ok(n == 1)
 }
 
 /// Inserts a refresh token of a token family.
@@ -251,17 +305,19 @@ pub async fn touch_personal_token(
     .map(drop)
 }
 
-/// Stores a WebSocket ticket.
+/// Stores a WebSocket ticket, with the personal access token it was issued to, if any.
 pub async fn insert_ws_ticket(
     ex: &mut impl Exec,
     ticket_hash: &str,
     user_id: &str,
+    token_id: Option<&str>,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     ex.execute(q!(
-        "INSERT INTO ws_tickets (ticket_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO ws_tickets (ticket_hash, user_id, token_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
         ticket_hash,
         user_id,
+        token_id,
         expires_at,
         crate::clock::now()
     ))
@@ -269,22 +325,67 @@ pub async fn insert_ws_ticket(
     .map(drop)
 }
 
-/// Uses a ticket exactly once: returns its user only for the first use before expiry. Being one
-/// `UPDATE … RETURNING`, this holds across processes sharing the database.
+/// Uses a ticket exactly once: returns its user and personal access token (if it was issued to
+/// one) only for the first use before expiry. Being one `UPDATE … RETURNING`, this holds across
+/// processes sharing the database.
 pub async fn consume_ws_ticket(
     ex: &mut impl Exec,
     ticket_hash: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = ex
-        .fetch_optional(q!(
-            "UPDATE ws_tickets SET used_at = $2 WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > $2
-             RETURNING user_id",
-            ticket_hash,
-            now
-        ))
-        .await?;
-    Ok(row.map(|r| r.0))
+) -> sqlx::Result<Option<(String, Option<String>)>> {
+    ex.fetch_optional(q!(
+        "UPDATE ws_tickets SET used_at = $2 WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING user_id, token_id",
+        ticket_hash,
+        now
+    ))
+    .await
+}
+
+/// A live personal access token by id (same rules as [`personal_token_auth`]).
+pub async fn personal_token_auth_by_id(
+    ex: &mut impl Exec,
+    id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<PersonalTokenAuth>> {
+    ex.fetch_optional(q!(
+        "SELECT t.id, t.user_id, t.org_id, t.last_used_at FROM personal_access_tokens t
+         JOIN org_members m ON m.org_id = t.org_id AND m.user_id = t.user_id
+         WHERE t.id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+        id,
+        now
+    ))
+    .await
+}
+
+/// Revokes every refresh-token family of a user but `keep` (the caller's own session).
+pub async fn revoke_other_sessions(
+    ex: &mut impl Exec,
+    user_id: &str,
+    keep: Option<&str>,
+) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "UPDATE refresh_tokens SET revoked_at = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR family_id <> $2)",
+        user_id,
+        keep,
+        crate::clock::now()
+    ))
+    .await
+}
+
+/// Makes every outstanding password-reset link of a user unusable.
+pub async fn invalidate_password_resets(
+    ex: &mut impl Exec,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        user_id,
+        now
+    ))
+    .await
 }
 
 /// Stores a password-reset token.
@@ -328,6 +429,16 @@ pub async fn purge_expired(ex: &mut impl Exec, now: DateTime<Utc>) -> sqlx::Resu
         .await?;
     ex.execute(q!("DELETE FROM password_resets WHERE expires_at < $1", now))
         .await?;
+    ex.execute(q!(
+        "DELETE FROM email_verifications WHERE expires_at < $1",
+        now
+    ))
+    .await?;
+    ex.execute(q!(
+        "DELETE FROM org_invitations WHERE expires_at < $1",
+        now
+    ))
+    .await?;
     ex.execute(q!("DELETE FROM refresh_tokens WHERE expires_at < $1", now))
         .await?;
     Ok(())

@@ -184,6 +184,21 @@ pub async fn add_member(ex: &mut impl Exec, channel_id: &str, user_id: &str) -> 
     Ok(n == 1)
 }
 
+/// Removes a user from every channel of an organization (they left or were removed from it).
+pub async fn remove_from_org_channels(
+    ex: &mut impl Exec,
+    org_id: &str,
+    user_id: &str,
+) -> sqlx::Result<u64> {
+    ex.execute(q!(
+        "DELETE FROM chat_channel_members WHERE user_id = $2
+         AND channel_id IN (SELECT id FROM chat_channels WHERE org_id = $1)",
+        org_id,
+        user_id
+    ))
+    .await
+}
+
 /// Removes a member; `false` when they were none.
 pub async fn remove_member(
     ex: &mut impl Exec,

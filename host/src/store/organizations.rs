@@ -229,38 +229,112 @@ pub async fn delete_member(ex: &mut impl Exec, org_id: &str, user_id: &str) -> s
     .map(drop)
 }
 
-/// Records an invitation for an address that has no account yet.
-pub async fn insert_invitation(
+/// An invitation as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct InvitationRow {
+    /// `inv_…`
+    pub id: String,
+    /// The organization.
+    pub org_id: String,
+    /// The organization's name.
+    pub org_name: String,
+    /// Invited address.
+    pub email: String,
+    /// Role name on joining.
+    pub role: String,
+    /// Who invited.
+    pub invited_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Until when its link works (`NULL` for invitations made before links existed).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+const INVITATION_SELECT: &str = "SELECT i.id, i.org_id, o.name AS org_name, i.email, i.role, i.invited_by, i.created_at, i.expires_at
+     FROM org_invitations i JOIN organizations o ON o.id = i.org_id";
+
+/// Records an invitation with the hash of its mailed link, or — when the address was already
+/// invited — gives the existing one a new link, role and expiry. Returns the invitation's id.
+pub async fn upsert_invitation(
     ex: &mut impl Exec,
     inv: &Invitation,
     org_id: &str,
     invited_by: &str,
-) -> sqlx::Result<()> {
-    ex.execute(q!(
-        "INSERT INTO org_invitations (id, org_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        &inv.id, org_id, &inv.email, inv.role.as_str(), invited_by, inv.created_at
-    ))
-    .await
-    .map(drop)
+    token_hash: &str,
+) -> sqlx::Result<String> {
+    let row: (String,) = ex
+        .fetch_one(q!(
+            "INSERT INTO org_invitations (id, org_id, email, role, invited_by, created_at, token_hash, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (org_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by,
+                 token_hash = excluded.token_hash, expires_at = excluded.expires_at
+             RETURNING id",
+            &inv.id, org_id, &inv.email, inv.role.as_str(), invited_by, inv.created_at, token_hash, inv.expires_at
+        ))
+        .await?;
+    Ok(row.0)
 }
 
-/// Turns the invitations for `email` into memberships; returns the organizations joined.
-pub async fn accept_invitations(
+/// The live invitation whose link hashes to `token_hash`.
+pub async fn invitation_by_token(
+    ex: &mut impl Exec,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<InvitationRow>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "{INVITATION_SELECT} WHERE i.token_hash = $1 AND i.expires_at > $2"
+        )))
+        .bind(token_hash)
+        .bind(now),
+    )
+    .await
+}
+
+/// One invitation by id.
+pub async fn invitation(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<InvitationRow>> {
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!("{INVITATION_SELECT} WHERE i.id = $1"))).bind(id),
+    )
+    .await
+}
+
+/// The live invitations for an address, oldest first.
+pub async fn invitations_for_email(
     ex: &mut impl Exec,
     email: &str,
-    user_id: &str,
-    at: DateTime<Utc>,
-) -> sqlx::Result<Vec<String>> {
-    let invites: Vec<(String, String)> = ex
-        .fetch_all(q!(
-            "SELECT org_id, role FROM org_invitations WHERE email = $1 ORDER BY created_at",
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    ex.fetch_all(
+        Query::new(Sql::Built(format!(
+            "{INVITATION_SELECT} WHERE i.email = $1 AND (i.expires_at IS NULL OR i.expires_at > $2) ORDER BY i.created_at"
+        )))
+        .bind(email)
+        .bind(now),
+    )
+    .await
+}
+
+/// Deletes an invitation (accepted).
+pub async fn delete_invitation(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
+    ex.execute(q!("DELETE FROM org_invitations WHERE id = $1", id))
+        .await
+        .map(drop)
+}
+
+/// Whether the account with this address is a member of the organization.
+pub async fn is_member_by_email(
+    ex: &mut impl Exec,
+    org_id: &str,
+    email: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = ex
+        .fetch_optional(q!(
+            "SELECT m.user_id FROM org_members m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = $1 AND u.email = $2",
+            org_id,
             email
         ))
         .await?;
-    for (org_id, role) in &invites {
-        insert_member(ex, org_id, user_id, role, at).await?;
-    }
-    ex.execute(q!("DELETE FROM org_invitations WHERE email = $1", email))
-        .await?;
-    Ok(invites.into_iter().map(|(o, _)| o).collect())
+    Ok(row.is_some())
 }

@@ -12,30 +12,35 @@ use serde_json::{Value, json};
 use super::extract::{Body, CallerExt, client_ip};
 use crate::actions::decode_payload as decode;
 use crate::app::App;
-use crate::domain::accounts;
+use crate::domain::{accounts, members};
 use crate::error::{Error, Result};
 
 fn parse<T: DeserializeOwned>(body: Body) -> Result<T> {
     decode(Value::Object(body.0))
 }
 
-/// Per-address limit for routes that have no user yet.
-pub struct Anonymous;
+/// Per-address limit for routes that have no user yet; holds the client address.
+pub struct Anonymous(pub Option<std::net::IpAddr>);
 
 impl axum::extract::FromRequestParts<App> for Anonymous {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
-        let key = client_ip(parts)
+        let ip = client_ip(parts);
+        let key = ip
             .map(|ip| format!("ip:{ip}"))
             .unwrap_or_else(|| "ip:unknown".into());
         app.rate_limiter.check(&key)?;
-        Ok(Anonymous)
+        Ok(Anonymous(ip))
     }
 }
 
 /// `POST /auth/register` → 201 with tokens and the user.
-pub async fn register(State(app): State<App>, _: Anonymous, body: Body) -> Result<Response> {
-    let tokens = accounts::register(&app, parse(body)?).await?;
+pub async fn register(
+    State(app): State<App>,
+    Anonymous(ip): Anonymous,
+    body: Body,
+) -> Result<Response> {
+    let tokens = accounts::register(&app, ip, parse(body)?).await?;
     Ok((StatusCode::CREATED, Json(tokens)).into_response())
 }
 
@@ -135,4 +140,60 @@ pub async fn revoke_token(
 ) -> Result<StatusCode> {
     accounts::revoke_token(&app, &caller.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/verify-email {token}` → 204: proves the address with the mailed link.
+pub async fn verify_email(State(app): State<App>, _: Anonymous, body: Body) -> Result<StatusCode> {
+    accounts::verify_email(&app, parse(body)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/verify-email/resend` → 202: mails a new verification link.
+pub async fn resend_verification(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+) -> Result<Response> {
+    accounts::resend_verification(&app, &caller.principal).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "data": { "status": "accepted" } })),
+    )
+        .into_response())
+}
+
+/// `POST /auth/invitations/accept {token}` → 201 with the new membership.
+pub async fn accept_invitation(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    body: Body,
+) -> Result<Response> {
+    let input: AcceptInvitation = parse(body)?;
+    let member = members::accept_invitation(&app, &caller, &input.token).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "data": member }))).into_response())
+}
+
+/// `GET /auth/invitations`: invitations to the caller's verified address.
+pub async fn list_invitations(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+) -> Result<Response> {
+    let list = members::my_invitations(&app, &caller.principal).await?;
+    Ok(Json(json!({ "data": list })).into_response())
+}
+
+/// `POST /auth/invitations/{id}/accept` → 201: accepts by id (verified addresses only).
+pub async fn accept_invitation_by_id(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let member = members::accept_invitation_by_id(&app, &caller, &id).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "data": member }))).into_response())
+}
+
+/// `POST /auth/invitations/accept` body.
+#[derive(serde::Deserialize)]
+struct AcceptInvitation {
+    /// The token of the mailed invitation link.
+    token: String,
 }

@@ -1,7 +1,7 @@
 //! One WebSocket connection: authenticate, replay what was missed, then serve requests and push
 //! events until either side closes.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -17,7 +17,8 @@ use tokio::time::{Instant, sleep_until};
 use super::limits::Slot;
 use super::protocol::{self, Correlation, close};
 use crate::app::App;
-use crate::auth::{AuthVia, Caller, Principal};
+use crate::auth::Caller;
+use crate::domain::permissions::PermissionSet;
 use crate::error::Error;
 use crate::events::{Audience, Delivery, dispatcher};
 use crate::store;
@@ -33,8 +34,10 @@ const REPLAY_BATCH: i64 = 500;
 /// The authenticated side of a connection.
 struct Session {
     caller: Caller,
-    /// Organizations the user belongs to, kept current from membership events.
-    orgs: HashSet<String>,
+    /// Organizations the user belongs to (only the bound one for a personal access token's
+    /// session), with the user's effective permissions there; re-read from the database when a
+    /// membership event about the user passes, so revoked permissions stop events at once.
+    orgs: HashMap<String, PermissionSet>,
     /// Highest event id delivered, so replayed and live events are never sent twice.
     last_sent: i64,
     /// The connection's place in the per-user count; released when the connection ends.
@@ -48,9 +51,11 @@ impl Session {
 }
 
 /// Runs a connection to the end.
-pub async fn run(app: App, socket: WebSocket, ip: IpAddr) {
+pub async fn run(app: App, socket: WebSocket, ip: IpAddr, pending: super::limits::PendingSlot) {
     let (mut sink, mut source) = socket.split();
-    let Some((mut session, resume)) = authenticate(&app, &mut sink, &mut source, ip).await else {
+    let authenticated = authenticate(&app, &mut sink, &mut source, ip).await;
+    drop(pending);
+    let Some((mut session, resume)) = authenticated else {
         return;
     };
     let user_id = session.user_id().to_owned();
@@ -66,7 +71,7 @@ pub async fn run(app: App, socket: WebSocket, ip: IpAddr) {
         None => false,
     };
     if last {
-        for org in &orgs {
+        for org in orgs.keys() {
             signal_presence(&app, org, &user_id, "offline");
         }
     }
@@ -120,15 +125,16 @@ async fn authenticate(
                         continue;
                     }
                 };
-                let user_id =
+                let principal =
                     match crate::domain::accounts::redeem_ws_ticket(app, &auth.ticket).await {
-                        Ok(u) => u,
+                        Ok(p) => p,
                         Err(e) => {
                             send(sink, protocol::error(&e, &request.correlation)).await?;
                             shut(sink, close::AUTH_FAILED, "authentication failed").await;
                             return None;
                         }
                     };
+                let user_id = principal.user_id.clone();
                 let Some(slot) = app
                     .ws_limits
                     .acquire(app.bus.relay(), &user_id, super::CONNECTIONS_PER_USER)
@@ -150,20 +156,21 @@ async fn authenticate(
                     shut(sink, close::TOO_MANY_CONNECTIONS, "too many connections").await;
                     return None;
                 };
-                let orgs = match store::organizations::list_for_user(&mut &app.db, &user_id, None)
-                    .await
+                let orgs = match crate::domain::members::permissions_by_org(&app.db, &user_id).await
                 {
-                    Ok(list) => list.into_iter().map(|o| o.id).collect(),
+                    // A session opened with a personal access token's ticket sees only the
+                    // token's organization, as the token itself does.
+                    Ok(mut orgs) => {
+                        orgs.retain(|o, _| principal.bound_org().is_none_or(|b| b == o));
+                        orgs
+                    }
                     Err(e) => {
-                        send(sink, protocol::error(&Error::from(e), &request.correlation)).await?;
+                        send(sink, protocol::error(&e, &request.correlation)).await?;
                         return None;
                     }
                 };
                 let caller = Caller {
-                    principal: Principal {
-                        user_id,
-                        via: AuthVia::AccessToken,
-                    },
+                    principal,
                     ip: Some(ip),
                 };
                 let session = Session {
@@ -316,7 +323,7 @@ async fn handle(app: &App, session: &Session, text: &str) -> String {
 /// Sends the outbox events after `from` that the session may see, in order — up to what the
 /// dispatcher has published; anything later reaches the session live from the bus.
 async fn replay(app: &App, sink: &mut Sink, session: &mut Session, from: i64) -> Option<()> {
-    let orgs: Vec<String> = session.orgs.iter().cloned().collect();
+    let orgs: Vec<String> = session.orgs.keys().cloned().collect();
     let until = app.events_published.get();
     let mut after = from;
     while after < until {
@@ -346,16 +353,33 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
         return Some(());
     }
     let about_me = matches!(&d.entity, Some((t, id)) if t == "member" && id == session.user_id());
-    if about_me && d.action.as_deref() == Some("created") {
-        session.orgs.insert(d.org_id.clone());
+    let about_me = about_me
+        && session
+            .caller
+            .principal
+            .bound_org()
+            .is_none_or(|b| b == d.org_id);
+    let removed = d.action.as_deref() == Some("deleted");
+    // A member sees the event that adds or changes them with their new permissions, and the
+    // one that removes them with their old ones.
+    if about_me && !removed {
+        refresh_membership(app, session, &d.org_id).await;
     }
-    let visible = session.orgs.contains(&d.org_id)
-        && match &d.audience {
-            Audience::Org => true,
-            Audience::User(u) => u == session.user_id(),
-            Audience::Channel(c) => in_channel(app, d, c, session.user_id()).await,
-            Audience::Permission(p) => holds(app, &d.org_id, session.user_id(), p).await,
-        };
+    let visible = match session.orgs.get(&d.org_id) {
+        None => false,
+        Some(perms) => {
+            match d
+                .audience
+                .admits(session.user_id(), |name| perms.contains_named(name))
+            {
+                Some(admitted) => admitted,
+                None => match &d.audience {
+                    Audience::Channel(c) => in_channel(app, d, c, session.user_id()).await,
+                    _ => false,
+                },
+            }
+        }
+    };
     if visible {
         timed(sink.send(Message::Text(d.frame.clone()))).await?;
     }
@@ -364,10 +388,31 @@ async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery
     }
     let org_gone = matches!(&d.entity, Some((t, _)) if t == "organization")
         && d.action.as_deref() == Some("deleted");
-    if (about_me || org_gone) && d.action.as_deref() == Some("deleted") {
+    if org_gone {
         session.orgs.remove(&d.org_id);
+    } else if about_me && removed {
+        refresh_membership(app, session, &d.org_id).await;
     }
     Some(())
+}
+
+/// Re-reads the session user's membership in `org_id` (joined, changed or left).
+async fn refresh_membership(app: &App, session: &mut Session, org_id: &str) {
+    match store::access::membership(&mut &app.db, org_id, session.user_id()).await {
+        Ok(Some(row)) => {
+            let (_, perms) = crate::domain::members::effective(&row);
+            session.orgs.insert(org_id.to_owned(), perms);
+        }
+        Ok(None) => {
+            session.orgs.remove(org_id);
+        }
+        Err(e) => {
+            // Withhold rather than guess: events of this organization stop until the next
+            // membership event or reconnection.
+            tracing::warn!(error = %e, "membership refresh failed; organization withheld");
+            session.orgs.remove(org_id);
+        }
+    }
 }
 
 /// Whether the user may see a chat channel's event. The channel's audience is read from the
@@ -387,32 +432,8 @@ async fn in_channel(app: &App, d: &Delivery, channel_id: &str, user_id: &str) ->
     }
 }
 
-/// Whether the user currently holds the permission of a `perm:<name>` audience in the
-/// organization (role plus overrides, read now, so a revoked permission stops the events).
-async fn holds(app: &App, org_id: &str, user_id: &str, audience: &str) -> bool {
-    use crate::domain::permissions::{Permission, PermissionSet, Role};
-    let Some(perm) = audience
-        .strip_prefix("perm:")
-        .and_then(|name| Permission::ALL.into_iter().find(|p| p.as_str() == name))
-    else {
-        return false;
-    };
-    match crate::store::access::membership(&mut &app.db, org_id, user_id).await {
-        Ok(Some(m)) => {
-            let role = Role::parse(&m.role).unwrap_or(Role::Viewer);
-            let overrides = crate::domain::members::parse_overrides(&m.permission_overrides);
-            PermissionSet::effective(role, &overrides).contains(perm)
-        }
-        Ok(None) => false,
-        Err(e) => {
-            tracing::warn!(error = %e, "permission check failed; event withheld");
-            false
-        }
-    }
-}
-
 fn presence(app: &App, session: &Session, status: &str) {
-    for org in &session.orgs {
+    for org in session.orgs.keys() {
         signal_presence(app, org, session.user_id(), status);
     }
 }
@@ -439,6 +460,10 @@ async fn incoming(
             if too_big {
                 shut(sink, close::MESSAGE_TOO_BIG, "message larger than 64 KB").await;
             }
+            None
+        }
+        Some(Ok(Message::Text(t))) if t.len() > super::MAX_MESSAGE_BYTES => {
+            shut(sink, close::MESSAGE_TOO_BIG, "message larger than 64 KB").await;
             None
         }
         Some(Ok(Message::Text(t))) => Some(Some(t.to_string())),

@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use crate::events::relay::Relay;
 
-/// Counts live connections per user and refuses more than the limit.
+/// Counts live connections per user and refuses more than the limit; and connections not yet
+/// authenticated per client address.
 #[derive(Default)]
 pub struct ConnectionLimits {
     counts: Arc<Mutex<HashMap<String, usize>>>,
+    /// Connections per address that have not authenticated yet.
+    pub pending: PendingLimits,
 }
 
 /// Holds one connection slot. Release it with [`Slot::release`]; dropping it frees the slot too
@@ -144,5 +147,46 @@ mod tests {
         assert_eq!(limits.count("u"), 1);
         assert!(b.release().await, "the last one");
         assert_eq!(limits.count("u"), 0);
+    }
+}
+
+/// Connections per client address that have not authenticated yet: a flood of idle sockets
+/// from one address is refused before it costs more than a counter.
+#[derive(Default)]
+pub struct PendingLimits {
+    counts: Arc<Mutex<HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One pending connection's place; dropping it gives the place back.
+pub struct PendingSlot {
+    counts: Arc<Mutex<HashMap<std::net::IpAddr, usize>>>,
+    ip: std::net::IpAddr,
+}
+
+impl PendingLimits {
+    /// A place for a new connection from `ip`, or `None` when `max` are already pending.
+    pub fn acquire(&self, ip: std::net::IpAddr, max: usize) -> Option<PendingSlot> {
+        let mut counts = lock(&self.counts);
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(PendingSlot {
+            counts: self.counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for PendingSlot {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.counts);
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
