@@ -6,7 +6,7 @@
 //!   every rate — entry, project, client, member `worker_rate`/`client_rate` — is capped at
 //!   1,000,000,000 minor units per hour (`i64::MAX` is refused, even for the owner);
 //! * invoice lines are capped (unit price, quantity) and no amount, subtotal or total may pass
-//!   10¹⁸: two lines of `i64::MAX` are refused instead of totalling −2; a discount larger than the
+//!   10¹⁵: two lines of `i64::MAX` are refused instead of totalling −2; a discount larger than the
 //!   lines is refused; refused edits leave the draft as it was;
 //! * an organization billing at the highest rate gets exact, non-negative figures from the
 //!   revenue, summary, profitability and detailed reports and from a project's budget;
@@ -21,7 +21,7 @@ use crate::harness::{Backend, Client, Resp, Server, created_id, id};
 const MAX_RATE: i64 = 1_000_000_000;
 /// The highest unit price of an invoice line.
 const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
-/// The highest amount, subtotal or total.
+/// The highest amount, subtotal or total (10¹⁵).
 const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 /// Seven days, the longest entry, in seconds.
 const WEEK_SECS: i64 = 7 * 24 * 3600;
@@ -30,7 +30,10 @@ const WEEK_SECS: i64 = 7 * 24 * 3600;
 #[track_caller]
 fn assert_refused(resp: &Resp, field: &str) {
     eprintln!("TEMP-STATUS {} {} {}", resp.status, resp.request, field);
-    resp.assert_error(if resp.status == 400 { 400 } else { 422 }, "VALIDATION_ERROR");
+    resp.assert_error(
+        if resp.status == 400 { 400 } else { 422 },
+        "VALIDATION_ERROR",
+    );
     assert_eq!(
         resp.body["error"]["details"]["field"], field,
         "{}: {}",
@@ -225,8 +228,9 @@ both! {
     }
 
     /// Invoice lines are capped and totals never wrap: two lines of `i64::MAX` are 422 instead of
-    /// a total of −2; unit price and quantity above their caps are 422; a line of exactly the
-    /// largest amount is fine, two of them (subtotal) or one plus tax (total) are not; a discount
+    /// a total of −2; unit price and quantity above their caps are 422, and so is a line whose
+    /// quantity × unit price passes 10¹⁵; a line of exactly 10¹⁵ is fine, two of them (subtotal)
+    /// or one plus tax (total) are not; a discount
     /// larger than the lines is 422 while one equal to them totals 0; a refused edit leaves the
     /// draft unchanged.
     async fn invoice_totals_never_wrap(backend: Backend) {
@@ -250,9 +254,11 @@ both! {
         assert_refused(&invoice(&globex, json!([line("A", 1.0, MAX_UNIT_PRICE + 1)]), json!({})).await, "lines[0].unit_price");
         assert_refused(&invoice(&globex, json!([line("A", 1_000_001.0, 1)]), json!({})).await, "lines[0].quantity");
         assert_refused(&invoice(&globex, json!([line("A", -1_000_001.0, 1)]), json!({})).await, "lines[0].quantity");
-        // Each line at the caps is exactly the largest amount: one is fine, two are not, nor is
-        // one plus 19 % tax.
-        let largest = line("Everything", 1_000_000.0, MAX_UNIT_PRICE);
+        // Quantity and unit price within their caps can still make too large a line; a line of
+        // exactly the largest amount is fine, two are not, nor is one plus 19 % tax.
+        assert_refused(&invoice(&globex, json!([line("A", 1_000_000.0, MAX_UNIT_PRICE)]), json!({})).await, "lines[0].amount");
+        assert_refused(&invoice(&globex, json!([line("A", 1.0, 1), line("B", 1000.001, MAX_UNIT_PRICE)]), json!({})).await, "lines[1].amount");
+        let largest = line("Everything", 1000.0, MAX_UNIT_PRICE);
         assert_refused(&invoice(&globex, json!([largest.clone(), largest.clone()]), json!({})).await, "subtotal");
         assert_refused(&invoice(&taxed, json!([largest.clone()]), json!({})).await, "total");
         let none = alice.get("/invoices", None).await;

@@ -305,4 +305,70 @@ both! {
             );
         }
     }
+
+    /// The edges: per-account login throttling, avatar links, oversized socket messages,
+    /// unauthenticated socket floods and slow request headers.
+    async fn the_edges_hold(backend: Backend) {
+        let server = Server::start_with(backend, &[("STINT_LOGIN_FAILURES_PER_ACCOUNT", "3")]).await;
+        let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+        server.register("bob@example.com", "Bob").await;
+
+        // Guessing alice's password: after three failures even the right one waits; bob is not
+        // affected.
+        for _ in 0..3 {
+            server.login("alice@example.com", "wrong guess").await.assert_error(401, "UNAUTHORIZED");
+        }
+        let locked = server.login("alice@example.com", PASSWORD).await;
+        locked.assert_error(429, "RATE_LIMIT_EXCEEDED");
+        assert!(locked.header("retry-after").is_some(), "429 says when to retry");
+        server.login("bob@example.com", PASSWORD).await.assert_status(200);
+
+        // Avatars: https, or http on loopback; nothing else.
+        for bad in ["javascript:alert(1)", "http://tracker.example.com/a.png", "data:image/png;base64,AAAA", "file:///etc/passwd"] {
+            alice.patch("/auth/me", Some(json!({ "avatar_url": bad }))).await.assert_error(400, "VALIDATION_ERROR");
+        }
+        alice.patch("/auth/me", Some(json!({ "avatar_url": "https://cdn.example.com/alice.png" }))).await.assert_status(200);
+        alice.patch("/auth/me", Some(json!({ "avatar_url": "http://127.0.0.1:9000/alice.png" }))).await.assert_status(200);
+
+        // A message far over 64 KB still gets its close frame (1009), not a reset.
+        use futures::SinkExt;
+        let mut ws = Ws::open(&server, &alice).await;
+        let big = json!({ "action": "ping", "payload": { "pad": "x".repeat(512 * 1024) } });
+        ws.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(big.to_string().into()))
+            .await
+            .expect("sent");
+        assert_eq!(ws.closed().await, 1009);
+
+        // Unauthenticated sockets from one address are capped; authenticating frees the place.
+        let mut idle = Vec::new();
+        let url = format!("{}/ws", server.base.replacen("http", "ws", 1));
+        let refused = loop {
+            match tokio_tungstenite::connect_async(url.as_str()).await {
+                Ok((stream, _)) => idle.push(stream),
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => break response.status().as_u16(),
+                Err(e) => panic!("unexpected failure: {e}"),
+            }
+            assert!(idle.len() <= 64, "no cap on unauthenticated sockets");
+        };
+        assert_eq!(refused, 429);
+        assert_eq!(idle.len(), 32);
+        drop(idle);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Ws::open(&server, &alice).await;
+
+        // Slow headers: the connection is closed after the header-read timeout (10 s).
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = server.base.trim_start_matches("http://").to_owned();
+        let mut slow = tokio::net::TcpStream::connect(addr.as_str()).await.expect("connects");
+        slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n").await.expect("written");
+        let mut buf = [0u8; 1024];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(20), slow.read(&mut buf))
+            .await
+            .expect("the server closes a slow-header connection within 20 s");
+        match read {
+            Ok(n) => assert!(n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"), "answered {:?}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        }
+    }
 }

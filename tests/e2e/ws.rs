@@ -18,7 +18,7 @@ const WAIT: Duration = Duration::from_secs(5);
 
 /// A WebSocket client that keeps pushed events apart from responses.
 pub(crate) struct Ws {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub(crate) stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     /// Pushed events received while waiting for a response.
     pub(crate) events: Vec<Value>,
