@@ -210,11 +210,12 @@ fn check(wrong: &mut Vec<String>, case: &str, resp: &Resp, allowed: bool, after:
 }
 
 both! {
-    /// Every actor role (with manage_members) × every target role × every new role, and every
-    /// actor role × every permission granted to a member and to a viewer: each change succeeds
-    /// exactly when the model of the rules allows it (nothing above one's rank or permission set,
-    /// nobody who outranks one); members who outrank the actor cannot be removed, equals can; and
-    /// no refused request changed anything.
+    /// Every actor role (with manage_members) × every target role × every new role, every actor
+    /// role × every permission granted to a member and to a viewer, and every actor role ×
+    /// every target role revoking track_time: each change succeeds exactly when the model of the
+    /// rules allows it (nothing above one's rank or permission set, nobody who outranks one);
+    /// members who outrank the actor cannot be removed, equals can; and no refused request
+    /// changed anything.
     async fn role_and_permission_matrix(backend: Backend) {
         let server = Server::start(backend).await;
         let (owner, org) = server.register_with_org("olga@example.com", "Olga", "Acme").await;
