@@ -466,7 +466,7 @@ both! {
         mallory.delete(&member_path(&mallory_id), None).await.assert_status(204);
         bob.delete(&member_path(&bob_id), None).await.assert_status(204);
         let left: BTreeSet<String> = members(&owner, &org).await.into_keys().collect();
-        assert_eq!(left, BTreeSet::from([owner_id.clone(), ada_id.clone()]));
+        assert_eq!(left, BTreeSet::from([owner_id, ada_id]));
     }
 
     /// Invitations stay within the inviter's own rank and permissions: an admin whose manage_org

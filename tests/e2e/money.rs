@@ -26,12 +26,29 @@ const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 /// Seven days, the longest entry, in seconds.
 const WEEK_SECS: i64 = 7 * 24 * 3600;
 
-/// Out-of-range money is refused with 422 `VALIDATION_ERROR` naming `field`.
+/// The status of input beyond a money limit (docs/security.md, "Money limits"): the value is out
+/// of range, like a negative one (`400`); only a discount larger than the lines breaks a rule
+/// between fields (`422`).
+const BEYOND_LIMIT: u16 = 400;
+
+/// Input beyond a money limit is refused with [`BEYOND_LIMIT`] `VALIDATION_ERROR` naming `field`.
 #[track_caller]
 fn assert_refused(resp: &Resp, field: &str) {
-    resp.assert_error(422, "VALIDATION_ERROR");
+    resp.assert_error(BEYOND_LIMIT, "VALIDATION_ERROR");
     assert_eq!(
         resp.body["error"]["details"]["field"], field,
+        "{}: {}",
+        resp.request, resp.body
+    );
+}
+
+/// A discount larger than the sum of the lines is refused with 422 `VALIDATION_ERROR` on
+/// `discount`.
+#[track_caller]
+fn assert_discount_too_large(resp: &Resp) {
+    resp.assert_error(422, "VALIDATION_ERROR");
+    assert_eq!(
+        resp.body["error"]["details"]["field"], "discount",
         "{}: {}",
         resp.request, resp.body
     );
@@ -114,7 +131,8 @@ both! {
     /// A member with only track_time cannot set an entry's rate (403 on create and update, nothing
     /// stored) but still records and edits their time; a manager, the owner and a member granted
     /// manage_invoices may. Every kind of rate is capped at 1,000,000,000 per hour: above it, and
-    /// `i64::MAX` in particular, is 422 naming the field, for the owner too, and stores nothing.
+    /// `i64::MAX` in particular, is a `VALIDATION_ERROR` naming the field, for the owner too, and
+    /// stores nothing.
     async fn rates_need_manage_invoices_and_stay_capped(backend: Backend) {
         let server = Server::start(backend).await;
         let (alice, org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
@@ -223,12 +241,11 @@ both! {
         }
     }
 
-    /// Invoice lines are capped and totals never wrap: two lines of `i64::MAX` are 422 instead of
-    /// a total of −2; unit price and quantity above their caps are 422, and so is a line whose
-    /// quantity × unit price passes 10¹⁵; a line of exactly 10¹⁵ is fine, two of them (subtotal)
-    /// or one plus tax (total) are not; a discount
-    /// larger than the lines is 422 while one equal to them totals 0; a refused edit leaves the
-    /// draft unchanged.
+    /// Invoice lines are capped and totals never wrap: two lines of `i64::MAX` are a
+    /// `VALIDATION_ERROR` instead of a total of −2; so are a unit price or quantity above its cap
+    /// and a line whose quantity × unit price passes 10¹⁵; a line of exactly 10¹⁵ is fine, two of
+    /// them (subtotal) or one plus tax (total) are not; a discount larger than the lines is 422
+    /// while one equal to them totals 0; a refused edit leaves the draft unchanged.
     async fn invoice_totals_never_wrap(backend: Backend) {
         let server = Server::start(backend).await;
         let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
@@ -266,7 +283,7 @@ both! {
 
         // Discounts: larger than the lines is refused, equal totals zero.
         let lines = json!([line("Consulting", 2.0, 4000), line("Hosting", 1.0, 2000)]);
-        assert_refused(&invoice(&globex, lines.clone(), json!({ "discount": 10_001 })).await, "discount");
+        assert_discount_too_large(&invoice(&globex, lines.clone(), json!({ "discount": 10_001 })).await);
         assert_refused(&invoice(&taxed, lines.clone(), json!({ "discount": i64::MAX })).await, "discount");
         let zero = invoice(&taxed, lines.clone(), json!({ "discount": 10_000 })).await;
         let zero = zero.assert_status(201).data().clone();
@@ -277,8 +294,8 @@ both! {
         let draft = draft.assert_status(201).data().clone();
         assert_eq!((draft["subtotal"].clone(), draft["tax"].clone(), draft["total"].clone()), (json!(9000), json!(1710), json!(10710)), "{draft}");
         let path = format!("/invoices/{}", id(&draft));
-        assert_refused(&alice.patch(&path, Some(json!({ "discount": 10_001 }))).await, "discount");
-        assert_refused(&alice.patch(&path, Some(json!({ "lines": [line("A", 1.0, 999)] }))).await, "discount");
+        assert_discount_too_large(&alice.patch(&path, Some(json!({ "discount": 10_001 }))).await);
+        assert_discount_too_large(&alice.patch(&path, Some(json!({ "lines": [line("A", 1.0, 999)] }))).await);
         assert_refused(&alice.patch(&path, Some(json!({ "lines": [line("A", 1.0, i64::MAX), line("B", 1.0, i64::MAX)] }))).await, "lines[0].unit_price");
         assert_refused(&alice.patch(&path, Some(json!({ "lines": [largest.clone()] }))).await, "total");
         assert_eq!(read(&alice, &path).await, draft, "refused edits leave the draft as it was");

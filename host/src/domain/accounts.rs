@@ -105,7 +105,11 @@ pub struct RefreshToken {
 /// A verification link is mailed to the address. Pending invitations for the address do **not**
 /// turn into memberships: only their mailed link (`invitation_token`) or a verified address
 /// accepts them.
-pub async fn register(app: &App, caller_ip: Option<std::net::IpAddr>, input: Register) -> Result<Tokens> {
+pub async fn register(
+    app: &App,
+    caller_ip: Option<std::net::IpAddr>,
+    input: Register,
+) -> Result<Tokens> {
     let email = validate::email(&input.email)?;
     let name = validate::name("name", &input.name, 200)?;
     password::validate("password", &input.password)?;
@@ -209,7 +213,8 @@ pub struct VerifyEmail {
 pub async fn verify_email(app: &App, input: VerifyEmail) -> Result<()> {
     let now = crate::clock::now();
     let mut tx = app.db.begin().await?;
-    let invalid = || Error::invalid_field("token", "the verification link is invalid or has expired");
+    let invalid =
+        || Error::invalid_field("token", "the verification link is invalid or has expired");
     let (user_id, email) = store::accounts::consume_email_verification(
         &mut tx,
         &ids::hash_secret(input.token.trim()),

@@ -80,7 +80,8 @@ pub async fn get(cx: &Cx<'_>, input: GetBudget) -> Result<Budget> {
                 e.hourly_rate,
                 client.as_ref().and_then(|c| c.hourly_rate),
             );
-            spent_amount = spent_amount.saturating_add(rates::amount(e.duration_secs, r.client_rate));
+            spent_amount =
+                spent_amount.saturating_add(rates::amount(e.duration_secs, r.client_rate));
         }
     }
     let spent_minutes = secs / 60;

@@ -78,7 +78,9 @@ impl<'a> Cx<'a> {
         };
         entity
             .audience()
-            .admits(self.user_id(), |name| member.permissions.contains_named(name))
+            .admits(self.user_id(), |name| {
+                member.permissions.contains_named(name)
+            })
             .unwrap_or(false)
     }
 

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::Cx;
-pub use crate::events::Audience;
 use crate::error::Result;
+pub use crate::events::Audience;
 use crate::store::{self, db::Tx};
 
 /// Implements [`Entity`] for a type whose `id` field is its id: `entity!(Task, "task");`, or
@@ -49,7 +49,6 @@ pub trait Entity: Serialize {
         Audience::Org
     }
 }
-
 
 /// Records the creation of `entity`.
 pub async fn created<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {

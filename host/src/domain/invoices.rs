@@ -381,7 +381,10 @@ fn lines_from_input(
             if !quantity.is_finite() || quantity.abs() > money::MAX_QUANTITY {
                 return Err(Error::invalid_field(
                     &field("quantity"),
-                    format!("quantity must be a number of at most {}", money::MAX_QUANTITY),
+                    format!(
+                        "quantity must be a number of at most {}",
+                        money::MAX_QUANTITY
+                    ),
                 ));
             }
             money::within(&field("unit_price"), l.unit_price, money::MAX_UNIT_PRICE)?;
@@ -428,7 +431,10 @@ fn manual_totals(inv: &mut Invoice) -> Result<()> {
     inv.subtotal = money::total("subtotal", sum - i128::from(inv.discount))?;
     inv.tax = money::total(
         "tax",
-        div_round_wide(i128::from(inv.subtotal) * i128::from(inv.tax_rate_bp), 10_000),
+        div_round_wide(
+            i128::from(inv.subtotal) * i128::from(inv.tax_rate_bp),
+            10_000,
+        ),
     )?;
     inv.total = money::total("total", i128::from(inv.subtotal) + i128::from(inv.tax))?;
     inv.taxes = if inv.tax_rate_bp > 0 {

@@ -144,9 +144,9 @@ impl From<store::organizations::InvitationRow> for PendingInvitation {
     }
 }
 
-crate::entity!(Invitation, "invitation", |_i| crate::events::Audience::holders(
-    Permission::ManageMembers.as_str()
-));
+crate::entity!(Invitation, "invitation", |_i| {
+    crate::events::Audience::holders(Permission::ManageMembers.as_str())
+});
 
 /// The outcome of `members.invite`: always a pending invitation, whether or not the address has
 /// an account (which the answer does not reveal).
@@ -331,7 +331,9 @@ pub async fn accept_invitation(
         crate::clock::now(),
     )
     .await?
-    .ok_or_else(|| Error::invalid_field("token", "the invitation link is invalid or has expired"))?;
+    .ok_or_else(|| {
+        Error::invalid_field("token", "the invitation link is invalid or has expired")
+    })?;
     join(app, caller, row, true).await
 }
 
@@ -475,12 +477,12 @@ pub async fn remove(cx: &Cx<'_>, input: RemoveMember) -> Result<()> {
     let mut tx = cx.db().begin().await?;
     let member = existing(cx, &mut tx, &input.user_id).await?;
     ensure_not_outranked(cx, &member)?;
-    if member.role == Role::Owner {
-        if store::organizations::owner_count(&mut tx, &org_id).await? <= 1 {
-            return Err(Error::Conflict(
-                "the last owner cannot leave; make someone else an owner first".into(),
-            ));
-        }
+    if member.role == Role::Owner
+        && store::organizations::owner_count(&mut tx, &org_id).await? <= 1
+    {
+        return Err(Error::Conflict(
+            "the last owner cannot leave; make someone else an owner first".into(),
+        ));
     }
     store::organizations::delete_member(&mut tx, &org_id, &member.user_id).await?;
     // Private channels and direct messages are joined per person: leaving the organization

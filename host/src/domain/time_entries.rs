@@ -52,10 +52,9 @@ pub struct TimeEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-crate::entity!(TimeEntry, "time_entry", |e| crate::events::Audience::owner_or(
-    &e.user_id,
-    Permission::ViewReports.as_str()
-));
+crate::entity!(TimeEntry, "time_entry", |e| {
+    crate::events::Audience::owner_or(&e.user_id, Permission::ViewReports.as_str())
+});
 
 /// `time_entries.start`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::domain::Cx;
 use crate::domain::events;
-use crate::domain::permissions::Permission;
 use crate::domain::page::{Page, PageQuery};
+use crate::domain::permissions::Permission;
 use crate::error::{Error, Result};
 use crate::plugins::runtime::PluginKind;
 use crate::store::webhooks::{AttemptRow, DeliveryRow, SubscriptionRow};

@@ -434,11 +434,8 @@ pub async fn purge_expired(ex: &mut impl Exec, now: DateTime<Utc>) -> sqlx::Resu
         now
     ))
     .await?;
-    ex.execute(q!(
-        "DELETE FROM org_invitations WHERE expires_at < $1",
-        now
-    ))
-    .await?;
+    ex.execute(q!("DELETE FROM org_invitations WHERE expires_at < $1", now))
+        .await?;
     ex.execute(q!("DELETE FROM refresh_tokens WHERE expires_at < $1", now))
         .await?;
     Ok(())

@@ -146,14 +146,24 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
     .raw("GET", "/auth/me", true, get(auth::me))
     .raw("PATCH", "/auth/me", true, patch(auth::update_me))
     .raw("POST", "/auth/ws-ticket", true, post(auth::ws_ticket))
-    .raw("POST", "/auth/verify-email", false, post(auth::verify_email))
+    .raw(
+        "POST",
+        "/auth/verify-email",
+        false,
+        post(auth::verify_email),
+    )
     .raw(
         "POST",
         "/auth/verify-email/resend",
         true,
         post(auth::resend_verification),
     )
-    .raw("GET", "/auth/invitations", true, get(auth::list_invitations))
+    .raw(
+        "GET",
+        "/auth/invitations",
+        true,
+        get(auth::list_invitations),
+    )
     .raw(
         "POST",
         "/auth/invitations/accept",
