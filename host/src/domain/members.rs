@@ -477,8 +477,7 @@ pub async fn remove(cx: &Cx<'_>, input: RemoveMember) -> Result<()> {
     let mut tx = cx.db().begin().await?;
     let member = existing(cx, &mut tx, &input.user_id).await?;
     ensure_not_outranked(cx, &member)?;
-    if member.role == Role::Owner
-        && store::organizations::owner_count(&mut tx, &org_id).await? <= 1
+    if member.role == Role::Owner && store::organizations::owner_count(&mut tx, &org_id).await? <= 1
     {
         return Err(Error::Conflict(
             "the last owner cannot leave; make someone else an owner first".into(),
