@@ -167,6 +167,7 @@ fn actions_json() -> serde_json::Value {
                     "description": e.description,
                     "permission": e.permission,
                     "payload_schema": (e.schema)(),
+                    "output_schema": (e.output_schema)(),
                 })
             })
             .collect(),

@@ -59,8 +59,9 @@ pub trait Action: DeserializeOwned + JsonSchema + Send + Sized + 'static {
     /// The permission required in the scoped organization, if any. Finer rules (e.g. "own comment
     /// or `manage_tasks`") are checked by the domain function.
     const PERMISSION: Option<Permission>;
-    /// What the action returns.
-    type Output: IntoReply;
+    /// What the action returns: a wire view type with a JSON Schema (the `data` of a response;
+    /// for a [`Page`], the array of its items).
+    type Output: IntoReply + JsonSchema;
     /// The organization scope of this call.
     fn scope(&self) -> Scope<'_>;
     /// Runs the domain function.
@@ -114,6 +115,8 @@ pub struct Entry {
     pub permission: Option<Permission>,
     /// JSON Schema of the payload.
     pub schema: fn() -> schemars::Schema,
+    /// JSON Schema of the output (a response's `data`).
+    pub output_schema: fn() -> schemars::Schema,
     invoke: Invoke,
 }
 
@@ -145,6 +148,7 @@ impl Registry {
                 description: A::DESCRIPTION,
                 permission: A::PERMISSION,
                 schema: || schemars::schema_for!(A),
+                output_schema: || schemars::schema_for!(A::Output),
                 invoke: |app, caller, payload| Box::pin(dispatch::<A>(app, caller, payload)),
             },
         );

@@ -422,7 +422,8 @@ fn lines_from_input(
 /// at `tax_rate_bp` on the subtotal (rounded half up), total = subtotal + tax.
 fn manual_totals(inv: &mut Invoice) -> Result<()> {
     let sum: i128 = inv.lines.iter().map(|l| i128::from(l.amount)).sum();
-    if i128::from(inv.discount) > sum {
+    // Lines may sum below zero (a credit); a discount may not exceed what the lines bill.
+    if inv.discount > 0 && i128::from(inv.discount) > sum {
         return Err(Error::rule(
             "discount",
             format!("discount must not exceed the sum of the lines ({sum})"),

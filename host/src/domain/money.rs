@@ -1,7 +1,7 @@
 //! Money limits. Amounts are `i64` minor units; the caps below keep every product and sum Stint
 //! computes — an entry's amount, an invoice's lines, subtotal, tax and total, a report's sums over
 //! millions of entries — far inside `i64`, so nothing can wrap. Input above a cap is refused with
-//! `VALIDATION_ERROR` (422) naming the field; a total that would still exceed [`MAX_AMOUNT`] is
+//! `VALIDATION_ERROR` (400) naming the field; a total that would still exceed [`MAX_AMOUNT`] is
 //! refused the same way.
 //!
 //! Why these numbers: a rate of [`MAX_RATE`] (10,000,000.00 per hour in a two-decimal currency)

@@ -65,6 +65,21 @@ impl PageRequest {
     }
 }
 
+/// On the wire a page is the array of its items (`data`); the pagination travels beside it.
+impl<T: JsonSchema> JsonSchema for Page<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("PageOf{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<T>>::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
 /// One page of a list plus the totals.
 #[derive(Debug)]
 pub struct Page<T> {

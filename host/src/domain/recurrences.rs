@@ -240,7 +240,7 @@ async fn ensure_floor(app: &App, r: &Recurrence, tz: &str) -> Result<()> {
     let floor = min_interval(app);
     let sample = occurrences(app, r, tz, r.starts_at, FLOOR_SAMPLE).await?;
     if sample.windows(2).any(|w| w[1] - w[0] < floor) {
-        let secs = floor.num_seconds();
+        let secs = app.config.recurrence_min_interval.as_secs();
         return Err(Error::rule(
             "recurrence_pattern",
             format!(
@@ -251,8 +251,16 @@ async fn ensure_floor(app: &App, r: &Recurrence, tz: &str) -> Result<()> {
     Ok(())
 }
 
+/// The configured minimum interval, less one hour when it is longer than that: a day with a
+/// daylight-saving change is 23 hours long, and a daily pattern must pass a one-day floor.
 fn min_interval(app: &App) -> TimeDelta {
-    TimeDelta::from_std(app.config.recurrence_min_interval).unwrap_or(TimeDelta::hours(1))
+    let floor =
+        TimeDelta::from_std(app.config.recurrence_min_interval).unwrap_or(TimeDelta::hours(1));
+    if floor > TimeDelta::hours(1) {
+        floor - TimeDelta::hours(1)
+    } else {
+        floor
+    }
 }
 
 /// Loads a recurrence of the scoped organization.
