@@ -13,5 +13,5 @@ mod registry;
 pub use catalog::build_registry;
 pub use registry::{
     Action, Entry, IntoReply, Registry, Reply, Scope, decode as decode_payload, dispatch,
-    dispatch_typed, membership,
+    dispatch_typed, membership, run,
 };

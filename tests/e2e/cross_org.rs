@@ -696,7 +696,7 @@ both! {
         // The read requests mallory sent, replayed as alice at the end: they must succeed for
         // her, which shows that mallory's 404s come from the foreign organization and not from
         // wrong fixtures or payloads.
-        let mut controls: Vec<(String, Map<String, Value>)> = Vec::new();
+        let mut controls: Vec<(String, Map<String, Value>, Option<String>)> = Vec::new();
         for route in routes.iter().filter(|r| r.authenticated) {
             let (method, path) = (route.method.as_str(), route.path.as_str());
             if not_org_scoped.contains(&(method, path)) {
@@ -734,7 +734,7 @@ both! {
             if method == "GET"
                 && let Some((concrete, payload)) = attempts.first()
             {
-                controls.push((concrete.clone(), payload.clone()));
+                controls.push((concrete.clone(), payload.clone(), route.action.clone()));
             }
             for (concrete, payload) in attempts {
                 let shown = Value::Object(payload.clone());
@@ -830,8 +830,16 @@ both! {
         refreshed.assert_status(200);
 
         assert!(controls.len() >= 15, "only {} read routes were replayed", controls.len());
-        for (concrete, payload) in controls {
-            send(&alice, "GET", &concrete, payload).await.assert_status(200);
+        // Alice's answers are also what each action's output schema says.
+        let schemas = crate::harness::output_schemas();
+        for (concrete, payload, action) in controls {
+            let resp = send(&alice, "GET", &concrete, payload).await;
+            resp.assert_status(200);
+            if let Some(action) = action
+                && resp.headers.get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
+            {
+                crate::harness::assert_output(&schemas, &action, resp.data());
+            }
         }
 
         // Nothing landed in mallory's own organization either.

@@ -63,6 +63,47 @@ pub fn find_mailed_token(log: &str, email: &str, link: &str) -> Option<String> {
     (!token.is_empty()).then_some(token)
 }
 
+/// Every action's output JSON Schema, by action name, from `stint actions`.
+pub fn output_schemas() -> std::collections::HashMap<String, Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("actions")
+        .output()
+        .expect("stint actions runs");
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("stint actions prints JSON");
+    list.into_iter()
+        .map(|a| {
+            let name = a["name"].as_str().expect("name").to_owned();
+            let schema = a["output_schema"].clone();
+            assert!(
+                schema.is_object() && schema.as_object().is_some_and(|o| !o.is_empty()),
+                "{name} has no output_schema"
+            );
+            (name, schema)
+        })
+        .collect()
+}
+
+/// Asserts that `data` (a response's `data`) is valid against `action`'s output schema.
+pub fn assert_output(
+    schemas: &std::collections::HashMap<String, Value>,
+    action: &str,
+    data: &Value,
+) {
+    let schema = schemas
+        .get(action)
+        .unwrap_or_else(|| panic!("no output schema for {action}"));
+    let validator = jsonschema::validator_for(schema)
+        .unwrap_or_else(|e| panic!("{action}: output schema does not compile: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(data)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{action}: response does not match its output schema: {errors:?}\n{data}"
+    );
+}
+
 /// Defines tests that run once per backend.
 ///
 /// ```ignore

@@ -242,6 +242,8 @@ both! {
         let mut ws = Ws::open(&server, &alice).await;
         let actions = registered_actions();
         assert!(actions.len() >= 50, "only {} actions registered", actions.len());
+        let schemas = crate::harness::output_schemas();
+        let mut validated = 0;
         for (i, action) in actions.iter().enumerate() {
             // A socket takes 60 messages a minute: a fresh one every 50 actions, so every action
             // is really dispatched rather than refused by the rate limit.
@@ -258,8 +260,13 @@ both! {
                 let message = reply["error"]["message"].as_str().unwrap_or_default();
                 assert_ne!(code, "INTERNAL_ERROR", "{action}: {reply}");
                 assert!(!message.contains("unknown action"), "{action} is not dispatched: {reply}");
+            } else {
+                // What an action answers is what its output schema says.
+                crate::harness::assert_output(&schemas, action, &reply["data"]);
+                validated += 1;
             }
         }
+        assert!(validated >= 20, "only {validated} answers were checked against their schema");
     }
 
     async fn events_reach_those_who_may_see_them(backend: Backend) {

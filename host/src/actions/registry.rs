@@ -148,7 +148,7 @@ impl Registry {
                 description: A::DESCRIPTION,
                 permission: A::PERMISSION,
                 schema: || schemars::schema_for!(A),
-                output_schema: || schemars::schema_for!(A::Output),
+                output_schema: output_schema::<A::Output>,
                 invoke: |app, caller, payload| Box::pin(dispatch::<A>(app, caller, payload)),
             },
         );
@@ -167,6 +167,15 @@ impl Registry {
     }
 }
 
+/// The JSON Schema of what an action sends (serialization rules: a field left out when empty is
+/// optional).
+fn output_schema<T: JsonSchema>() -> schemars::Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>()
+}
+
 /// Decodes the payload, resolves the scope and checks membership and permission, then runs the
 /// action. The one path every interface takes.
 pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> Result<Reply> {
@@ -182,7 +191,13 @@ pub async fn dispatch_typed<A: Action>(
     caller: &Caller,
     payload: Value,
 ) -> Result<A::Output> {
-    let action: A = decode(payload)?;
+    run(app, caller, decode::<A>(payload)?).await
+}
+
+/// Runs an already typed action: resolves the scope, checks membership and permission, then runs
+/// the domain function. For adapters that build payloads as Rust values (GraphQL arguments, the
+/// compatibility surfaces) and want the typed output.
+pub async fn run<A: Action>(app: &App, caller: &Caller, action: A) -> Result<A::Output> {
     let member = resolve(app, &caller.principal, action.scope()).await?;
     if let (Some(perm), Some(m)) = (A::PERMISSION, &member)
         && !m.permissions.contains(perm)

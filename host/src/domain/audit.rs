@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::store;
 
 /// One audit entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditEntry {
     /// `aud_…`
     pub id: String,

@@ -21,7 +21,7 @@ pub struct GetBudget {
 }
 
 /// A project's budget use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Budget {
     /// The project.
     pub project_id: String,

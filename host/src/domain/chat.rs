@@ -58,7 +58,7 @@ pub const MAX_LIMIT: u32 = 200;
 const MAX_INITIAL_MEMBERS: usize = 500;
 
 /// A chat channel.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Channel {
     /// `ch_…`
     pub id: String,
@@ -88,7 +88,7 @@ pub struct Channel {
 crate::entity!(Channel, "chat_channel");
 
 /// The reactions with one emoji to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Reaction {
     /// The emoji.
     pub emoji: String,
@@ -99,7 +99,7 @@ pub struct Reaction {
 }
 
 /// A chat message.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Message {
     /// `msg_…`
     pub id: String,

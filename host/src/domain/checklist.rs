@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::{ids, store};
 
 /// A checklist item.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct ChecklistItem {
     /// `chk_…`
     pub id: String,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::{ids, store};
 
 /// A client.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Client {
     /// `cli_…`
     pub id: String,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::{ids, store};
 
 /// A comment.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Comment {
     /// `cmt_…`
     pub id: String,

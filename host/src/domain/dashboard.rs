@@ -18,7 +18,7 @@ pub struct Summary {
 }
 
 /// Counts for the dashboard.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DashboardSummary {
     /// All tasks.
     pub total_tasks: i64,

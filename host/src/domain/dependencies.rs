@@ -14,7 +14,7 @@ use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
 /// A dependency link.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Dependency {
     /// `dep_…`
     pub id: String,
@@ -33,7 +33,7 @@ pub struct Dependency {
 crate::entity!(Dependency, "task_dependency");
 
 /// A task's links, seen from the task.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct TaskDependencies {
     /// The task.
     pub task_id: String,

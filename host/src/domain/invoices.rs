@@ -43,7 +43,7 @@ pub const STATUSES: [&str; 5] = ["draft", "sent", "paid", "overdue", "void"];
 const GENERATE_ATTEMPTS: usize = 4;
 
 /// A tax applied to an invoice.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct InvoiceTax {
     /// Name of the tax.
     pub description: String,
@@ -56,7 +56,7 @@ pub struct InvoiceTax {
 }
 
 /// An invoice line.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct InvoiceLine {
     /// `inl_…`
     pub id: String,
@@ -97,7 +97,7 @@ impl InvoiceLine {
 }
 
 /// An invoice with its lines.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Invoice {
     /// `inv_…`
     pub id: String,
@@ -309,7 +309,7 @@ pub struct InvoicePdf {
 
 /// A rendered document: REST sends the bytes with their content type; other interfaces get
 /// `{content_type, filename, content_base64}`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, JsonSchema)]
 pub struct Document {
     /// MIME type.
     pub content_type: &'static str,

@@ -10,7 +10,7 @@ use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
 /// A label.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Label {
     /// `lbl_…`
     pub id: String,

@@ -28,7 +28,7 @@ pub struct MemberRecord {
 }
 
 /// A member of an organization.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Member {
     /// The user.
     pub user_id: String,
@@ -100,7 +100,7 @@ impl Entity for Member {
 
 /// An invitation to an address. It becomes a membership only when accepted with the link
 /// mailed to that address, or by an account whose address is verified.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Invitation {
     /// `inv_…`
     pub id: String,
@@ -150,7 +150,7 @@ crate::entity!(Invitation, "invitation", |_i| {
 
 /// The outcome of `members.invite`: always a pending invitation, whether or not the address has
 /// an account (which the answer does not reveal).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum InviteOutcome {
     /// The invitation was recorded (or renewed) and its link mailed.

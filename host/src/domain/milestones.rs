@@ -13,7 +13,7 @@ use crate::{ids, store};
 pub const DEFAULT_COLOR: &str = "#6366f1";
 
 /// A milestone.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Milestone {
     /// `ms_…`
     pub id: String,

@@ -31,7 +31,7 @@ pub const MENTION: &str = "mention";
 pub const MAX_MARK_IDS: usize = 1000;
 
 /// A notification.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Notification {
     /// `ntf_…`
     pub id: String,
@@ -83,7 +83,7 @@ pub struct MarkRead {
 }
 
 /// The answer of `notifications.mark_read`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MarkedRead {
     /// How many notifications went from unread to read.
     pub updated: u64,

@@ -12,7 +12,7 @@ use crate::ids;
 use crate::store;
 
 /// Organization-wide settings.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Settings {
     /// IANA time zone, e.g. `Europe/Berlin`; used for dates, recurrences and reports.
     pub timezone: String,
@@ -21,7 +21,7 @@ pub struct Settings {
 }
 
 /// An organization, with the caller's role in it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Organization {
     /// `org_…`
     pub id: String,

@@ -25,7 +25,7 @@ use crate::store::{self, Exec};
 use crate::{ids, plugins};
 
 /// An installed plugin as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Plugin {
     /// `plg_…`
     pub id: String,
@@ -96,7 +96,7 @@ impl Plugin {
 }
 
 /// An organization's configuration of a plugin.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PluginConfig {
     /// The plugin.
     pub plugin_id: String,
@@ -117,7 +117,7 @@ impl Entity for PluginConfig {
 }
 
 /// Which plugin serves a kind for an organization.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PluginBinding {
     /// `invoicing-rule` | `recurrence`.
     pub kind: String,
@@ -274,7 +274,7 @@ pub struct TestPlugin {
 }
 
 /// What `plugins.test` answers: the plugin's output, or its own typed error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct TestOutcome {
     /// Whether the plugin produced a result.
     pub ok: bool,

@@ -14,7 +14,7 @@ use crate::{ids, store};
 pub const STATUSES: [&str; 4] = ["active", "on_hold", "completed", "archived"];
 
 /// A project.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Project {
     /// `prj_…`
     pub id: String,

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::{ids, store};
 
 /// One rate row: a member's rates from a date on, organization-wide or on one project.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Rate {
     /// `rt_…`
     pub id: String,

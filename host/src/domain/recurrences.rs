@@ -28,7 +28,7 @@ const MAX_SCAN: usize = 100_000;
 const PASS_LIMIT: i64 = 200;
 
 /// A task recurrence.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct Recurrence {
     /// `rec_…`
     pub id: String,

@@ -37,7 +37,7 @@ pub struct ListReports {
 }
 
 /// A report as `reports.list` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportListing {
     /// What to call it by: the plain name when that is unambiguous, else `plugin/report`.
     pub name: String,

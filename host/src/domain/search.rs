@@ -92,7 +92,7 @@ impl SearchKind {
 }
 
 /// One search result.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct SearchHit {
     /// `task`, `project`, `comment`, `chat_message` or `client`.
     #[serde(rename = "type")]

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::store;
 
 /// The state after a toggle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CollapsedState {
     /// The node (project or task group id).
     pub node_id: String,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::{ids, store};
 
 /// A task group.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct TaskGroup {
     /// `grp_…`
     pub id: String,
@@ -33,7 +33,7 @@ pub struct TaskGroup {
 crate::entity!(TaskGroup, "task_group");
 
 /// A group as listed for the caller, with their collapsed state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ListedTaskGroup {
     /// The group.
     #[serde(flatten)]

@@ -11,7 +11,7 @@ use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
 /// A task status.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct TaskStatus {
     /// `sts_…`
     pub id: String,

@@ -23,7 +23,7 @@ pub const PRIORITIES: [&str; 5] = ["none", "low", "medium", "high", "urgent"];
 pub const MAX_BULK: usize = 100;
 
 /// A task.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Task {
     /// `tsk_…`
     pub id: String,

@@ -20,7 +20,7 @@ use crate::{ids, store};
 pub const MAX_SPAN_DAYS: i64 = 7;
 
 /// A time entry.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
 pub struct TimeEntry {
     /// `te_…`
     pub id: String,

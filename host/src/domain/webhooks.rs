@@ -26,7 +26,7 @@ const MIN_SECRET_CHARS: usize = 16;
 
 /// A webhook subscription as the API shows it. The secret is returned only by `webhooks.create`
 /// (and by `webhooks.update` when it sets a new one); otherwise only its last four characters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Webhook {
     /// `whk_…`
     pub id: String,
@@ -182,7 +182,7 @@ pub struct Redeliver {
 }
 
 /// One delivery (one request for one event) and its attempts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Delivery {
     /// `whd_…`; also sent as `Stint-Delivery-Id` and `Idempotency-Key`.
     pub id: String,
@@ -213,7 +213,7 @@ pub struct Delivery {
 }
 
 /// The request of a delivery (without the per-attempt signature headers).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DeliveryRequest {
     /// `POST`, `PUT` or `PATCH`.
     pub method: String,
@@ -228,7 +228,7 @@ pub struct DeliveryRequest {
 }
 
 /// One attempt of a delivery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Attempt {
     /// 1, 2, …
     pub number: i64,

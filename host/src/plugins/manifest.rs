@@ -22,6 +22,7 @@
 //! bombs and deep nesting; the file itself is capped at [`MAX_MANIFEST_BYTES`]). Every error
 //! names the field and says what is wrong.
 
+use schemars::JsonSchema;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -101,7 +102,7 @@ impl Manifest {
 }
 
 /// Limits as written in the manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ManifestLimits {
     /// Wall-clock deadline per call, milliseconds.
     pub deadline_ms: u64,

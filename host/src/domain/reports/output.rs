@@ -2,13 +2,14 @@
 //! (money as `{"amount", "currency"}` in minor units, dates `YYYY-MM-DD`, instants RFC 3339) and
 //! the totals; and the same table as CSV.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::plugins::contract::report::{Column, ColumnType, ReportValue, Table};
 
 /// A report's result as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportOutput {
     /// The report's name as called (`timesheet`, or `plugin/report`).
     pub report: String,

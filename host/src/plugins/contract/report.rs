@@ -5,6 +5,7 @@
 //! query to the organization and to what the caller may see; the runtime only forwards the
 //! plugin's calls to it, so no SQL and no permission logic lives next to the bindings.
 
+use schemars::JsonSchema;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -268,7 +269,7 @@ pub trait ReportData: Send + Sync {
 }
 
 /// The type of a parameter's value (`reports.value-type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueType {
     /// Text.
@@ -286,7 +287,7 @@ pub enum ValueType {
 }
 
 /// A parameter a report takes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Parameter {
     /// Its name.
     pub name: String,
@@ -305,7 +306,7 @@ pub struct Parameter {
 }
 
 /// How a column's values read (`reports.column-type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     /// Text.
@@ -327,7 +328,7 @@ pub enum ColumnType {
 }
 
 /// A column of a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Column {
     /// Its name (the key in JSON rows, the CSV header).
     pub name: String,
