@@ -32,11 +32,11 @@ pub struct AppInner {
     /// Failed logins per account, whatever address they come from.
     pub login_throttle: crate::rate_limit::FailureThrottle,
     /// Published events and ephemeral signals for this process's connections.
-    pub bus: Bus,
+    pub bus: Arc<Bus>,
     /// WebSocket connections per user.
     pub ws_limits: crate::api::ws::ConnectionLimits,
     /// The highest event id the dispatcher has published (replays stop there).
-    pub events_published: crate::events::dispatcher::Watermark,
+    pub events_published: Arc<crate::events::dispatcher::Watermark>,
     /// Woken when another process committed events.
     pub outbox_wake: tokio::sync::Notify,
     /// The Redis client for listening to the other processes, when configured.
@@ -55,6 +55,16 @@ impl Deref for App {
 }
 
 impl App {
+    /// What an event feed reads from (see [`crate::events::feed`]).
+    pub fn feed_source(&self) -> crate::events::feed::Source {
+        crate::events::feed::Source {
+            db: self.db.clone(),
+            bus: self.bus.clone(),
+            published: self.events_published.clone(),
+            grants_of: crate::domain::members::grants,
+        }
+    }
+
     /// Connects to the database, applies migrations and assembles the state.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)?;
@@ -73,7 +83,7 @@ impl App {
         );
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let rate_limiter = RateLimiter::new(config.rate_limit_per_minute);
-        let bus = Bus::new(4096);
+        let bus = Arc::new(Bus::new(4096));
         let redis = match &config.redis_url {
             Some(url) => {
                 let (relay, client) =

@@ -88,6 +88,15 @@ pub struct ConfigArgs {
     /// window passes [default: 10].
     #[arg(long, env = "STINT_LOGIN_FAILURES_PER_ACCOUNT")]
     pub login_failures_per_account: Option<u32>,
+    /// Seconds between the server's WebSocket pings [default: 30].
+    #[arg(long, env = "STINT_WS_PING_INTERVAL_SECS")]
+    pub ws_ping_interval_secs: Option<u32>,
+    /// Seconds a WebSocket client has to answer a ping before it is closed with 4002 [default: 10].
+    #[arg(long, env = "STINT_WS_PONG_TIMEOUT_SECS")]
+    pub ws_pong_timeout_secs: Option<u32>,
+    /// Seconds without a client message after which a WebSocket is closed with 4000 [default: 300].
+    #[arg(long, env = "STINT_WS_IDLE_TIMEOUT_SECS")]
+    pub ws_idle_timeout_secs: Option<u32>,
     /// Webhook delivery settings (`STINT_WEBHOOK_*`).
     #[command(flatten)]
     pub webhooks: crate::webhooks::settings::WebhookArgs,
@@ -129,7 +138,26 @@ struct FileConfig {
     scheduler_max_catch_up: Option<u32>,
     recurrence_min_interval_secs: Option<u32>,
     login_failures_per_account: Option<u32>,
+    ws_ping_interval_secs: Option<u32>,
+    ws_pong_timeout_secs: Option<u32>,
+    ws_idle_timeout_secs: Option<u32>,
     webhooks: Option<crate::webhooks::settings::WebhookFile>,
+}
+
+/// WebSocket keep-alive and idle timing (`STINT_WS_*_SECS`).
+#[derive(Debug, Clone, Copy)]
+pub struct WsTiming {
+    /// Between two server pings.
+    pub ping_interval: Duration,
+    /// For the pong after a ping (close 4002 after).
+    pub pong_timeout: Duration,
+    /// Without a client message (close 4000 after).
+    pub idle_timeout: Duration,
+}
+
+/// A setting in seconds (at least 1), or its default.
+fn secs(value: Option<u32>, default: u32) -> Duration {
+    Duration::from_secs(u64::from(value.unwrap_or(default).max(1)))
 }
 
 /// Outgoing mail settings.
@@ -195,6 +223,8 @@ pub struct Config {
     pub scheduler_max_catch_up: u32,
     /// Shortest interval between two occurrences of a recurrence.
     pub recurrence_min_interval: Duration,
+    /// WebSocket keep-alive and idle timing.
+    pub ws: WsTiming,
     /// Webhook delivery: address policy, retries, timeouts (`STINT_WEBHOOK_*`).
     pub webhooks: crate::webhooks::settings::WebhookSettings,
 }
@@ -301,6 +331,14 @@ impl Config {
                 .or(file.scheduler_max_catch_up)
                 .unwrap_or(100)
                 .clamp(1, 1000),
+            ws: WsTiming {
+                ping_interval: secs(
+                    args.ws_ping_interval_secs.or(file.ws_ping_interval_secs),
+                    30,
+                ),
+                pong_timeout: secs(args.ws_pong_timeout_secs.or(file.ws_pong_timeout_secs), 10),
+                idle_timeout: secs(args.ws_idle_timeout_secs.or(file.ws_idle_timeout_secs), 300),
+            },
             recurrence_min_interval: Duration::from_secs(u64::from(
                 args.recurrence_min_interval_secs
                     .or(file.recurrence_min_interval_secs)

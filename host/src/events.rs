@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod dispatcher;
+pub mod feed;
 pub mod relay;
 
 pub use bus::{Audience, Bus, Delivery};

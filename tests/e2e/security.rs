@@ -46,6 +46,7 @@ both! {
         let org_b = created_id(&alice.post("/organizations", Some(json!({ "name": "Org B" }))).await);
         let project_a = created_id(&alice.post("/projects", Some(json!({ "org_id": org_a, "name": "In A" }))).await);
         let project_b = created_id(&alice.post("/projects", Some(json!({ "org_id": org_b, "name": "In B" }))).await);
+        let marker_a = created_id(&alice.post("/projects", Some(json!({ "org_id": org_a, "name": "Marker" }))).await);
         let created = alice.post("/auth/tokens", Some(json!({ "name": "ci", "org_id": org_a }))).await;
         created.assert_status(201);
         let token_id = id(created.data());
@@ -53,9 +54,9 @@ both! {
 
         // Replay from the beginning: A's events, none of B's.
         let mut ws = Ws::resume(&server, &pat, Some(0)).await;
+        let replayed = changed_ids(&events_until(&mut ws, &marker_a).await);
         let in_a = ws.request("projects.list", json!({ "org_id": org_a })).await;
         assert_eq!(in_a["status"], "ok", "{in_a}");
-        let replayed = changed_ids(&ws.events);
         assert!(replayed.contains(&project_a), "A's events are replayed: {replayed:?}");
         assert!(!replayed.contains(&project_b), "B's events leaked on replay: {replayed:?}");
         assert!(!replayed.contains(&org_b), "B's events leaked on replay: {replayed:?}");

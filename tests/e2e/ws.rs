@@ -354,6 +354,58 @@ both! {
         ws.assert_no_events().await;
     }
 
+    /// Keep-alive and closing: a client that closes gets the closing handshake back; one that
+    /// never answers pings is closed with 4002, one that says nothing with 4000, one that keeps
+    /// sending past the rate limit with 1008. Requests run concurrently and each answer carries
+    /// its own `request_id`.
+    async fn close_codes_and_the_closing_handshake(backend: Backend) {
+        let server = Server::start_with(backend, &[
+            ("STINT_WS_PING_INTERVAL_SECS", "1"),
+            ("STINT_WS_PONG_TIMEOUT_SECS", "1"),
+            ("STINT_WS_IDLE_TIMEOUT_SECS", "4"),
+        ]).await;
+        let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
+
+        let mut polite = Ws::open(&server, &alice).await;
+        polite.stream.close(None).await.expect("close sent");
+        loop {
+            match tokio::time::timeout(WAIT, polite.stream.next()).await {
+                Ok(Some(Ok(Message::Close(_)))) => break,
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("the server did not answer the close frame: {other:?}"),
+            }
+        }
+
+        let mut busy = Ws::open(&server, &alice).await;
+        for i in 0..6 {
+            let action = if i % 2 == 0 { "projects.list" } else { "tasks.list" };
+            busy.send(json!({ "action": action, "payload": {}, "request_id": format!("c{i}") })).await;
+        }
+        let mut answered = Vec::new();
+        while answered.len() < 6 {
+            let frame = busy.recv().await;
+            if let Some(id) = frame["request_id"].as_str() {
+                assert_eq!(frame["status"], "ok", "{frame}");
+                answered.push(id.to_owned());
+            }
+        }
+        answered.sort();
+        assert_eq!(answered, ["c0", "c1", "c2", "c3", "c4", "c5"]);
+
+        let mut silent = Ws::open(&server, &alice).await;
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        assert_eq!(silent.closed().await, 4002, "no pong: 4002");
+
+        let mut idle = Ws::open(&server, &alice).await;
+        assert_eq!(idle.closed().await, 4000, "nothing said for the idle timeout: 4000");
+
+        let mut noisy = Ws::open(&server, &alice).await;
+        for _ in 0..125 {
+            noisy.send(json!({ "action": "ping" })).await;
+        }
+        assert_eq!(noisy.closed().await, 1008, "past the rate limit, repeatedly: 1008");
+    }
+
     async fn bad_frames_get_their_documented_answer(backend: Backend) {
         let server = Server::start(backend).await;
         let (alice, _org) = server.register_with_org("alice@example.com", "Alice", "Acme").await;

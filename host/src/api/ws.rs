@@ -26,12 +26,8 @@ const READ_LIMIT_BYTES: usize = 1024 * 1024;
 pub const PENDING_PER_ADDRESS: usize = 32;
 /// Time allowed between connecting and a successful `authenticate`.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-/// Interval of server pings.
-pub const PING_INTERVAL: Duration = Duration::from_secs(30);
-/// Time allowed for the pong after a ping.
-pub const PONG_TIMEOUT: Duration = Duration::from_secs(10);
-/// A connection without client messages for this long is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Requests of one connection that may run at once; further messages wait unread.
+pub const MAX_IN_FLIGHT: usize = 8;
 /// Client messages allowed per minute per connection.
 pub const MESSAGES_PER_MINUTE: u32 = 60;
 /// Concurrent connections allowed per user.

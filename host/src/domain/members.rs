@@ -71,6 +71,13 @@ pub fn effective(row: &store::access::MemberRow) -> (Role, PermissionSet) {
     )
 }
 
+/// The names of the effective permissions of a stored membership (what an event feed checks
+/// audiences against).
+pub fn grants(row: &store::access::MemberRow) -> crate::events::feed::Grants {
+    let (_, perms) = effective(row);
+    perms.to_vec().into_iter().map(Permission::as_str).collect()
+}
+
 /// The effective permissions of each of a user's memberships, by organization.
 pub async fn permissions_by_org(
     db: &crate::store::db::Db,

@@ -1,80 +1,112 @@
-//! One WebSocket connection: authenticate, replay what was missed, then serve requests and push
-//! events until either side closes.
+//! One WebSocket connection: authenticate, then serve requests and push the events of its
+//! [`Feed`] (replay of what was missed, then live) until either side closes. The connection is a
+//! transport: who may see what is the feed's business, what an action does the registry's.
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures::stream::{SplitSink, SplitStream};
+use futures::stream::{FuturesUnordered, SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, sleep_until};
 
 use super::limits::Slot;
 use super::protocol::{self, Correlation, close};
 use crate::app::App;
 use crate::auth::Caller;
-use crate::domain::permissions::PermissionSet;
 use crate::error::Error;
-use crate::events::{Audience, Delivery, dispatcher};
-use crate::store;
+use crate::events::Audience;
+use crate::events::feed::{Feed, Next, Subscriber};
 
 type Sink = SplitSink<WebSocket, Message>;
 type Source = SplitStream<WebSocket>;
 
 /// A slow client gets this long to accept a frame before the connection is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Replay reads the outbox in batches of this size.
-const REPLAY_BATCH: i64 = 500;
 
-/// The authenticated side of a connection.
+/// What `authenticate` established.
 struct Session {
     caller: Caller,
-    /// Organizations the user belongs to (only the bound one for a personal access token's
-    /// session), with the user's effective permissions there; re-read from the database when a
-    /// membership event about the user passes, so revoked permissions stop events at once.
-    orgs: HashMap<String, PermissionSet>,
-    /// Highest event id delivered, so replayed and live events are never sent twice.
-    last_sent: i64,
     /// The connection's place in the per-user count; released when the connection ends.
-    slot: Option<Slot>,
+    slot: Slot,
+    /// `last_event_id` asked for.
+    resume_from: Option<i64>,
+    correlation: Correlation,
 }
 
-impl Session {
-    fn user_id(&self) -> &str {
-        &self.caller.principal.user_id
-    }
-}
+type InFlight<'a> = FuturesUnordered<Pin<Box<dyn Future<Output = String> + Send + 'a>>>;
 
 /// Runs a connection to the end.
 pub async fn run(app: App, socket: WebSocket, ip: IpAddr, pending: super::limits::PendingSlot) {
     let (mut sink, mut source) = socket.split();
     let authenticated = authenticate(&app, &mut sink, &mut source, ip).await;
     drop(pending);
-    let Some((mut session, resume)) = authenticated else {
+    let Some(session) = authenticated else {
+        linger(&mut source).await;
         return;
     };
-    let user_id = session.user_id().to_owned();
-    if session.slot.as_ref().is_some_and(|slot| slot.first) {
-        presence(&app, &session, "online");
-    }
-    let _ = serve(&app, &mut sink, &mut source, &mut session, resume).await;
-    let orgs = session.orgs.clone();
-    let slot = session.slot.take();
-    drop(session);
-    let last = match slot {
-        Some(slot) => slot.release().await,
-        None => false,
+    let Session {
+        caller,
+        slot,
+        resume_from,
+        correlation,
+    } = session;
+    let subscriber = Subscriber {
+        user_id: caller.principal.user_id.clone(),
+        bound_org: caller.principal.bound_org().map(str::to_owned),
     };
-    if last {
-        for org in orgs.keys() {
+    let mut feed = match Feed::open(app.feed_source(), subscriber, resume_from).await {
+        Ok(feed) => feed,
+        Err(e) => {
+            let _ = send(&mut sink, protocol::error(&Error::from(e), &correlation)).await;
+            let _ = slot.release().await;
+            return;
+        }
+    };
+    let orgs: Vec<String> = feed.organizations().map(str::to_owned).collect();
+    let user_id = caller.principal.user_id.clone();
+    if slot.first {
+        for org in &orgs {
+            signal_presence(&app, org, &user_id, "online");
+        }
+    }
+    let data = json!({ "user_id": user_id, "resumed_from": resume_from, "resume_complete": feed.resume_complete() });
+    let reply = protocol::ok(
+        crate::actions::Reply {
+            data,
+            pagination: None,
+        },
+        &correlation,
+    );
+    if send(&mut sink, reply).await.is_some() {
+        let _ = serve(&app, &caller, &mut sink, &mut source, &mut feed).await;
+    }
+    let orgs: Vec<String> = feed.organizations().map(str::to_owned).collect();
+    drop(feed);
+    if slot.release().await {
+        for org in &orgs {
             signal_presence(&app, org, &user_id, "offline");
         }
     }
+    linger(&mut source).await;
+}
+
+/// After the server's close frame, reads until the client's answers it (or two seconds pass),
+/// so that the client sees the close frame rather than a reset while it is still writing.
+async fn linger(source: &mut Source) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(message)) = source.next().await {
+            if let Message::Close(_) = message {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// `authenticate` payload.
@@ -84,18 +116,12 @@ struct Authenticate {
     last_event_id: Option<i64>,
 }
 
-/// Where to resume from and what to answer `authenticate` with.
-struct Resume {
-    from: Option<i64>,
-    correlation: Correlation,
-}
-
 async fn authenticate(
     app: &App,
     sink: &mut Sink,
     source: &mut Source,
     ip: IpAddr,
-) -> Option<(Session, Resume)> {
+) -> Option<Session> {
     let deadline = Instant::now() + super::AUTH_TIMEOUT;
     loop {
         let text = tokio::select! {
@@ -134,10 +160,13 @@ async fn authenticate(
                             return None;
                         }
                     };
-                let user_id = principal.user_id.clone();
                 let Some(slot) = app
                     .ws_limits
-                    .acquire(app.bus.relay(), &user_id, super::CONNECTIONS_PER_USER)
+                    .acquire(
+                        app.bus.relay(),
+                        &principal.user_id,
+                        super::CONNECTIONS_PER_USER,
+                    )
                     .await
                 else {
                     let message = format!(
@@ -156,36 +185,15 @@ async fn authenticate(
                     shut(sink, close::TOO_MANY_CONNECTIONS, "too many connections").await;
                     return None;
                 };
-                let orgs = match crate::domain::members::permissions_by_org(&app.db, &user_id).await
-                {
-                    // A session opened with a personal access token's ticket sees only the
-                    // token's organization, as the token itself does.
-                    Ok(mut orgs) => {
-                        orgs.retain(|o, _| principal.bound_org().is_none_or(|b| b == o));
-                        orgs
-                    }
-                    Err(e) => {
-                        send(sink, protocol::error(&e, &request.correlation)).await?;
-                        return None;
-                    }
-                };
-                let caller = Caller {
-                    principal,
-                    ip: Some(ip),
-                };
-                let session = Session {
-                    caller,
-                    orgs,
-                    last_sent: auth.last_event_id.unwrap_or(0),
-                    slot: Some(slot),
-                };
-                return Some((
-                    session,
-                    Resume {
-                        from: auth.last_event_id,
-                        correlation: request.correlation,
+                return Some(Session {
+                    caller: Caller {
+                        principal,
+                        ip: Some(ip),
                     },
-                ));
+                    slot,
+                    resume_from: auth.last_event_id,
+                    correlation: request.correlation,
+                });
             }
             _ => {
                 let e = Error::Unauthorized("authenticate first: send {\"action\": \"authenticate\", \"payload\": {\"ticket\": …}}".into());
@@ -195,59 +203,40 @@ async fn authenticate(
     }
 }
 
-async fn serve(
-    app: &App,
+/// Serves an authenticated connection: requests (several in flight at once, each answered with
+/// its `request_id` when it completes), the feed's events, pings and the idle deadline.
+async fn serve<'a>(
+    app: &'a App,
+    caller: &'a Caller,
     sink: &mut Sink,
     source: &mut Source,
-    session: &mut Session,
-    resume: Resume,
+    feed: &mut Feed,
 ) -> Option<()> {
-    // Subscribe before reading the outbox, so nothing committed meanwhile falls between the two;
-    // `last_sent` removes what arrives both ways.
-    let mut bus = app.bus.subscribe();
-    let complete = match resume.from {
-        Some(from) => store::events::oldest_outbox_id(&mut &app.db)
-            .await
-            .ok()
-            .flatten()
-            .is_none_or(|oldest| oldest <= from + 1),
-        None => true,
-    };
-    let data = json!({ "user_id": session.user_id(), "resumed_from": resume.from, "resume_complete": complete });
-    send(
-        sink,
-        protocol::ok(
-            crate::actions::Reply {
-                data,
-                pagination: None,
-            },
-            &resume.correlation,
-        ),
-    )
-    .await?;
-    if let Some(from) = resume.from {
-        replay(app, sink, session, from).await?;
-    }
-
+    let timing = &app.config.ws;
     let limiter = governor::RateLimiter::direct(governor::Quota::per_minute(
         NonZeroU32::new(super::MESSAGES_PER_MINUTE).unwrap_or(NonZeroU32::MIN),
     ));
     let mut refused = 0u32;
+    let mut in_flight: InFlight<'a> = FuturesUnordered::new();
     let mut ping =
-        tokio::time::interval_at(Instant::now() + super::PING_INTERVAL, super::PING_INTERVAL);
+        tokio::time::interval_at(Instant::now() + timing.ping_interval, timing.ping_interval);
     let mut pong_due: Option<Instant> = None;
     // One timer each for the idle and pong deadlines, moved when they change: a timer created
     // per loop turn would be registered and dropped again for every event pushed.
-    let idle = tokio::time::sleep(super::IDLE_TIMEOUT);
-    let pong = tokio::time::sleep(super::PONG_TIMEOUT);
+    let idle = tokio::time::sleep(timing.idle_timeout);
+    let pong = tokio::time::sleep(timing.pong_timeout);
     tokio::pin!(idle, pong);
     loop {
         tokio::select! {
-            message = source.next() => {
+            // At most MAX_IN_FLIGHT requests run at once: beyond that the socket is not read
+            // (TCP pushes back on the client) until one completes.
+            // What was missed is replayed before any request sent after `authenticate` is read,
+            // so an answer marks the end of the replay.
+            message = source.next(), if in_flight.len() < super::MAX_IN_FLIGHT && !feed.replaying() => {
                 let Some(text) = incoming(sink, message.inspect(|m| {
                     if let Ok(Message::Pong(_)) = m { pong_due = None; }
                 })).await? else { continue };
-                idle.as_mut().reset(Instant::now() + super::IDLE_TIMEOUT);
+                idle.as_mut().reset(Instant::now() + timing.idle_timeout);
                 if limiter.check().is_err() {
                     refused += 1;
                     if refused > super::MESSAGES_PER_MINUTE {
@@ -260,17 +249,17 @@ async fn serve(
                     continue;
                 }
                 refused = 0;
-                let reply = handle(app, session, &text).await;
-                send(sink, reply).await?;
-            }
-            delivery = bus.recv() => match delivery {
-                Ok(d) => deliver(app, sink, session, &d).await?,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(missed, user_id = session.user_id(), "connection lagged; replaying from the outbox");
-                    let from = session.last_sent;
-                    replay(app, sink, session, from).await?;
+                match request(app, caller, &text) {
+                    Handled::Now(reply) => send(sink, reply).await?,
+                    Handled::Later(reply) => in_flight.push(reply),
                 }
-                Err(RecvError::Closed) => {
+            }
+            Some(reply) = in_flight.next(), if !in_flight.is_empty() => send(sink, reply).await?,
+            next = feed.next() => match next {
+                Next::Event(d) => timed(sink.send(Message::Text(d.frame.clone()))).await?,
+                // Requests are read again from the next turn on.
+                Next::CaughtUp => {}
+                Next::Closed => {
                     shut(sink, close::NORMAL, "server shutting down").await;
                     return None;
                 }
@@ -278,7 +267,7 @@ async fn serve(
             _ = ping.tick() => {
                 timed(sink.send(Message::Ping(Default::default()))).await?;
                 if pong_due.is_none() {
-                    let due = Instant::now() + super::PONG_TIMEOUT;
+                    let due = Instant::now() + timing.pong_timeout;
                     pong_due = Some(due);
                     pong.as_mut().reset(due);
                 }
@@ -295,146 +284,40 @@ async fn serve(
     }
 }
 
-/// Answers one request.
-async fn handle(app: &App, session: &Session, text: &str) -> String {
+/// A request answered at once (ping, protocol errors) or an action still running.
+enum Handled<'a> {
+    Now(String),
+    Later(Pin<Box<dyn Future<Output = String> + Send + 'a>>),
+}
+
+/// Parses one request; actions go through the registry like REST's.
+fn request<'a>(app: &'a App, caller: &'a Caller, text: &str) -> Handled<'a> {
     let request = match protocol::parse(text) {
         Ok(r) => r,
-        Err((e, c)) => return protocol::error(&e, &c),
+        Err((e, c)) => return Handled::Now(protocol::error(&e, &c)),
     };
     match request.action.as_str() {
-        "ping" => protocol::pong(&request.correlation),
-        "authenticate" => protocol::error(
+        "ping" => Handled::Now(protocol::pong(&request.correlation)),
+        "authenticate" => Handled::Now(protocol::error(
             &Error::invalid("this connection is already authenticated"),
             &request.correlation,
-        ),
+        )),
         name => match app.registry.get(name) {
-            None => protocol::error(
+            None => Handled::Now(protocol::error(
                 &Error::invalid_field("action", format!("unknown action {name:?}")),
                 &request.correlation,
-            ),
-            Some(entry) => match entry.invoke(app, &session.caller, request.payload).await {
-                Ok(reply) => protocol::ok(reply, &request.correlation),
-                Err(e) => protocol::error(&e, &request.correlation),
-            },
+            )),
+            Some(entry) => {
+                let running = entry.invoke(app, caller, request.payload);
+                let correlation = request.correlation;
+                Handled::Later(Box::pin(async move {
+                    match running.await {
+                        Ok(reply) => protocol::ok(reply, &correlation),
+                        Err(e) => protocol::error(&e, &correlation),
+                    }
+                }))
+            }
         },
-    }
-}
-
-/// Sends the outbox events after `from` that the session may see, in order — up to what the
-/// dispatcher has published; anything later reaches the session live from the bus.
-async fn replay(app: &App, sink: &mut Sink, session: &mut Session, from: i64) -> Option<()> {
-    let orgs: Vec<String> = session.orgs.keys().cloned().collect();
-    let until = app.events_published.get();
-    let mut after = from;
-    while after < until {
-        let rows = match store::events::outbox_after(&mut &app.db, after, Some(&orgs), REPLAY_BATCH)
-            .await
-        {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::warn!(error = %e, "replay failed");
-                return Some(());
-            }
-        };
-        let Some(last) = rows.last().map(|r| r.id) else {
-            return Some(());
-        };
-        for row in rows.into_iter().take_while(|r| r.id <= until) {
-            deliver(app, sink, session, &dispatcher::delivery(row)).await?;
-        }
-        after = last;
-    }
-    Some(())
-}
-
-/// Sends one delivery if the session may see it and has not had it yet.
-async fn deliver(app: &App, sink: &mut Sink, session: &mut Session, d: &Delivery) -> Option<()> {
-    if d.event_id.is_some_and(|id| id <= session.last_sent) {
-        return Some(());
-    }
-    let about_me = matches!(&d.entity, Some((t, id)) if t == "member" && id == session.user_id());
-    let about_me = about_me
-        && session
-            .caller
-            .principal
-            .bound_org()
-            .is_none_or(|b| b == d.org_id);
-    let removed = d.action.as_deref() == Some("deleted");
-    // A member sees the event that adds or changes them with their new permissions, and the
-    // one that removes them with their old ones.
-    if about_me && !removed {
-        refresh_membership(app, session, &d.org_id).await;
-    }
-    let visible = match session.orgs.get(&d.org_id) {
-        None => false,
-        Some(perms) => {
-            match d
-                .audience
-                .admits(session.user_id(), |name| perms.contains_named(name))
-            {
-                Some(admitted) => admitted,
-                None => match &d.audience {
-                    Audience::Channel(c) => in_channel(app, d, c, session.user_id()).await,
-                    _ => false,
-                },
-            }
-        }
-    };
-    if visible {
-        timed(sink.send(Message::Text(d.frame.clone()))).await?;
-    }
-    if let Some(id) = d.event_id {
-        session.last_sent = id;
-    }
-    let org_gone = matches!(&d.entity, Some((t, _)) if t == "organization")
-        && d.action.as_deref() == Some("deleted");
-    if org_gone {
-        session.orgs.remove(&d.org_id);
-    } else if about_me && removed {
-        refresh_membership(app, session, &d.org_id).await;
-    }
-    Some(())
-}
-
-/// Re-reads the session user's membership in `org_id` (joined, changed or left).
-async fn refresh_membership(app: &App, session: &mut Session, org_id: &str) {
-    match store::access::membership(&mut &app.db, org_id, session.user_id()).await {
-        Ok(Some(row)) => {
-            let (_, perms) = crate::domain::members::effective(&row);
-            session.orgs.insert(org_id.to_owned(), perms);
-        }
-        Ok(None) => {
-            session.orgs.remove(org_id);
-        }
-        Err(e) => {
-            // Withhold rather than guess: events of this organization stop until the next
-            // membership event or reconnection.
-            tracing::warn!(error = %e, "membership refresh failed; organization withheld");
-            session.orgs.remove(org_id);
-        }
-    }
-}
-
-/// Whether the user may see a chat channel's event. The channel's audience is read from the
-/// database once per event, when it is delivered, and shared by every connection.
-async fn in_channel(app: &App, d: &Delivery, channel_id: &str, user_id: &str) -> bool {
-    let members = d
-        .channel_members
-        .get_or_try_init(|| crate::domain::chat::channel_audience(&app.db, channel_id))
-        .await;
-    match members {
-        Ok(None) => true,
-        Ok(Some(ids)) => ids.contains(user_id),
-        Err(e) => {
-            tracing::warn!(error = %e, "channel visibility check failed; event withheld");
-            false
-        }
-    }
-}
-
-fn presence(app: &App, session: &Session, status: &str) {
-    for org in session.orgs.keys() {
-        signal_presence(app, org, session.user_id(), status);
     }
 }
 
@@ -476,7 +359,12 @@ async fn incoming(
             .await;
             None
         }
-        Some(Ok(Message::Close(_))) => None,
+        Some(Ok(Message::Close(_))) => {
+            // Complete the closing handshake: the protocol queued the echoed close frame, which
+            // goes out when the sink is flushed and closed.
+            let _ = tokio::time::timeout(SEND_TIMEOUT, sink.close()).await;
+            None
+        }
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Some(None),
     }
 }

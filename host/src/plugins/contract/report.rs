@@ -5,9 +5,9 @@
 //! query to the organization and to what the caller may see; the runtime only forwards the
 //! plugin's calls to it, so no SQL and no permission logic lives next to the bindings.
 
-use schemars::JsonSchema;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Who runs the report, and where (`report-data.caller-info`).
