@@ -428,6 +428,16 @@ impl Server {
         (self.client().with_token(token), resp.body.clone())
     }
 
+    /// Registers an account (asserting 201) and returns its client and user id.
+    pub async fn register_user(&self, email: &str, name: &str) -> (Client, String) {
+        let (client, auth) = self.register(email, name).await;
+        let id = auth["user"]["id"]
+            .as_str()
+            .expect("register returns user.id")
+            .to_owned();
+        (client, id)
+    }
+
     /// Registers an account and creates an organization for it (which becomes its current one);
     /// returns the authenticated client and the organization's id.
     pub async fn register_with_org(

@@ -56,12 +56,7 @@ fn assert_discount_too_large(resp: &Resp) {
 
 /// Registers a user and returns the client and the user id.
 async fn user(server: &Server, email: &str, name: &str) -> (Client, String) {
-    let (client, auth) = server.register(email, name).await;
-    let id = auth["user"]["id"]
-        .as_str()
-        .expect("register returns user.id")
-        .to_owned();
-    (client, id)
+    server.register_user(email, name).await
 }
 
 /// The body of a finished entry on `project_id` from `start` to `stop`, plus `extra` fields.

@@ -32,12 +32,7 @@ struct Team {
 
 /// Registers a user and returns the client and the user id.
 async fn user(server: &Server, email: &str, name: &str) -> (Client, String) {
-    let (client, auth) = server.register(email, name).await;
-    let id = auth["user"]["id"]
-        .as_str()
-        .expect("register returns user.id")
-        .to_owned();
-    (client, id)
+    server.register_user(email, name).await
 }
 
 /// `POST /organizations/{org_id}/members {email, role}` as `by`, asserting 201.

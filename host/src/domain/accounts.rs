@@ -530,10 +530,14 @@ pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<Principal> {
             via: AuthVia::AccessToken { session: None },
         });
     };
-    let token = store::accounts::personal_token_auth_by_id(&mut &app.db, &token_id, now)
-        .await?
-        .filter(|t| t.user_id == user_id)
-        .ok_or_else(invalid)?;
+    let token = store::accounts::personal_token_auth(
+        &mut &app.db,
+        store::accounts::TokenKey::Id(&token_id),
+        now,
+    )
+    .await?
+    .filter(|t| t.user_id == user_id)
+    .ok_or_else(invalid)?;
     Ok(Principal {
         user_id,
         via: AuthVia::PersonalToken {
@@ -659,9 +663,12 @@ pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<
 pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
     if bearer.starts_with(PAT_PREFIX) {
         let now = crate::clock::now();
-        let Some(t) =
-            store::accounts::personal_token_auth(&mut &app.db, &ids::hash_secret(bearer), now)
-                .await?
+        let Some(t) = store::accounts::personal_token_auth(
+            &mut &app.db,
+            store::accounts::TokenKey::Hash(&ids::hash_secret(bearer)),
+            now,
+        )
+        .await?
         else {
             return Err(Error::Unauthorized(
                 "invalid, expired or revoked personal access token".into(),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::accounts::{PersonalToken, User};
 use crate::q;
-use crate::store::db::Exec;
+use crate::store::db::{Exec, Query, Sql};
 
 /// Inserts a user. Fails with a unique violation when the email is taken.
 pub async fn insert_user(ex: &mut impl Exec, user: &User, password_hash: &str) -> sqlx::Result<()> {
@@ -274,19 +274,34 @@ pub struct PersonalTokenAuth {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// How a personal access token is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenKey<'a> {
+    /// By the hash of its secret (a request's bearer credential).
+    Hash(&'a str),
+    /// By id (a ticket that remembers its token).
+    Id(&'a str),
+}
+
 /// Looks up a live (not revoked, not expired) token whose owner is still a member of its organization.
 pub async fn personal_token_auth(
     ex: &mut impl Exec,
-    token_hash: &str,
+    key: TokenKey<'_>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<PersonalTokenAuth>> {
-    ex.fetch_optional(q!(
-        "SELECT t.id, t.user_id, t.org_id, t.last_used_at FROM personal_access_tokens t
-         JOIN org_members m ON m.org_id = t.org_id AND m.user_id = t.user_id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
-        token_hash,
-        now
-    ))
+    let (column, value) = match key {
+        TokenKey::Hash(h) => ("t.token_hash", h),
+        TokenKey::Id(id) => ("t.id", id),
+    };
+    ex.fetch_optional(
+        Query::new(Sql::Built(format!(
+            "SELECT t.id, t.user_id, t.org_id, t.last_used_at FROM personal_access_tokens t
+             JOIN org_members m ON m.org_id = t.org_id AND m.user_id = t.user_id
+             WHERE {column} = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        )))
+        .bind(value)
+        .bind(now),
+    )
     .await
 }
 
@@ -337,22 +352,6 @@ pub async fn consume_ws_ticket(
         "UPDATE ws_tickets SET used_at = $2 WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > $2
          RETURNING user_id, token_id",
         ticket_hash,
-        now
-    ))
-    .await
-}
-
-/// A live personal access token by id (same rules as [`personal_token_auth`]).
-pub async fn personal_token_auth_by_id(
-    ex: &mut impl Exec,
-    id: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<PersonalTokenAuth>> {
-    ex.fetch_optional(q!(
-        "SELECT t.id, t.user_id, t.org_id, t.last_used_at FROM personal_access_tokens t
-         JOIN org_members m ON m.org_id = t.org_id AND m.user_id = t.user_id
-         WHERE t.id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
-        id,
         now
     ))
     .await
