@@ -11,6 +11,57 @@ pub fn new_id(prefix: &str) -> String {
     id
 }
 
+/// What an id prefix names: the one table of prefixes that scope resolution, error messages and
+/// everything else that reads an id's kind use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The prefix, without `_`.
+    pub prefix: &'static str,
+    /// What it is, for messages (`task not found`).
+    pub name: &'static str,
+    /// The table holding it, when it belongs to one organization (its `org_id` column).
+    pub org_table: Option<&'static str>,
+}
+
+const fn kind(prefix: &'static str, name: &'static str, org_table: Option<&'static str>) -> Kind {
+    Kind {
+        prefix,
+        name,
+        org_table,
+    }
+}
+
+/// Every entity kind addressed by id through the API.
+pub const KINDS: &[Kind] = &[
+    kind("org", "organization", None),
+    kind("prj", "project", Some("projects")),
+    kind("grp", "task group", Some("task_groups")),
+    kind("sts", "task status", Some("task_statuses")),
+    kind("tsk", "task", Some("tasks")),
+    kind("cmt", "comment", Some("task_comments")),
+    kind("chk", "checklist item", Some("checklist_items")),
+    kind("dep", "dependency", Some("task_dependencies")),
+    kind("lbl", "label", Some("labels")),
+    kind("ms", "milestone", Some("milestones")),
+    kind("ch", "channel", Some("chat_channels")),
+    kind("msg", "message", Some("chat_messages")),
+    kind("cli", "client", Some("clients")),
+    kind("te", "time entry", Some("time_entries")),
+    kind("rt", "rate", Some("member_rates")),
+    kind("inv", "invoice", Some("invoices")),
+    kind("ivt", "invitation", Some("org_invitations")),
+    kind("rec", "recurrence", Some("task_recurrences")),
+    kind("whk", "webhook", Some("webhook_subscriptions")),
+    // Installed instance-wide; an organization's part is its configuration and bindings.
+    kind("plg", "plugin", None),
+];
+
+/// The kind of an id, from its prefix.
+pub fn kind_of(id: &str) -> Option<&'static Kind> {
+    let p = prefix(id)?;
+    KINDS.iter().find(|k| k.prefix == p)
+}
+
 /// The prefix of an id (`"tsk"` for `tsk_…`), if it has one.
 pub fn prefix(id: &str) -> Option<&str> {
     id.split_once('_').map(|(p, _)| p)

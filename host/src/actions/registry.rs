@@ -264,27 +264,7 @@ fn find_nul(value: &Value, path: String) -> Option<String> {
 }
 
 fn kind_of(id: &str) -> &'static str {
-    match crate::ids::prefix(id) {
-        Some("org") => "organization",
-        Some("prj") => "project",
-        Some("grp") => "task group",
-        Some("sts") => "task status",
-        Some("tsk") => "task",
-        Some("cmt") => "comment",
-        Some("chk") => "checklist item",
-        Some("dep") => "dependency",
-        Some("lbl") => "label",
-        Some("ms") => "milestone",
-        Some("ch") => "channel",
-        Some("msg") => "message",
-        Some("cli") => "client",
-        Some("te") => "time entry",
-        Some("plg") => "plugin",
-        Some("rt") => "rate",
-        Some("inv") => "invoice",
-        Some("rec") => "recurrence",
-        _ => "resource",
-    }
+    crate::ids::kind_of(id).map_or("resource", |k| k.name)
 }
 
 /// The caller's membership for `scope`, checked like an action's (for the few adapters that are

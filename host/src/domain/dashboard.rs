@@ -46,7 +46,7 @@ pub async fn summary(cx: &Cx<'_>, _: Summary) -> Result<DashboardSummary> {
     let org = store::organizations::get(&mut cx.db(), cx.user_id(), org_id)
         .await?
         .ok_or_else(|| Error::not_found("organization"))?;
-    let tz: chrono_tz::Tz = org.settings.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = crate::domain::organizations::zone(&org.settings.timezone);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let all = store::tasks::counts(&mut cx.db(), org_id, today, None).await?;
     let mine = store::tasks::counts(&mut cx.db(), org_id, today, Some(cx.user_id())).await?;

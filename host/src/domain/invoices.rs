@@ -689,18 +689,16 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteInvoice) -> Result<()> {
 /// The UTC instant local midnight of `day` in `tz` falls on (the earlier one when ambiguous).
 fn local_midnight(tz: &str, day: NaiveDate) -> DateTime<Utc> {
     let naive = day.and_time(NaiveTime::MIN);
-    match tz.parse::<chrono_tz::Tz>() {
-        Ok(zone) => match zone.from_local_datetime(&naive) {
-            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
-            // Midnight skipped by a DST change: the first instant of the day is an hour later.
-            chrono::LocalResult::None => zone
-                .from_local_datetime(&(naive + Duration::hours(1)))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|| naive.and_utc()),
-        },
-        Err(_) => naive.and_utc(),
+    let zone = organizations::zone(tz);
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+        // Midnight skipped by a DST change: the first instant of the day is an hour later.
+        chrono::LocalResult::None => zone
+            .from_local_datetime(&(naive + Duration::hours(1)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc()),
     }
 }
 

@@ -109,7 +109,7 @@ impl Entity for Member {
 /// mailed to that address, or by an account whose address is verified.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Invitation {
-    /// `inv_…`
+    /// `ivt_…` (`inv_…` for invitations made before 0016)
     pub id: String,
     /// Invited address.
     pub email: String,
@@ -124,7 +124,7 @@ pub struct Invitation {
 /// An invitation as its invitee sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingInvitation {
-    /// `inv_…`
+    /// `ivt_…`
     pub id: String,
     /// The organization.
     pub org_id: String,
@@ -291,7 +291,7 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
     let now = crate::clock::now();
     let token = ids::secret(32);
     let mut invitation = Invitation {
-        id: ids::new_id("inv"),
+        id: ids::new_id("ivt"),
         email: email.clone(),
         role,
         created_at: now,

@@ -129,6 +129,12 @@ fn slug_from_name(name: &str) -> String {
     )
 }
 
+/// An organization's stored time zone as a zone: the one place a zone name is parsed. Names are
+/// validated when written ([`timezone`]), so the UTC fallback only serves rows written elsewhere.
+pub fn zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}
+
 fn timezone(value: &str) -> Result<String> {
     value
         .parse::<chrono_tz::Tz>()

@@ -155,10 +155,8 @@ pub fn local_today(time_zone: &str) -> NaiveDate {
 
 /// The date of `at` in `time_zone` (UTC when the zone is unknown).
 pub fn local_date(time_zone: &str, at: DateTime<Utc>) -> NaiveDate {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).date_naive(),
-        Err(_) => at.date_naive(),
-    }
+    at.with_timezone(&crate::domain::organizations::zone(time_zone))
+        .date_naive()
 }
 
 async fn check_member(cx: &Cx<'_>, ex: &mut impl store::Exec, user_id: &str) -> Result<()> {

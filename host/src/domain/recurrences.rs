@@ -183,11 +183,7 @@ async fn time_zone(app: &App, org_id: &str) -> Result<String> {
     let tz = store::recurrences::org_timezone(&mut &app.db, org_id)
         .await?
         .ok_or_else(|| Error::not_found("organization"))?;
-    Ok(if tz.parse::<Tz>().is_ok() {
-        tz
-    } else {
-        "UTC".to_owned()
-    })
+    Ok(crate::domain::organizations::zone(&tz).name().to_owned())
 }
 
 /// Up to `count` occurrences of `r` strictly after `after`, within its end, by the plugin.

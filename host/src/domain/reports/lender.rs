@@ -106,12 +106,7 @@ fn db_error(e: sqlx::Error) -> DataError {
 /// The UTC offsets of `time_zone` over `[from, to)` (UTC when the zone is unknown): the offset
 /// at `from`, then every change, found by sampling each day and bisecting to the second.
 pub fn offsets(time_zone: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Offsets {
-    let Ok(tz) = time_zone.parse::<chrono_tz::Tz>() else {
-        return Offsets {
-            first: 0,
-            transitions: Vec::new(),
-        };
-    };
+    let tz = crate::domain::organizations::zone(time_zone);
     // Whole seconds throughout: the filter's bounds are whole seconds, and so are zone changes.
     let at = |secs: i64| {
         let t = DateTime::from_timestamp(secs, 0).unwrap_or_default();
