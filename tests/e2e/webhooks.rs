@@ -262,6 +262,11 @@ both! {
         let created = alice.post("/webhooks", Some(json!({ "url": rx.url(), "events": ["task.created"] }))).await;
         created.assert_status(201);
         let wh = id(created.data());
+        // Watching: the owner, and a member (who may not read subscriptions).
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
+        let mut alice_ws = crate::ws::Ws::open(&server, &alice).await;
+        let mut bob_ws = crate::ws::Ws::open(&server, &bob).await;
 
         task(&alice, "First").await;
         wait_for("the first failed delivery", async || {
@@ -280,6 +285,19 @@ both! {
         let reason = shown.data()["disabled_reason"].as_str().unwrap_or_default().to_owned();
         assert!(reason.contains("2 consecutive failed deliveries") && reason.contains("500"), "{}", shown.body);
         assert_eq!(rx.received().len(), 2, "one attempt per delivery");
+
+        // The owner sees the change pushed; the member does not (up to a task everyone sees).
+        let disabled = alice_ws.next_change("webhook", "disabled").await;
+        assert_eq!(disabled["data"]["entity_id"], wh.as_str());
+        assert!(disabled["data"]["user_id"].is_null(), "Stint itself made the change: {disabled}");
+        let marker = task(&alice, "Marker").await;
+        loop {
+            let e = bob_ws.event().await;
+            assert_ne!(e["data"]["entity_type"], "webhook", "a member received a webhook event: {e}");
+            if e["data"]["entity_id"] == marker.as_str() {
+                break;
+            }
+        }
 
         // The owner is told: a notification and an audit entry.
         let notes = alice.get(&format!("/notifications?org_id={org}"), None).await;

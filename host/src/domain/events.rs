@@ -221,6 +221,62 @@ async fn write(
     Ok(())
 }
 
+/// A change Stint made itself — a background job disabling a failing plugin or webhook, marking
+/// an invoice overdue — rather than a member: recorded exactly like a member's (`EntityChanged` in
+/// the outbox and an audit entry, in the caller's transaction), with `user_id: null`.
+#[derive(Debug)]
+pub struct SystemChange<'a> {
+    /// The organization.
+    pub org_id: &'a str,
+    /// `plugin`, `webhook`, `invoice`, …
+    pub entity_type: &'a str,
+    /// The entity's id.
+    pub entity_id: &'a str,
+    /// `disabled`, `updated`, …; the audit action is `{entity_type}.{action}`.
+    pub action: &'a str,
+    /// The entity as the event shows it, if any.
+    pub entity: Option<Value>,
+    /// `{field: {from, to}}`, if any.
+    pub changes: Option<Value>,
+    /// Who may receive it: the entity type's read rule.
+    pub audience: crate::events::Audience,
+    /// What the audit entry records.
+    pub details: Value,
+}
+
+/// Records a [`SystemChange`].
+pub async fn system_change(tx: &mut Tx, c: SystemChange<'_>) -> Result<()> {
+    let now = crate::clock::now();
+    let mut data = json!({
+        "entity_type": c.entity_type,
+        "entity_id": c.entity_id,
+        "action": c.action,
+        "user_id": null,
+        "timestamp": now,
+    });
+    if let Some(entity) = c.entity {
+        data["entity"] = entity;
+    }
+    if let Some(changes) = c.changes {
+        data["changes"] = changes;
+    }
+    let event = store::events::NewEvent {
+        org_id: c.org_id,
+        entity_type: c.entity_type,
+        entity_id: c.entity_id,
+        action: c.action,
+        user_id: None,
+        payload: &data,
+        at: now,
+        event: "EntityChanged",
+        audience: c.audience.to_column(),
+    };
+    store::events::insert_outbox(tx, &event).await?;
+    let action = format!("{}.{}", c.entity_type, c.action);
+    store::events::insert_audit(tx, &event, &action, None, &c.details).await?;
+    Ok(())
+}
+
 /// The top-level fields that differ between two JSON objects, as `{field: {from, to}}`.
 pub fn diff(before: &Value, after: &Value) -> Map<String, Value> {
     let mut changes = Map::new();

@@ -1078,32 +1078,19 @@ pub async fn mark_overdue(db: &store::Db) -> Result<u64> {
         }
         let mut tx = db.begin().await?;
         if store::invoices::mark_overdue(&mut tx, &c.id, now).await? {
-            let data = serde_json::json!({
-                "entity_type": "invoice",
-                "entity_id": c.id,
-                "action": "updated",
-                "changes": { "status": { "from": "sent", "to": "overdue" } },
-                "user_id": null,
-                "timestamp": now,
-            });
-            let event = store::events::NewEvent {
-                org_id: &c.org_id,
-                entity_type: "invoice",
-                entity_id: &c.id,
-                action: "updated",
-                user_id: None,
-                payload: &data,
-                at: now,
-                event: "EntityChanged",
-                audience: Some(AUDIENCE),
-            };
-            store::events::insert_outbox(&mut tx, &event).await?;
-            store::events::insert_audit(
+            let changes = serde_json::json!({ "status": { "from": "sent", "to": "overdue" } });
+            events::system_change(
                 &mut tx,
-                &event,
-                "invoice.updated",
-                None,
-                &serde_json::json!({ "status": { "from": "sent", "to": "overdue" } }),
+                events::SystemChange {
+                    org_id: &c.org_id,
+                    entity_type: "invoice",
+                    entity_id: &c.id,
+                    action: "updated",
+                    entity: None,
+                    changes: Some(changes.clone()),
+                    audience: crate::events::Audience::from_column(Some(AUDIENCE)),
+                    details: changes,
+                },
             )
             .await?;
             moved += 1;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::domain::Cx;
 use crate::domain::events::{self, Record};
@@ -137,14 +137,7 @@ pub async fn notify(
             created_at: crate::clock::now(),
         };
         store::notifications::insert(tx, &n).await?;
-        let data = json!({
-            "id": n.id,
-            "type": n.kind,
-            "title": n.title,
-            "entity_type": n.entity_type,
-            "entity_id": n.entity_id,
-            "created_at": n.created_at,
-        });
+        let data = n.pushed();
         events::record(
             tx,
             cx,
@@ -161,6 +154,63 @@ pub async fn notify(
         created.push(n);
     }
     Ok(created)
+}
+
+/// Tells the owners and admins of an organization about something Stint did itself (a plugin or
+/// webhook disabled after repeated failures): one notification each, with its
+/// `NotificationCreated` event for that recipient alone and no actor.
+pub async fn notify_admins(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: &str,
+    title: &str,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<()> {
+    let now = crate::clock::now();
+    for user_id in store::plugins::members_with_roles(tx, org_id, &["owner", "admin"]).await? {
+        let n = Notification {
+            id: ids::new_id("ntf"),
+            org_id: org_id.to_owned(),
+            user_id,
+            kind: kind.to_owned(),
+            title: title.to_owned(),
+            entity_type: entity_type.to_owned(),
+            entity_id: entity_id.to_owned(),
+            actor_id: None,
+            read_at: None,
+            created_at: now,
+        };
+        store::notifications::insert(tx, &n).await?;
+        let data = n.pushed();
+        let event = store::events::NewEvent {
+            org_id,
+            entity_type: "notification",
+            entity_id: &n.id,
+            action: "created",
+            user_id: None,
+            payload: &data,
+            at: now,
+            event: "NotificationCreated",
+            audience: Some(&n.user_id),
+        };
+        store::events::insert_outbox(tx, &event).await?;
+    }
+    Ok(())
+}
+
+impl Notification {
+    /// The `data` of its `NotificationCreated` event (the reference's shape).
+    fn pushed(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": self.kind,
+            "title": self.title,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "created_at": self.created_at,
+        })
+    }
 }
 
 /// The e-mails announcing `notifications` to their recipients, with `body` under the title.

@@ -984,71 +984,38 @@ pub async fn auto_disable(
         return Ok(());
     }
     tracing::error!(plugin = %row.name, version = %row.version, org_id, %reason, "plugin disabled");
-    let data = json!({
-        "entity_type": "plugin",
-        "entity_id": row.id,
-        "action": "disabled",
-        "entity": { "id": row.id, "name": row.name, "version": row.version, "enabled": false,
-                    "disabled_reason": reason },
-        "user_id": null,
-        "timestamp": now,
-    });
-    let event = store::events::NewEvent {
-        org_id,
-        entity_type: "plugin",
-        entity_id: &row.id,
-        action: "disabled",
-        user_id: None,
-        payload: &data,
-        at: now,
-        event: "EntityChanged",
-        audience: None,
-    };
-    store::events::insert_outbox(&mut tx, &event).await?;
-    store::events::insert_audit(
+    events::system_change(
         &mut tx,
-        &event,
-        "plugin.disabled",
-        None,
-        &json!({ "reason": reason, "failures": failures, "last_failure": last.reason.as_str(),
-                 "name": row.name, "version": row.version }),
+        events::SystemChange {
+            org_id,
+            entity_type: "plugin",
+            entity_id: &row.id,
+            action: "disabled",
+            entity: Some(
+                json!({ "id": row.id, "name": row.name, "version": row.version,
+                                 "enabled": false, "disabled_reason": reason }),
+            ),
+            changes: None,
+            audience: Audience::holders(Permission::ManagePlugins.as_str()),
+            details: json!({ "reason": reason, "failures": failures,
+                             "last_failure": last.reason.as_str(), "name": row.name,
+                             "version": row.version }),
+        },
     )
     .await?;
     let title = format!(
         "Plugin {}@{} was disabled after {failures} failed calls",
         row.name, row.version
     );
-    for user_id in store::plugins::members_with_roles(&mut tx, org_id, &["owner", "admin"]).await? {
-        let n = crate::domain::notifications::Notification {
-            id: ids::new_id("ntf"),
-            org_id: org_id.into(),
-            user_id: user_id.clone(),
-            kind: PLUGIN_DISABLED.into(),
-            title: title.clone(),
-            entity_type: "plugin".into(),
-            entity_id: row.id.clone(),
-            actor_id: None,
-            read_at: None,
-            created_at: now,
-        };
-        store::notifications::insert(&mut tx, &n).await?;
-        let data = json!({
-            "id": n.id, "type": n.kind, "title": n.title, "entity_type": n.entity_type,
-            "entity_id": n.entity_id, "created_at": n.created_at,
-        });
-        let event = store::events::NewEvent {
-            org_id,
-            entity_type: "notification",
-            entity_id: &n.id,
-            action: "created",
-            user_id: None,
-            payload: &data,
-            at: now,
-            event: "NotificationCreated",
-            audience: Some(&user_id),
-        };
-        store::events::insert_outbox(&mut tx, &event).await?;
-    }
+    crate::domain::notifications::notify_admins(
+        &mut tx,
+        org_id,
+        PLUGIN_DISABLED,
+        &title,
+        "plugin",
+        &row.id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

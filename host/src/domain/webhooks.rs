@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::domain::Cx;
 use crate::domain::events;
@@ -553,69 +553,36 @@ pub async fn auto_disable(
     }
     tracing::error!(webhook = %sub.id, org_id = %sub.org_id, %reason, "webhook disabled");
     let org_id = sub.org_id.as_str();
-    let data = json!({
-        "entity_type": "webhook",
-        "entity_id": sub.id,
-        "action": "disabled",
-        "entity": { "id": sub.id, "url": sub.url, "enabled": false, "disabled_reason": reason },
-        "user_id": null,
-        "timestamp": now,
-    });
-    let event = store::events::NewEvent {
-        org_id,
-        entity_type: "webhook",
-        entity_id: &sub.id,
-        action: "disabled",
-        user_id: None,
-        payload: &data,
-        at: now,
-        event: "EntityChanged",
-        audience: None,
-    };
-    store::events::insert_outbox(&mut tx, &event).await?;
-    store::events::insert_audit(
+    events::system_change(
         &mut tx,
-        &event,
-        "webhook.disabled",
-        None,
-        &json!({ "reason": reason, "failures": failures, "url": sub.url }),
+        events::SystemChange {
+            org_id,
+            entity_type: "webhook",
+            entity_id: &sub.id,
+            action: "disabled",
+            entity: Some(
+                json!({ "id": sub.id, "url": sub.url, "enabled": false, "disabled_reason": reason }),
+            ),
+            changes: None,
+            // Subscriptions (their URLs) are read with manage_webhooks only.
+            audience: crate::events::Audience::holders(Permission::ManageWebhooks.as_str()),
+            details: json!({ "reason": reason, "failures": failures, "url": sub.url }),
+        },
     )
     .await?;
     let title = format!(
         "Webhook to {} was disabled after {failures} failed deliveries",
         sub.url
     );
-    for user_id in store::plugins::members_with_roles(&mut tx, org_id, &["owner", "admin"]).await? {
-        let n = crate::domain::notifications::Notification {
-            id: ids::new_id("ntf"),
-            org_id: org_id.into(),
-            user_id: user_id.clone(),
-            kind: WEBHOOK_DISABLED.into(),
-            title: title.clone(),
-            entity_type: "webhook".into(),
-            entity_id: sub.id.clone(),
-            actor_id: None,
-            read_at: None,
-            created_at: now,
-        };
-        store::notifications::insert(&mut tx, &n).await?;
-        let data: Value = json!({
-            "id": n.id, "type": n.kind, "title": n.title, "entity_type": n.entity_type,
-            "entity_id": n.entity_id, "created_at": n.created_at,
-        });
-        let event = store::events::NewEvent {
-            org_id,
-            entity_type: "notification",
-            entity_id: &n.id,
-            action: "created",
-            user_id: None,
-            payload: &data,
-            at: now,
-            event: "NotificationCreated",
-            audience: Some(&user_id),
-        };
-        store::events::insert_outbox(&mut tx, &event).await?;
-    }
+    crate::domain::notifications::notify_admins(
+        &mut tx,
+        org_id,
+        WEBHOOK_DISABLED,
+        &title,
+        "webhook",
+        &sub.id,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
