@@ -49,7 +49,7 @@ pub(super) struct TestArgs {
 
 fn parse_kind(s: &str) -> Result<PluginKind, String> {
     PluginKind::parse(s)
-        .ok_or_else(|| format!("unknown kind `{s}` (invoicing-rule, recurrence, report)"))
+        .ok_or_else(|| format!("unknown kind `{s}` (invoicing-rule, recurrence, report, webhook)"))
 }
 
 /// Runs a plugin subcommand.
