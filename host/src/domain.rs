@@ -13,7 +13,6 @@ pub mod context;
 pub mod dashboard;
 pub mod dependencies;
 pub mod events;
-pub mod invoice_pdf;
 pub mod invoices;
 pub mod labels;
 pub mod members;

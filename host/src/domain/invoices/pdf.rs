@@ -5,7 +5,7 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
-use crate::domain::invoices::{Invoice, format_money};
+use super::{Invoice, format_money};
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;
