@@ -97,6 +97,11 @@ pub struct ConfigArgs {
     /// Seconds without a client message after which a WebSocket is closed with 4000 [default: 300].
     #[arg(long, env = "STINT_WS_IDLE_TIMEOUT_SECS")]
     pub ws_idle_timeout_secs: Option<u32>,
+    /// WebSocket connections one client address may hold open before authenticating; more are
+    /// refused with 429. Raise it behind a reverse proxy (every client has the proxy's address)
+    /// [default: 64].
+    #[arg(long, env = "STINT_WS_PENDING_PER_ADDRESS")]
+    pub ws_pending_per_address: Option<u32>,
     /// Webhook delivery settings (`STINT_WEBHOOK_*`).
     #[command(flatten)]
     pub webhooks: crate::webhooks::settings::WebhookArgs,
@@ -141,10 +146,11 @@ struct FileConfig {
     ws_ping_interval_secs: Option<u32>,
     ws_pong_timeout_secs: Option<u32>,
     ws_idle_timeout_secs: Option<u32>,
+    ws_pending_per_address: Option<u32>,
     webhooks: Option<crate::webhooks::settings::WebhookFile>,
 }
 
-/// WebSocket keep-alive and idle timing (`STINT_WS_*_SECS`).
+/// WebSocket keep-alive, idle timing and the unauthenticated-connection cap (`STINT_WS_*`).
 #[derive(Debug, Clone, Copy)]
 pub struct WsTiming {
     /// Between two server pings.
@@ -153,6 +159,8 @@ pub struct WsTiming {
     pub pong_timeout: Duration,
     /// Without a client message (close 4000 after).
     pub idle_timeout: Duration,
+    /// Connections per client address not yet authenticated.
+    pub pending_per_address: usize,
 }
 
 /// A setting in seconds (at least 1), or its default.
@@ -223,7 +231,7 @@ pub struct Config {
     pub scheduler_max_catch_up: u32,
     /// Shortest interval between two occurrences of a recurrence.
     pub recurrence_min_interval: Duration,
-    /// WebSocket keep-alive and idle timing.
+    /// WebSocket keep-alive, idle timing and the unauthenticated-connection cap.
     pub ws: WsTiming,
     /// Webhook delivery: address policy, retries, timeouts (`STINT_WEBHOOK_*`).
     pub webhooks: crate::webhooks::settings::WebhookSettings,
@@ -338,6 +346,11 @@ impl Config {
                 ),
                 pong_timeout: secs(args.ws_pong_timeout_secs.or(file.ws_pong_timeout_secs), 10),
                 idle_timeout: secs(args.ws_idle_timeout_secs.or(file.ws_idle_timeout_secs), 300),
+                pending_per_address: args
+                    .ws_pending_per_address
+                    .or(file.ws_pending_per_address)
+                    .unwrap_or(64)
+                    .max(1) as usize,
             },
             recurrence_min_interval: Duration::from_secs(u64::from(
                 args.recurrence_min_interval_secs

@@ -310,7 +310,11 @@ both! {
     /// The edges: per-account login throttling, avatar links, oversized socket messages,
     /// unauthenticated socket floods and slow request headers.
     async fn the_edges_hold(backend: Backend) {
-        let server = Server::start_with(backend, &[("STINT_LOGIN_FAILURES_PER_ACCOUNT", "3")]).await;
+        let server = Server::start_with(
+            backend,
+            &[("STINT_LOGIN_FAILURES_PER_ACCOUNT", "3"), ("STINT_WS_PENDING_PER_ADDRESS", "32")],
+        )
+        .await;
         let (alice, _) = server.register_with_org("alice@example.com", "Alice", "Acme").await;
         server.register("bob@example.com", "Bob").await;
 

@@ -10,8 +10,9 @@
 //!
 //! The server must run with `STINT_RATE_LIMIT_PER_MINUTE=0` (setup registers many users). Each user
 //! may hold 5 connections, so `connections / 5` users are registered and invited into one
-//! organization. Connections are spread over `--sources` loopback addresses so that one machine can
-//! exceed the ephemeral port range of a single address.
+//! organization (with `--server-log`, through the invitation links the server logs). Connections
+//! are spread over `--sources` loopback addresses so that one machine can exceed the ephemeral
+//! port range of a single address; raise the server's `STINT_WS_PENDING_PER_ADDRESS`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -55,6 +56,35 @@ struct Args {
     /// Unique prefix for e-mail addresses (default: derived from the time).
     #[arg(long)]
     run_id: Option<String>,
+    /// The server's log file (its stderr, mail logged there): the invited users join through
+    /// the invitation links mailed to them. Without it, registering after the invitation is
+    /// assumed to join (servers before invitation links).
+    #[arg(long)]
+    server_log: Option<std::path::PathBuf>,
+}
+
+/// The token of the last invitation link mailed to each address in a server log (one event per
+/// line), by address.
+fn invitation_tokens(log: &str) -> std::collections::HashMap<String, String> {
+    const LINK: &str = "accept-invitation?token=";
+    let mut out = std::collections::HashMap::new();
+    for line in log.lines().filter(|l| l.contains(LINK)) {
+        let Some(to) = line.split_once("to=").map(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }) else {
+            continue;
+        };
+        let Some(at) = line.find(LINK) else { continue };
+        let token: String = line[at + LINK.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        out.insert(to, token);
+    }
+    out
 }
 
 /// Waits until `n` connections have authenticated.
@@ -154,17 +184,39 @@ async fn main() -> anyhow::Result<()> {
                 json!({"email": email, "role": "viewer"}),
             )
             .await?;
-            let r = post(
-                &http,
-                &format!("{api}/auth/register"),
-                None,
-                json!({"email": email, "password": "load-password", "name": format!("Load {i}")}),
-            )
-            .await?;
-            anyhow::Ok(r["access_token"].as_str().context("token")?.to_owned())
+            anyhow::Ok(())
         });
     }
     while let Some(r) = set.join_next().await {
+        r??;
+    }
+    let links = match &args.server_log {
+        Some(path) => invitation_tokens(&std::fs::read_to_string(path)?),
+        None => Default::default(),
+    };
+    let links = Arc::new(links);
+    let mut registering = tokio::task::JoinSet::new();
+    for i in 1..users {
+        let (http, api, sem, run, links) = (
+            http.clone(),
+            api.clone(),
+            sem.clone(),
+            run.clone(),
+            links.clone(),
+        );
+        registering.spawn(async move {
+            let _permit = sem.acquire().await?;
+            let email = format!("load-{run}-{i}@example.com");
+            let mut body =
+                json!({"email": email, "password": "load-password", "name": format!("Load {i}")});
+            if let Some(token) = links.get(&email) {
+                body["invitation_token"] = json!(token);
+            }
+            let r = post(&http, &format!("{api}/auth/register"), None, body).await?;
+            anyhow::Ok(r["access_token"].as_str().context("token")?.to_owned())
+        });
+    }
+    while let Some(r) = registering.join_next().await {
         tokens.push(r??);
     }
 

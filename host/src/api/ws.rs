@@ -22,8 +22,6 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// What the transport reads before giving up on a message: above [`MAX_MESSAGE_BYTES`] so that
 /// an oversized message is read whole and answered with a 1009 close frame instead of a reset.
 const READ_LIMIT_BYTES: usize = 1024 * 1024;
-/// Connections from one address that may be open without having authenticated.
-pub const PENDING_PER_ADDRESS: usize = 32;
 /// Time allowed between connecting and a successful `authenticate`.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests of one connection that may run at once; further messages wait unread.
@@ -34,7 +32,8 @@ pub const MESSAGES_PER_MINUTE: u32 = 60;
 pub const CONNECTIONS_PER_USER: usize = 5;
 
 /// Upgrades `GET /ws`. Buffers are kept small: an idle connection should cost kilobytes. More
-/// than [`PENDING_PER_ADDRESS`] unauthenticated connections from one address are refused (429).
+/// than `STINT_WS_PENDING_PER_ADDRESS` unauthenticated connections from one address are refused
+/// (429).
 pub async fn upgrade(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -43,7 +42,7 @@ pub async fn upgrade(
     let Some(pending) = app
         .ws_limits
         .pending
-        .acquire(peer.ip(), PENDING_PER_ADDRESS)
+        .acquire(peer.ip(), app.config.ws.pending_per_address)
     else {
         return crate::error::Error::RateLimited {
             retry_after_secs: AUTH_TIMEOUT.as_secs(),
