@@ -85,7 +85,9 @@ pub struct Channel {
     pub member_ids: Option<Vec<String>>,
 }
 
-crate::entity!(Channel, "chat_channel");
+crate::entity!(Channel, "chat_channel", |c| {
+    crate::events::Audience::Channel(c.id.clone())
+});
 
 /// The reactions with one emoji to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -124,7 +126,9 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
 }
 
-crate::entity!(Message, "chat_message");
+crate::entity!(Message, "chat_message", |m| {
+    crate::events::Audience::Channel(m.channel_id.clone())
+});
 
 /// `chat.channels.list`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -486,7 +490,7 @@ pub async fn create_channel(cx: &Cx<'_>, input: CreateChannel) -> Result<Channel
     for m in channel.member_ids.iter().flatten() {
         store::chat::add_member(&mut tx, &channel.id, m).await?;
     }
-    events::created_for(&mut tx, cx, &channel, &channel.id).await?;
+    events::created(&mut tx, cx, &channel).await?;
     tx.commit().await?;
     Ok(channel)
 }
@@ -516,7 +520,7 @@ pub async fn add_member(cx: &Cx<'_>, input: AddChannelMember) -> Result<Channel>
     after.updated_at = crate::clock::now();
     after.member_ids = Some(store::chat::member_ids(&mut tx, &before.id).await?);
     store::chat::touch_channel(&mut tx, &after.id, after.updated_at).await?;
-    events::updated_for(&mut tx, cx, &before, &after, &after.id).await?;
+    events::updated(&mut tx, cx, &before, &after).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -542,7 +546,7 @@ pub async fn remove_member(cx: &Cx<'_>, input: RemoveChannelMember) -> Result<()
     after.updated_at = crate::clock::now();
     after.member_ids = Some(store::chat::member_ids(&mut tx, &before.id).await?);
     store::chat::touch_channel(&mut tx, &after.id, after.updated_at).await?;
-    events::updated_for(&mut tx, cx, &before, &after, &after.id).await?;
+    events::updated(&mut tx, cx, &before, &after).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -583,7 +587,7 @@ pub async fn open_direct(cx: &Cx<'_>, input: OpenDirect) -> Result<Channel> {
         for m in &pair {
             store::chat::add_member(&mut tx, &channel.id, m).await?;
         }
-        events::created_for(&mut tx, cx, &channel, &channel.id).await?;
+        events::created(&mut tx, cx, &channel).await?;
         tx.commit().await?;
         return Ok(channel);
     }
@@ -724,7 +728,7 @@ pub async fn delete_message(cx: &Cx<'_>, input: DeleteMessage) -> Result<()> {
         ));
     }
     store::chat::delete_message(&mut tx, &m.id).await?;
-    events::deleted_for(&mut tx, cx, &m, &m.channel_id).await?;
+    events::deleted(&mut tx, cx, &m).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -740,7 +744,7 @@ pub async fn add_reaction(cx: &Cx<'_>, input: AddReaction) -> Result<Message> {
     }
     let mut after = before.clone();
     attach_reactions(&mut tx, std::slice::from_mut(&mut after)).await?;
-    events::updated_for(&mut tx, cx, &before, &after, &after.channel_id).await?;
+    events::updated(&mut tx, cx, &before, &after).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -755,7 +759,7 @@ pub async fn remove_reaction(cx: &Cx<'_>, input: RemoveReaction) -> Result<()> {
     }
     let mut after = before.clone();
     attach_reactions(&mut tx, std::slice::from_mut(&mut after)).await?;
-    events::updated_for(&mut tx, cx, &before, &after, &after.channel_id).await?;
+    events::updated(&mut tx, cx, &before, &after).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -52,36 +52,20 @@ pub trait Entity: Serialize {
 
 /// Records the creation of `entity`.
 pub async fn created<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
-    whole(tx, cx, entity, "created", None).await
+    whole(tx, cx, entity, "created").await
 }
 
 /// Records `action` with the entity's full state and no field changes.
-async fn whole<E: Entity>(
-    tx: &mut Tx,
-    cx: &Cx<'_>,
-    entity: &E,
-    action: &str,
-    audience: Option<&str>,
-) -> Result<()> {
+async fn whole<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E, action: &str) -> Result<()> {
     let value = serde_json::to_value(entity).map_err(anyhow::Error::from)?;
     let own = entity.audience();
-    let audience = audience.or(own.to_column());
+    let audience = own.to_column();
     write(tx, cx, E::TYPE, entity.id(), action, value, None, audience).await
 }
 
 /// Records a change from `before` to `after`, with the changed fields as `{from, to}` pairs.
 /// Nothing is recorded when no field changed.
 pub async fn updated<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, before: &E, after: &E) -> Result<()> {
-    updated_to(tx, cx, before, after, None).await
-}
-
-async fn updated_to<E: Entity>(
-    tx: &mut Tx,
-    cx: &Cx<'_>,
-    before: &E,
-    after: &E,
-    audience: Option<&str>,
-) -> Result<()> {
     let before_v = serde_json::to_value(before).map_err(anyhow::Error::from)?;
     let after_v = serde_json::to_value(after).map_err(anyhow::Error::from)?;
     let changes = diff(&before_v, &after_v);
@@ -89,7 +73,7 @@ async fn updated_to<E: Entity>(
         return Ok(());
     }
     let own = after.audience();
-    let audience = audience.or(own.to_column());
+    let audience = own.to_column();
     write(
         tx,
         cx,
@@ -105,40 +89,7 @@ async fn updated_to<E: Entity>(
 
 /// Records the deletion of `entity` (its last state is kept in the event).
 pub async fn deleted<E: Entity>(tx: &mut Tx, cx: &Cx<'_>, entity: &E) -> Result<()> {
-    whole(tx, cx, entity, "deleted", None).await
-}
-
-/// Like [`created`], for an entity only part of the organization may see: `audience` is a chat
-/// channel (`ch_…`) or a user (`usr_…`) id, or `perm:<permission>` for the members holding it
-/// (see [`crate::events::Audience`]).
-pub async fn created_for<E: Entity>(
-    tx: &mut Tx,
-    cx: &Cx<'_>,
-    entity: &E,
-    audience: &str,
-) -> Result<()> {
-    whole(tx, cx, entity, "created", Some(audience)).await
-}
-
-/// Like [`updated`], for an entity only `audience` may see (see [`created_for`]).
-pub async fn updated_for<E: Entity>(
-    tx: &mut Tx,
-    cx: &Cx<'_>,
-    before: &E,
-    after: &E,
-    audience: &str,
-) -> Result<()> {
-    updated_to(tx, cx, before, after, Some(audience)).await
-}
-
-/// Like [`deleted`], for an entity only `audience` may see (see [`created_for`]).
-pub async fn deleted_for<E: Entity>(
-    tx: &mut Tx,
-    cx: &Cx<'_>,
-    entity: &E,
-    audience: &str,
-) -> Result<()> {
-    whole(tx, cx, entity, "deleted", Some(audience)).await
+    whole(tx, cx, entity, "deleted").await
 }
 
 /// A change pushed under its own event name (e.g. `ChatMessage`) rather than `EntityChanged`.

@@ -165,7 +165,9 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
 }
 
-crate::entity!(Invoice, "invoice");
+crate::entity!(Invoice, "invoice", |_i| {
+    crate::events::Audience::from_column(Some(AUDIENCE))
+});
 
 /// A line as given to `create` or `update`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -596,7 +598,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
     manual_totals(&mut inv)?;
     store::invoices::insert(&mut tx, &inv).await?;
     store::invoices::replace_lines(&mut tx, &inv.id, &inv.lines).await?;
-    events::created_for(&mut tx, cx, &inv, AUDIENCE).await?;
+    events::created(&mut tx, cx, &inv).await?;
     tx.commit().await?;
     Ok(inv)
 }
@@ -635,7 +637,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
             inv.updated_at = now;
             store::invoices::release_entries(&mut tx, &inv.id).await?;
             store::invoices::update(&mut tx, &inv).await?;
-            events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+            events::updated(&mut tx, cx, &before, &inv).await?;
             tx.commit().await?;
             return Ok(inv);
         }
@@ -674,7 +676,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
     }
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    events::updated(&mut tx, cx, &before, &inv).await?;
     tx.commit().await?;
     Ok(inv)
 }
@@ -686,7 +688,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteInvoice) -> Result<()> {
     require_status(&inv, &["draft"], "deleted")?;
     store::invoices::release_entries(&mut tx, &inv.id).await?;
     store::invoices::delete(&mut tx, &inv.id).await?;
-    events::deleted_for(&mut tx, cx, &inv, AUDIENCE).await?;
+    events::deleted(&mut tx, cx, &inv).await?;
     tx.commit().await?;
     Ok(())
 }

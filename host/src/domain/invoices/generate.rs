@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use super::{
-    AUDIENCE, GENERATE_ATTEMPTS, GenerateInvoice, Invoice, InvoiceLine, InvoiceTax, load,
-    org_settings, require_status,
+    GENERATE_ATTEMPTS, GenerateInvoice, Invoice, InvoiceLine, InvoiceTax, load, org_settings,
+    require_status,
 };
 use crate::domain::{Cx, events, organizations, rates, validate};
 use crate::error::{Error, Result};
@@ -244,7 +244,7 @@ async fn generate_once(
     after.updated_at = crate::clock::now();
     store::invoices::replace_lines(&mut tx, id, &after.lines).await?;
     store::invoices::update(&mut tx, &after).await?;
-    events::updated_for(&mut tx, cx, &before_inv, &after, AUDIENCE).await?;
+    events::updated(&mut tx, cx, &before_inv, &after).await?;
     tx.commit().await?;
     Ok(Some(after))
 }

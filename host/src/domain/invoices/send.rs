@@ -1,6 +1,6 @@
 //! Sending (numbering, e-mail with the PDF), payment and the PDF itself.
 
-use super::{AUDIENCE, Document, Invoice, InvoicePdf, MarkPaid, SendInvoice, load, require_status};
+use super::{Document, Invoice, InvoicePdf, MarkPaid, SendInvoice, load, require_status};
 use crate::domain::{Cx, events, validate};
 use crate::error::{Error, Result};
 use crate::store;
@@ -56,7 +56,7 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
     inv.sent_to = client.email.clone();
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    events::updated(&mut tx, cx, &before, &inv).await?;
     tx.commit().await?;
 
     let number = inv.number.as_deref().unwrap_or_default();
@@ -121,7 +121,7 @@ pub async fn mark_paid(cx: &Cx<'_>, input: MarkPaid) -> Result<Invoice> {
     inv.payment_method = payment_method;
     inv.updated_at = now;
     store::invoices::update(&mut tx, &inv).await?;
-    events::updated_for(&mut tx, cx, &before, &inv, AUDIENCE).await?;
+    events::updated(&mut tx, cx, &before, &inv).await?;
     tx.commit().await?;
     Ok(inv)
 }
