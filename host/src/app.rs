@@ -77,6 +77,9 @@ impl App {
         )
         .await?;
         db.migrate().await?;
+        // Set before the server accepts a connection, so a feed opened at once replays up to
+        // what was stored before start-up.
+        let published = crate::store::events::max_outbox_id(&mut &db).await?;
         let jwt = JwtKeys::new(
             config.resolve_jwt_secret()?.as_bytes(),
             config.access_token_ttl,
@@ -115,7 +118,7 @@ impl App {
             ),
             bus,
             ws_limits: Default::default(),
-            events_published: Default::default(),
+            events_published: Arc::new(crate::events::dispatcher::Watermark::at(published)),
             outbox_wake: tokio::sync::Notify::new(),
             redis,
             plugins,

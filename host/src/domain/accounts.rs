@@ -153,6 +153,7 @@ pub async fn register(
     let (tokens, session) = start_session(app, &mut tx, &user).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, role, "account registered");
+    let mut verified = false;
     if let Some(token) = input.invitation_token {
         let caller = crate::auth::Caller {
             principal: Principal {
@@ -163,14 +164,15 @@ pub async fn register(
             },
             ip: caller_ip,
         };
-        if let Err(e) = crate::domain::members::accept_invitation(app, &caller, &token).await {
+        match crate::domain::members::accept_invitation(app, &caller, &token).await {
+            Ok(accepted) => verified = accepted.address_verified,
             // Used or expired in the meantime: the account stands, the invitation does not.
-            tracing::info!(user_id = %user.id, error = %e, "invitation not accepted at registration");
+            Err(e) => {
+                tracing::info!(user_id = %user.id, error = %e, "invitation not accepted at registration");
+            }
         }
     }
-    let verified = store::accounts::user(&mut &app.db, &user.id)
-        .await?
-        .is_some_and(|u| u.email_verified_at.is_some());
+    // A link to the account's own address proved it; otherwise ask for proof.
     if !verified {
         send_verification(app, &user).await?;
     }

@@ -22,8 +22,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -34,7 +32,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::{Cx, notifications, projects, validate, wire};
 use crate::error::{Error, Result};
 use crate::events::Audience;
-use crate::store::db::{Db, Exec, Tx};
+use crate::store::db::{Exec, Tx};
 use crate::{ids, store};
 
 /// Kind of the org-wide channel.
@@ -271,18 +269,6 @@ pub struct Typing {
     pub org_id: Option<String>,
     /// `ch_…`
     pub channel_id: String,
-}
-
-/// Who may see a channel (and so receive its events): `None` for the org-wide channel, meaning
-/// every member of the organization; otherwise its explicit members. A channel that does not exist
-/// is visible to nobody.
-pub async fn channel_audience(db: &Db, channel_id: &str) -> Result<Option<HashSet<String>>> {
-    let mut ex = db;
-    Ok(match store::chat::audience(&mut ex, channel_id).await? {
-        None => Some(HashSet::new()),
-        Some(None) => None,
-        Some(Some(ids)) => Some(ids.into_iter().collect()),
-    })
 }
 
 /// Creates the organization's org-wide channel `general` unless it exists (recording it).

@@ -140,35 +140,70 @@ async fn write(
     changes: Option<Value>,
     audience: Option<&str>,
 ) -> Result<()> {
-    let org_id = cx.org_id()?;
+    let ip = cx.caller.ip.map(|ip| ip.to_string());
+    let details = changes.clone().unwrap_or_else(|| json!({}));
+    append(
+        tx,
+        Change {
+            org_id: cx.org_id()?,
+            entity_type,
+            entity_id,
+            action,
+            entity: Some(entity),
+            changes,
+            audience,
+            details,
+            user_id: Some(cx.user_id()),
+            ip,
+        },
+    )
+    .await
+}
+
+/// One `EntityChanged`, by a member or by Stint itself.
+struct Change<'a> {
+    org_id: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    action: &'a str,
+    entity: Option<Value>,
+    changes: Option<Value>,
+    audience: Option<&'a str>,
+    details: Value,
+    user_id: Option<&'a str>,
+    ip: Option<String>,
+}
+
+/// Writes a [`Change`] to the outbox and the audit log (`{entity_type}.{action}`).
+async fn append(tx: &mut Tx, c: Change<'_>) -> Result<()> {
     let now = crate::clock::now();
     let mut data = json!({
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "action": action,
-        "entity": entity,
-        "user_id": cx.user_id(),
+        "entity_type": c.entity_type,
+        "entity_id": c.entity_id,
+        "action": c.action,
+        "user_id": c.user_id,
         "timestamp": now,
     });
-    if let Some(changes) = &changes {
-        data["changes"] = changes.clone();
+    if let Some(entity) = c.entity {
+        data["entity"] = entity;
+    }
+    if let Some(changes) = c.changes {
+        data["changes"] = changes;
     }
     let event = store::events::NewEvent {
-        org_id,
-        entity_type,
-        entity_id,
-        action,
-        user_id: Some(cx.user_id()),
+        org_id: c.org_id,
+        entity_type: c.entity_type,
+        entity_id: c.entity_id,
+        action: c.action,
+        user_id: c.user_id,
         payload: &data,
         at: now,
         event: "EntityChanged",
-        audience,
+        audience: c.audience,
     };
     store::events::insert_outbox(tx, &event).await?;
-    let details = changes.unwrap_or_else(|| json!({}));
-    let ip = cx.caller.ip.map(|ip| ip.to_string());
-    store::events::insert_audit(tx, &event, &format!("{entity_type}.{action}"), ip, &details)
-        .await?;
+    let action = format!("{}.{}", c.entity_type, c.action);
+    store::events::insert_audit(tx, &event, &action, c.ip, &c.details).await?;
     Ok(())
 }
 
@@ -197,35 +232,22 @@ pub struct SystemChange<'a> {
 
 /// Records a [`SystemChange`].
 pub async fn system_change(tx: &mut Tx, c: SystemChange<'_>) -> Result<()> {
-    let now = crate::clock::now();
-    let mut data = json!({
-        "entity_type": c.entity_type,
-        "entity_id": c.entity_id,
-        "action": c.action,
-        "user_id": null,
-        "timestamp": now,
-    });
-    if let Some(entity) = c.entity {
-        data["entity"] = entity;
-    }
-    if let Some(changes) = c.changes {
-        data["changes"] = changes;
-    }
-    let event = store::events::NewEvent {
-        org_id: c.org_id,
-        entity_type: c.entity_type,
-        entity_id: c.entity_id,
-        action: c.action,
-        user_id: None,
-        payload: &data,
-        at: now,
-        event: "EntityChanged",
-        audience: c.audience.to_column(),
-    };
-    store::events::insert_outbox(tx, &event).await?;
-    let action = format!("{}.{}", c.entity_type, c.action);
-    store::events::insert_audit(tx, &event, &action, None, &c.details).await?;
-    Ok(())
+    append(
+        tx,
+        Change {
+            org_id: c.org_id,
+            entity_type: c.entity_type,
+            entity_id: c.entity_id,
+            action: c.action,
+            entity: c.entity,
+            changes: c.changes,
+            audience: c.audience.to_column(),
+            details: c.details,
+            user_id: None,
+            ip: None,
+        },
+    )
+    .await
 }
 
 /// The top-level fields that differ between two JSON objects, as `{field: {from, to}}`.

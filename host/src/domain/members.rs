@@ -78,21 +78,6 @@ pub fn grants(row: &store::access::MemberRow) -> crate::events::feed::Grants {
     perms.to_vec().into_iter().map(Permission::as_str).collect()
 }
 
-/// The effective permissions of each of a user's memberships, by organization.
-pub async fn permissions_by_org(
-    db: &crate::store::db::Db,
-    user_id: &str,
-) -> Result<std::collections::HashMap<String, PermissionSet>> {
-    Ok(store::access::memberships(&mut &*db, user_id)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let (_, perms) = effective(&row);
-            (row.org_id, perms)
-        })
-        .collect())
-}
-
 /// Parses stored overrides; anything unreadable counts as no overrides.
 pub fn parse_overrides(json: &str) -> Overrides {
     serde_json::from_str(json).unwrap_or_default()
@@ -331,7 +316,7 @@ pub async fn accept_invitation(
     app: &crate::app::App,
     caller: &crate::auth::Caller,
     token: &str,
-) -> Result<Member> {
+) -> Result<Accepted> {
     let row = store::organizations::invitation_by_token(
         &mut &app.db,
         &ids::hash_secret(token.trim()),
@@ -362,7 +347,7 @@ pub async fn accept_invitation_by_id(
             "verify your e-mail address first, or use the link in the invitation e-mail".into(),
         ));
     }
-    join(app, caller, row, false).await
+    Ok(join(app, caller, row, false).await?.member)
 }
 
 /// The pending invitations to the caller's address; empty until the address is verified.
@@ -384,12 +369,21 @@ pub async fn my_invitations(
 }
 
 /// Turns an invitation into the caller's membership, in one transaction with its event.
+/// An accepted invitation.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The new membership.
+    pub member: Member,
+    /// Whether the account's own address is verified now.
+    pub address_verified: bool,
+}
+
 async fn join(
     app: &crate::app::App,
     caller: &crate::auth::Caller,
     row: store::organizations::InvitationRow,
     proves_mailbox: bool,
-) -> Result<Member> {
+) -> Result<Accepted> {
     if !caller.principal.acts_for_account() {
         return Err(Error::Forbidden(
             "a personal access token cannot accept invitations".into(),
@@ -428,7 +422,10 @@ async fn join(
     }
     tx.commit().await?;
     tracing::info!(user_id = %user_id, org_id = %row.org_id, role = role.as_str(), "invitation accepted");
-    Ok(member)
+    Ok(Accepted {
+        member,
+        address_verified: user.email_verified_at.is_some(),
+    })
 }
 
 async fn existing(cx: &Cx<'_>, tx: &mut store::Tx, user_id: &str) -> Result<Member> {

@@ -296,26 +296,37 @@ async fn load_own(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str) -> Result<Ti
         ));
     }
     if let Some(invoice) = &entry.invoice_id {
-        // Voiding or deleting an invoice releases its entries, so a set `invoice_id` always
-        // names a non-void invoice.
-        return Err(Error::rule(
-            "invoice_id",
-            format!(
-                "time entry {} is on invoice {invoice}; void the invoice (or remove the entry from \
-                 the draft by regenerating it) before changing it",
-                entry.id
-            ),
-        ));
+        return Err(on_invoice(&entry.id, invoice));
     }
     Ok(entry)
 }
 
-/// The entry was put on an invoice between reading and writing it.
-fn claimed_meanwhile(id: &str) -> Error {
+/// The refusal to change an entry that is on an invoice. Voiding or deleting an invoice releases
+/// its entries, so a set `invoice_id` always names a non-void invoice.
+fn on_invoice(entry_id: &str, invoice: &str) -> Error {
     Error::rule(
         "invoice_id",
-        format!("time entry {id} was just put on an invoice and cannot be changed"),
+        format!(
+            "time entry {entry_id} is on invoice {invoice}; void the invoice (or remove the entry \
+             from the draft by regenerating it) before changing it"
+        ),
     )
+}
+
+/// The entry was put on an invoice between reading and writing it.
+/// The refusal when a guarded write found the entry claimed by an invoice after it was loaded:
+/// the same as for an entry already on one, naming the invoice that took it.
+async fn claimed_meanwhile(ex: &mut impl store::Exec, id: &str) -> Error {
+    match store::time_entries::get(ex, id).await {
+        Ok(Some(TimeEntry {
+            invoice_id: Some(invoice),
+            ..
+        })) => on_invoice(id, &invoice),
+        _ => Error::rule(
+            "invoice_id",
+            format!("time entry {id} was just put on an invoice and cannot be changed"),
+        ),
+    }
 }
 
 /// Pushes `TimerUpdate` to the entry's owner (all their connections).
@@ -393,7 +404,7 @@ async fn finish(cx: &Cx<'_>, mut tx: store::Tx, before: TimeEntry) -> Result<Tim
     e.duration_secs = Some((stopped - e.started_at).num_seconds());
     e.updated_at = now;
     if !store::time_entries::update(&mut tx, &e).await? {
-        return Err(claimed_meanwhile(&e.id));
+        return Err(claimed_meanwhile(&mut tx, &e.id).await);
     }
     events::updated(&mut tx, cx, &before, &e).await?;
     timer_update(&mut tx, cx, &e, false).await?;
@@ -565,7 +576,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateTimeEntry) -> Result<TimeEntry> {
     }
     e.updated_at = crate::clock::now();
     if !store::time_entries::update(&mut tx, &e).await? {
-        return Err(claimed_meanwhile(&e.id));
+        return Err(claimed_meanwhile(&mut tx, &e.id).await);
     }
     events::updated(&mut tx, cx, &before, &e).await?;
     if before.stopped_at.is_none() && e.stopped_at.is_some() {
@@ -580,7 +591,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteTimeEntry) -> Result<()> {
     let mut tx = cx.db().begin().await?;
     let entry = load_own(cx, &mut tx, &input.entry_id).await?;
     if !store::time_entries::delete(&mut tx, &entry.id).await? {
-        return Err(claimed_meanwhile(&entry.id));
+        return Err(claimed_meanwhile(&mut tx, &entry.id).await);
     }
     events::deleted(&mut tx, cx, &entry).await?;
     if entry.stopped_at.is_none() {

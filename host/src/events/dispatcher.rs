@@ -28,6 +28,11 @@ pub const GAP_WAIT: Duration = Duration::from_secs(1);
 pub struct Watermark(AtomicI64);
 
 impl Watermark {
+    /// A watermark at `id`: what was stored when the process started.
+    pub fn at(id: i64) -> Watermark {
+        Watermark(AtomicI64::new(id))
+    }
+
     /// The current watermark.
     pub fn get(&self) -> i64 {
         self.0.load(Ordering::Acquire)
@@ -40,16 +45,9 @@ impl Watermark {
 
 /// Runs until the process stops.
 pub async fn run(app: App) {
-    let mut last = loop {
-        match store::events::max_outbox_id(&mut &app.db).await {
-            Ok(id) => break id,
-            Err(e) => {
-                tracing::warn!(error = %e, "event dispatcher cannot read the outbox; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    };
-    app.events_published.set(last);
+    // Everything stored before start-up counts as published (`App::start` set the watermark
+    // there before the server accepted a connection): it reaches clients by replay.
+    let mut last = app.events_published.get();
     let mut gap_since: Option<Instant> = None;
     // Set when a local commit woke us: what we then publish, the other processes should read too.
     let mut local = false;

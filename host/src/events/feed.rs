@@ -7,7 +7,7 @@
 //! The feed does not know the domain: what a stored membership grants (roles and overrides) is a
 //! function handed to it ([`GrantsOf`]) by whoever opens it.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -290,11 +290,7 @@ impl Feed {
             .channel_members
             .get_or_try_init(|| async {
                 let mut db = &self.source.db;
-                Ok::<_, sqlx::Error>(match store::chat::audience(&mut db, channel_id).await? {
-                    None => Some(HashSet::new()),
-                    Some(None) => None,
-                    Some(Some(ids)) => Some(ids.into_iter().collect()),
-                })
+                store::chat::audience(&mut db, channel_id).await
             })
             .await;
         match members {

@@ -122,12 +122,13 @@ pub async fn can_see(ex: &mut impl Exec, channel_id: &str, user_id: &str) -> sql
     Ok(row.is_some())
 }
 
-/// Who may see a channel: `Some(None)` for the org-wide channel (every organization member),
-/// `Some(Some(ids))` for the others, `None` when it does not exist.
+/// Who may see a channel (and so receive its events): `None` for the org-wide channel (every
+/// organization member), its members for the others; a channel that does not exist is visible
+/// to nobody.
 pub async fn audience(
     ex: &mut impl Exec,
     channel_id: &str,
-) -> sqlx::Result<Option<Option<Vec<String>>>> {
+) -> sqlx::Result<Option<std::collections::HashSet<String>>> {
     let kind: Option<(String,)> = ex
         .fetch_optional(q!(
             "SELECT kind FROM chat_channels WHERE id = $1",
@@ -135,8 +136,8 @@ pub async fn audience(
         ))
         .await?;
     match kind {
-        None => Ok(None),
-        Some((kind,)) if kind == "org" => Ok(Some(None)),
+        None => Ok(Some(Default::default())),
+        Some((kind,)) if kind == "org" => Ok(None),
         Some(_) => {
             let rows: Vec<(String,)> = ex
                 .fetch_all(q!(
@@ -144,7 +145,7 @@ pub async fn audience(
                     channel_id
                 ))
                 .await?;
-            Ok(Some(Some(rows.into_iter().map(|r| r.0).collect())))
+            Ok(Some(rows.into_iter().map(|r| r.0).collect()))
         }
     }
 }

@@ -168,7 +168,9 @@ pub async fn accept_invitation(
     body: Body,
 ) -> Result<Response> {
     let input: AcceptInvitation = parse(body)?;
-    let member = members::accept_invitation(&app, &caller, &input.token).await?;
+    let member = members::accept_invitation(&app, &caller, &input.token)
+        .await?
+        .member;
     Ok((StatusCode::CREATED, Json(json!({ "data": member }))).into_response())
 }
 
