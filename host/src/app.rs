@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::actions::Registry;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::domain::Services;
 use crate::events::Bus;
 use crate::mail::Mailer;
 use crate::rate_limit::RateLimiter;
@@ -15,42 +16,31 @@ use crate::store::Db;
 #[derive(Clone)]
 pub struct App(Arc<AppInner>);
 
-/// What the application holds.
+/// What the application holds: the domain's services, and what only the interfaces need.
 pub struct AppInner {
-    /// The resolved configuration.
-    pub config: Config,
-    /// The database.
-    pub db: Db,
-    /// Access-token keys.
-    pub jwt: JwtKeys,
-    /// Outgoing mail.
-    pub mailer: Mailer,
+    /// What the domain runs on (database, configuration, mail, plugins, …).
+    pub services: Arc<Services>,
     /// Every action by name.
     pub registry: Registry,
     /// Per-user (and per-IP for anonymous routes) request limits.
     pub rate_limiter: RateLimiter,
-    /// Failed logins per account, whatever address they come from.
-    pub login_throttle: crate::rate_limit::FailureThrottle,
-    /// Published events and ephemeral signals for this process's connections.
-    pub bus: Arc<Bus>,
     /// WebSocket connections per user.
-    pub ws_limits: crate::api::ws::ConnectionLimits,
-    /// The highest event id the dispatcher has published (replays stop there).
-    pub events_published: Arc<crate::events::dispatcher::Watermark>,
-    /// Woken when another process committed events.
-    pub outbox_wake: tokio::sync::Notify,
-    /// The Redis client for listening to the other processes, when configured.
-    pub redis: Option<redis::Client>,
-    /// WebAssembly plugins: runtime, installed plugins, bindings.
-    pub plugins: crate::plugins::PluginHost,
-    /// Outgoing webhooks: HTTP client and the worker's wake-up.
-    pub webhooks: crate::webhooks::Webhooks,
+    pub ws_limits: crate::rate_limit::connections::ConnectionLimits,
 }
 
 impl Deref for App {
     type Target = AppInner;
     fn deref(&self) -> &AppInner {
         &self.0
+    }
+}
+
+/// The services' fields (`app.db`, `app.config`, …) read straight through the application, and
+/// `&app` passes where the domain asks for `&Services`.
+impl Deref for AppInner {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
     }
 }
 
@@ -62,6 +52,7 @@ impl App {
             bus: self.bus.clone(),
             published: self.events_published.clone(),
             grants_of: crate::domain::members::grants,
+            away_after: self.config.ws.away_after,
         }
     }
 
@@ -96,8 +87,8 @@ impl App {
             }
             None => None,
         };
-        let plugins = crate::plugins::PluginHost::start(
-            crate::plugins::HostConfig {
+        let plugins = crate::domain::plugins::PluginHost::start(
+            crate::domain::plugins::HostConfig {
                 data_dir: config.data_dir.clone(),
                 failure_threshold: config.plugin_failure_threshold,
                 max_concurrent_calls: 16,
@@ -107,23 +98,25 @@ impl App {
         .await?;
         let webhooks = crate::webhooks::Webhooks::new(config.webhooks.clone())?;
         Ok(App(Arc::new(AppInner {
+            services: Arc::new(Services {
+                db,
+                jwt,
+                mailer,
+                login_throttle: crate::rate_limit::FailureThrottle::new(
+                    config.login_failures_per_account,
+                    std::time::Duration::from_secs(15 * 60),
+                ),
+                bus,
+                events_published: Arc::new(crate::events::dispatcher::Watermark::at(published)),
+                outbox_wake: Arc::new(tokio::sync::Notify::new()),
+                redis,
+                plugins,
+                webhooks,
+                config,
+            }),
             registry: crate::actions::build_registry(),
-            db,
-            jwt,
-            mailer,
             rate_limiter,
-            login_throttle: crate::rate_limit::FailureThrottle::new(
-                config.login_failures_per_account,
-                std::time::Duration::from_secs(15 * 60),
-            ),
-            bus,
             ws_limits: Default::default(),
-            events_published: Arc::new(crate::events::dispatcher::Watermark::at(published)),
-            outbox_wake: tokio::sync::Notify::new(),
-            redis,
-            plugins,
-            webhooks,
-            config,
         })))
     }
 }

@@ -10,56 +10,75 @@ struct Rule {
 }
 
 const RULES: &[Rule] = &[
+    // The records are plain data: they import no other layer.
+    Rule {
+        under: "model",
+        forbidden: &[
+            "crate::store",
+            "crate::domain",
+            "crate::actions",
+            "crate::api",
+            "crate::app",
+        ],
+    },
     // Storage sits behind the domain.
     Rule {
         under: "store",
-        forbidden: &["crate::domain"],
+        forbidden: &[
+            "crate::domain",
+            "crate::actions",
+            "crate::api",
+            "crate::app",
+        ],
     },
-    // The plugin runtime knows nothing of the domain or of SQL.
+    // The plugin runtime knows nothing of the domain or of SQL (it could be its own crate).
     Rule {
         under: "plugins",
-        forbidden: &["crate::domain", "crate::store"],
+        forbidden: &[
+            "crate::domain",
+            "crate::store",
+            "crate::events",
+            "crate::actions",
+            "crate::api",
+            "crate::app",
+        ],
     },
-    // The domain knows nothing of HTTP or of how the application is assembled.
+    // The webhook machinery (client, signing, retries) is driven by the domain's jobs.
     Rule {
-        under: "domain",
-        forbidden: &["crate::api", "crate::app"],
+        under: "webhooks",
+        forbidden: &[
+            "crate::domain",
+            "crate::actions",
+            "crate::api",
+            "crate::app",
+        ],
     },
-    // The event feed and bus know nothing of the domain.
+    // The event feed and bus know nothing of the domain or of how they are served.
     Rule {
         under: "events",
-        forbidden: &["crate::domain", "crate::api"],
+        forbidden: &[
+            "crate::domain",
+            "crate::actions",
+            "crate::api",
+            "crate::app",
+        ],
+    },
+    // The domain knows nothing of HTTP, of the registry or of how the application is assembled.
+    Rule {
+        under: "domain",
+        forbidden: &["crate::api", "crate::actions", "crate::app"],
+    },
+    // The registry runs the domain's operations for every interface, whichever serves them.
+    Rule {
+        under: "actions",
+        forbidden: &["crate::api", "crate::app"],
     },
 ];
 
-/// Files that still break a rule (issue 14, items 2 and 4): the store's row types are the
-/// domain's, the domain reaches into `App`, and the plugin facade calls the domain and the store.
-const KNOWN: &[&str] = &[
-    "src/store/accounts.rs",
-    "src/store/chat.rs",
-    "src/store/clients.rs",
-    "src/store/invoices.rs",
-    "src/store/labels.rs",
-    "src/store/milestones.rs",
-    "src/store/notifications.rs",
-    "src/store/organizations.rs",
-    "src/store/projects.rs",
-    "src/store/rates.rs",
-    "src/store/recurrences.rs",
-    "src/store/search.rs",
-    "src/store/task_extras.rs",
-    "src/store/task_groups.rs",
-    "src/store/task_statuses.rs",
-    "src/store/tasks.rs",
-    "src/store/time_entries.rs",
-    "src/plugins.rs",
-    "src/plugins/reports.rs",
-    "src/domain/accounts.rs",
-    "src/domain/context.rs",
-    "src/domain/members.rs",
-    "src/domain/recurrences.rs",
-];
+/// Files that still break a rule, as debt to pay off (none today: the list only shrinks).
+const KNOWN: &[&str] = &[];
 
+#[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 

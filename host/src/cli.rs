@@ -28,6 +28,9 @@ enum Command {
     Routes,
     /// Print the action registry (names, permissions, payload schemas) as JSON.
     Actions,
+    /// Print the instance's own audit entries (the operator's plugin installs and removals from
+    /// this CLI), newest first, as JSON.
+    Audit(AuditArgs),
     /// Work with WebAssembly plugins.
     Plugin {
         #[command(subcommand)]
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Routes => print_json(&crate::route_table()),
             Command::Actions => print_json(&actions_json()),
+            Command::Audit(args) => audit(args).await,
             Command::Plugin { command } => plugin::run(command).await,
         }
     });
@@ -116,9 +120,35 @@ async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
     crate::serve(app, listener, shutdown_signal()).await
 }
 
+/// `stint audit`.
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// Most entries printed.
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+async fn audit(args: AuditArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)?;
+    let db = open_db(&config).await?;
+    let entries = crate::domain::audit::instance_entries(&db, args.limit).await?;
+    db.close().await;
+    print_json(&entries)
+}
+
 async fn migrate(args: ConfigArgs) -> anyhow::Result<()> {
     let config = Config::load(&args)?;
     init_tracing(config.log_format);
+    open_db(&config).await?.close().await;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// The database of a one-off command (a small pool), with its data directory and migrations
+/// applied.
+pub(crate) async fn open_db(config: &Config) -> anyhow::Result<crate::store::Db> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = crate::store::Db::connect(
         &config.database_url,
@@ -129,9 +159,7 @@ async fn migrate(args: ConfigArgs) -> anyhow::Result<()> {
     )
     .await?;
     db.migrate().await?;
-    db.close().await;
-    tracing::info!("migrations applied");
-    Ok(())
+    Ok(db)
 }
 
 async fn shutdown_signal() {

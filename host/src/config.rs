@@ -97,6 +97,10 @@ pub struct ConfigArgs {
     /// Seconds without a client message after which a WebSocket is closed with 4000 [default: 300].
     #[arg(long, env = "STINT_WS_IDLE_TIMEOUT_SECS")]
     pub ws_idle_timeout_secs: Option<u32>,
+    /// Seconds without a client message after which a WebSocket user is announced `away`
+    /// (`UserPresence`); 0 never [default: 120].
+    #[arg(long, env = "STINT_PRESENCE_AWAY_SECS")]
+    pub presence_away_secs: Option<u32>,
     /// WebSocket connections one client address may hold open before authenticating; more are
     /// refused with 429. Raise it behind a reverse proxy (every client has the proxy's address)
     /// [default: 64].
@@ -146,6 +150,7 @@ struct FileConfig {
     ws_ping_interval_secs: Option<u32>,
     ws_pong_timeout_secs: Option<u32>,
     ws_idle_timeout_secs: Option<u32>,
+    presence_away_secs: Option<u32>,
     ws_pending_per_address: Option<u32>,
     webhooks: Option<crate::webhooks::settings::WebhookFile>,
 }
@@ -161,6 +166,8 @@ pub struct WsTiming {
     pub idle_timeout: Duration,
     /// Connections per client address not yet authenticated.
     pub pending_per_address: usize,
+    /// Without a client message, a user is announced `away` after this (`None`: never).
+    pub away_after: Option<Duration>,
 }
 
 /// A setting in seconds (at least 1), or its default.
@@ -351,6 +358,10 @@ impl Config {
                     .or(file.ws_pending_per_address)
                     .unwrap_or(64)
                     .max(1) as usize,
+                away_after: match args.presence_away_secs.or(file.presence_away_secs) {
+                    Some(0) => None,
+                    value => Some(Duration::from_secs(u64::from(value.unwrap_or(120)))),
+                },
             },
             recurrence_min_interval: Duration::from_secs(u64::from(
                 args.recurrence_min_interval_secs

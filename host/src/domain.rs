@@ -28,6 +28,7 @@ pub mod rates;
 pub mod recurrences;
 pub mod reports;
 pub mod search;
+pub mod services;
 pub mod sidebar;
 pub mod task_groups;
 pub mod task_statuses;
@@ -37,6 +38,7 @@ pub mod validate;
 pub mod webhooks;
 pub mod wire;
 
-pub use context::{Cx, Membership};
+pub use context::{Cx, Membership, Scope};
 pub use page::{Page, PageQuery};
 pub use permissions::{Permission, Role};
+pub use services::Services;

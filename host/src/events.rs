@@ -6,6 +6,7 @@
 pub mod bus;
 pub mod dispatcher;
 pub mod feed;
+pub mod presence;
 pub mod relay;
 
 pub use bus::{Audience, Bus, Delivery};

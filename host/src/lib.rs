@@ -2,9 +2,11 @@
 //! (`/api/v1`) and a WebSocket (`/ws`), on SQLite or PostgreSQL. GraphQL and MCP are planned and
 //! not yet served.
 //!
-//! The crate is laid out by responsibility: [`domain`] holds the rules and knows nothing of HTTP,
-//! [`store`] the SQL for both engines, [`actions`] the registry every interface calls through, and
-//! [`api`] the thin protocol adapters. [`app`] builds the router; [`serve`] runs it.
+//! The crate is laid out by responsibility: [`model`] holds the records (plain data), [`domain`]
+//! the rules and the services they run on (knowing nothing of HTTP), [`store`] the SQL for both
+//! engines, [`events`] the outbox, bus and feed, [`plugins`] the sandboxed runtime, [`actions`]
+//! the registry every interface calls through, and [`api`] the thin protocol adapters. [`app`]
+//! assembles them; [`serve`] runs it. `docs/architecture.md` draws the layers.
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
@@ -30,6 +32,7 @@ pub mod events;
 pub mod http_server;
 pub mod ids;
 pub mod mail;
+pub mod model;
 pub mod plugins;
 pub mod rate_limit;
 pub mod store;
@@ -97,13 +100,22 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let jobs = tokio::spawn(jobs(app.clone()));
-    let dispatcher = tokio::spawn(events::dispatcher::run(app.clone()));
-    let scheduler = tokio::spawn(domain::recurrences::scheduler(app.clone()));
-    let webhook_fanout = tokio::spawn(webhooks::fanout::run(app.clone()));
-    let webhook_worker = tokio::spawn(webhooks::worker::run(app.clone()));
+    let dispatcher = tokio::spawn(events::dispatcher::run(
+        app.db.clone(),
+        app.bus.clone(),
+        app.events_published.clone(),
+        app.outbox_wake.clone(),
+    ));
+    let scheduler = tokio::spawn(domain::recurrences::scheduler(app.services.clone()));
+    let webhook_fanout = tokio::spawn(domain::webhooks::fanout::run(app.services.clone()));
+    let webhook_worker = tokio::spawn(domain::webhooks::worker::run(app.services.clone()));
     let relay = match (app.bus.relay(), &app.redis) {
         (Some(relay), Some(client)) => Some((
-            tokio::spawn(relay.clone().listen(client.clone(), app.clone())),
+            tokio::spawn(relay.clone().listen(
+                client.clone(),
+                app.bus.clone(),
+                app.outbox_wake.clone(),
+            )),
             tokio::spawn(relay.clone().refresh_connections()),
         )),
         _ => None,

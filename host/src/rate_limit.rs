@@ -1,6 +1,8 @@
 //! Request limits per key (user id, or client address for anonymous routes), with the wait to
 //! report in `Retry-After`.
 
+pub mod connections;
+
 use std::num::NonZeroU32;
 use std::time::Duration;
 

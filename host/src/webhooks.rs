@@ -1,4 +1,6 @@
-//! Outgoing webhooks: the delivery machinery behind `domain::webhooks`' subscriptions.
+//! Outgoing webhooks: the delivery machinery behind `domain::webhooks`' subscriptions — the
+//! HTTP client, address checks, signing, retry schedule and settings. The two jobs that drive it
+//! (`domain::webhooks::fanout` and `domain::webhooks::worker`) live in the domain.
 //!
 //! ```text
 //! outbox ──fanout──► plugin `webhooks.format` ──tx (cursor CAS + rows)──► webhook_deliveries
@@ -6,11 +8,11 @@
 //!         receiver ◄── signed HTTP (checked addresses) ◄── worker (claim, send, record)
 //! ```
 //!
-//! - [`fanout`] matches committed outbox events to enabled subscriptions, asks the
+//! - `fanout` matches committed outbox events to enabled subscriptions, asks the
 //!   subscription's plugin what to send (outside any transaction), then advances the shared
 //!   cursor with a compare-and-set and queues the deliveries in one transaction, so each event is
 //!   queued once whatever the number of processes.
-//! - [`worker`] claims due deliveries (`UPDATE … RETURNING`, `SKIP LOCKED` on PostgreSQL, with a
+//! - `worker` claims due deliveries (`UPDATE … RETURNING`, `SKIP LOCKED` on PostgreSQL, with a
 //!   lease so a crashed process's claims come back), signs ([`sign`]) and sends them through
 //!   [`client`] — which refuses non-public addresses ([`address`]) after DNS and on every
 //!   redirect — and records the attempt, the next retry ([`backoff`]) or the final failure.
@@ -18,11 +20,9 @@
 pub mod address;
 pub mod backoff;
 pub mod client;
-pub mod fanout;
 pub mod filter;
 pub mod settings;
 pub mod sign;
-pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +71,8 @@ impl Webhooks {
         self.0.queued.notify_one();
     }
 
-    async fn queued(&self) {
+    /// Waits until a delivery is queued ([`Webhooks::wake`]).
+    pub async fn queued(&self) {
         self.0.queued.notified().await
     }
 }

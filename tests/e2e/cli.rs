@@ -58,7 +58,8 @@ fn serve_help_lists_every_setting_of_the_readme() {
 
 /// `stint plugin install | list | test | remove` work on a data directory with no server: the
 /// example plugin is installed from its folder, listed beside the built-ins, run against a
-/// fixture (output, logs, time and peak memory printed as JSON), and removed again.
+/// fixture (output, logs, time and peak memory printed as JSON), and removed again; `stint audit`
+/// shows the install and the removal.
 #[test]
 fn plugin_commands_install_list_test_and_remove() {
     let wasm = crate::plugins_build::build_plugin("examples/weekend-surcharge");
@@ -150,6 +151,22 @@ fn plugin_commands_install_list_test_and_remove() {
     assert!(ok, "remove: {err}");
     let (_, out, _) = run(&["plugin", "list"]);
     assert!(!names(&out).iter().any(|n| n == "weekend-surcharge"));
+    // Both left an entry of the instance (no organization, no user), newest first.
+    let (ok, out, err) = run(&["audit"]);
+    assert!(ok, "audit: {err}");
+    let entries: serde_json::Value = serde_json::from_str(&out).expect("audit prints JSON");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["plugin.deleted", "plugin.created"], "{entries}");
+    for e in entries.as_array().expect("a list") {
+        assert_eq!(e["user_id"], serde_json::Value::Null, "{e}");
+        assert_eq!(e["details"]["via"], "cli", "{e}");
+        assert_eq!(e["details"]["name"], "weekend-surcharge", "{e}");
+    }
     // Built-ins cannot be removed.
     let (ok, _, err) = run(&["plugin", "remove", "invoicing-standard"]);
     assert!(

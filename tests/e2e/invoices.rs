@@ -57,10 +57,10 @@ both! {
         assert_eq!(a["tax_rate_bp"], 1900, "the client's tax rate");
         let l = lines(&a);
         assert_eq!(l.len(), 2);
-        assert_eq!(l[0]["quantity"], 1.5);
+        assert_eq!(l[0]["quantity"], "1.5");
         assert_eq!(l[0]["quantity_milli"], 1500);
         assert_eq!(l[0]["amount"], 15002);
-        assert_eq!(l[1]["quantity"], 1.0);
+        assert_eq!(l[1]["quantity"], "1");
         assert_eq!(a["subtotal"], 17502);
         assert_eq!(a["tax"], 3325, "19 % of 175.02 = 33.2538");
         assert_eq!(a["total"], 20827);

@@ -977,3 +977,39 @@ both! {
         assert!(leaked.is_empty(), "invoice events reached a member without manage_invoices: {leaked:?}");
     }
 }
+
+both! {
+    /// A user whose connections send nothing for `STINT_PRESENCE_AWAY_SECS` is announced `away`
+    /// to the organization, and `online` again with their next message.
+    async fn an_idle_user_goes_away_and_comes_back(backend: Backend) {
+        let server = Server::start_with(backend, &[("STINT_PRESENCE_AWAY_SECS", "1")]).await;
+        let (alice, org) = server
+            .register_with_org("alice@example.com", "Alice", "Acme")
+            .await;
+        let (bob, _) = server.register("bob@example.com", "Bob").await;
+        server.join(&alice, &org, &bob, "bob@example.com", "member").await;
+        let bob_id = bob.get("/auth/me", None).await.data()["id"].clone();
+        let mut alice_ws = Ws::open(&server, &alice).await;
+        let mut bob_ws = Ws::open(&server, &bob).await;
+        let mut bobs = Vec::new();
+        while bobs.len() < 2 {
+            let e = alice_ws.next("UserPresence").await;
+            if e["data"]["user_id"] == bob_id {
+                bobs.push(e["data"]["status"].as_str().expect("status").to_owned());
+            }
+        }
+        assert_eq!(bobs, ["online", "away"], "bob came online, then went idle");
+
+        // Bob's next message brings him back; the request is answered as usual.
+        let answer = bob_ws.request("projects.list", json!({})).await;
+        assert!(answer.get("error").is_none(), "{answer}");
+        assert_eq!(answer["pagination"]["total"], 0, "{answer}");
+        let back = loop {
+            let e = alice_ws.next("UserPresence").await;
+            if e["data"]["user_id"] == bob_id {
+                break e;
+            }
+        };
+        assert_eq!(back["data"]["status"], "online");
+    }
+}

@@ -10,45 +10,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::app::App;
 use crate::auth::{Caller, Principal};
+pub use crate::domain::Scope;
+use crate::domain::Services;
 use crate::domain::page::{Page, Pagination};
 use crate::domain::permissions::Permission;
 use crate::domain::{Cx, Membership, members};
 use crate::error::{Error, Result};
 use crate::store;
-
-/// Where an action runs, which decides the membership that is checked.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
-    /// Only the caller's own account is involved.
-    User,
-    /// An organization: the one named, else the caller's current one.
-    Org(Option<&'a str>),
-    /// The organization that owns the entity with this id. When the payload also names an
-    /// organization, the two must agree.
-    Entity {
-        /// Entity id (its prefix tells the table).
-        id: &'a str,
-        /// The organization the payload names, if any.
-        org_id: Option<&'a str>,
-    },
-}
-
-impl<'a> Scope<'a> {
-    /// [`Scope::Org`] from an optional `org_id` field.
-    pub fn org(org_id: &'a Option<String>) -> Self {
-        Scope::Org(org_id.as_deref())
-    }
-
-    /// [`Scope::Entity`] from an id and an optional `org_id` field.
-    pub fn entity(id: &'a str, org_id: &'a Option<String>) -> Self {
-        Scope::Entity {
-            id,
-            org_id: org_id.as_deref(),
-        }
-    }
-}
 
 /// One operation.
 pub trait Action: DeserializeOwned + JsonSchema + Send + Sized + 'static {
@@ -103,7 +72,7 @@ impl<T: Serialize + Send> IntoReply for Page<T> {
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type Invoke = for<'a> fn(&'a App, &'a Caller, Value) -> BoxFuture<'a, Result<Reply>>;
+type Invoke = for<'a> fn(&'a Services, &'a Caller, Value) -> BoxFuture<'a, Result<Reply>>;
 
 /// A registered action, type-erased.
 pub struct Entry {
@@ -124,7 +93,7 @@ impl Entry {
     /// Runs the action with a JSON payload.
     pub fn invoke<'a>(
         &self,
-        app: &'a App,
+        app: &'a Services,
         caller: &'a Caller,
         payload: Value,
     ) -> BoxFuture<'a, Result<Reply>> {
@@ -178,7 +147,7 @@ fn output_schema<T: JsonSchema>() -> schemars::Schema {
 
 /// Decodes the payload, resolves the scope and checks membership and permission, then runs the
 /// action. The one path every interface takes.
-pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> Result<Reply> {
+pub async fn dispatch<A: Action>(app: &Services, caller: &Caller, payload: Value) -> Result<Reply> {
     dispatch_typed::<A>(app, caller, payload)
         .await?
         .into_reply()
@@ -187,7 +156,7 @@ pub async fn dispatch<A: Action>(app: &App, caller: &Caller, payload: Value) -> 
 /// [`dispatch`] without the conversion to a [`Reply`]: for interfaces that answer with something
 /// other than JSON (REST's PDF download).
 pub async fn dispatch_typed<A: Action>(
-    app: &App,
+    app: &Services,
     caller: &Caller,
     payload: Value,
 ) -> Result<A::Output> {
@@ -197,7 +166,7 @@ pub async fn dispatch_typed<A: Action>(
 /// Runs an already typed action: resolves the scope, checks membership and permission, then runs
 /// the domain function. For adapters that build payloads as Rust values (GraphQL arguments, the
 /// compatibility surfaces) and want the typed output.
-pub async fn run<A: Action>(app: &App, caller: &Caller, action: A) -> Result<A::Output> {
+pub async fn run<A: Action>(app: &Services, caller: &Caller, action: A) -> Result<A::Output> {
     let member = resolve(app, &caller.principal, action.scope()).await?;
     if let (Some(perm), Some(m)) = (A::PERMISSION, &member)
         && !m.permissions.contains(perm)
@@ -270,14 +239,18 @@ fn kind_of(id: &str) -> &'static str {
 /// The caller's membership for `scope`, checked like an action's (for the few adapters that are
 /// not actions, e.g. the multipart plugin upload).
 pub async fn membership(
-    app: &App,
+    app: &Services,
     principal: &Principal,
     scope: Scope<'_>,
 ) -> Result<Option<Membership>> {
     resolve(app, principal, scope).await
 }
 
-async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<Option<Membership>> {
+async fn resolve(
+    app: &Services,
+    principal: &Principal,
+    scope: Scope<'_>,
+) -> Result<Option<Membership>> {
     let (row, what) = match scope {
         Scope::User => return Ok(None),
         Scope::Org(explicit) => {
@@ -310,7 +283,7 @@ async fn resolve(app: &App, principal: &Principal, scope: Scope<'_>) -> Result<O
     }))
 }
 
-async fn default_org(app: &App, principal: &Principal) -> Result<String> {
+async fn default_org(app: &Services, principal: &Principal) -> Result<String> {
     if let Some(org) = principal.bound_org() {
         return Ok(org.to_owned());
     }

@@ -3,7 +3,6 @@
 //! registry as REST — and receives the events it may see, pushed as they commit.
 
 mod connection;
-mod limits;
 pub mod protocol;
 
 use std::net::SocketAddr;
@@ -12,8 +11,6 @@ use std::time::Duration;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
-
-pub use limits::ConnectionLimits;
 
 use crate::app::App;
 

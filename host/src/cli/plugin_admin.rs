@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::config::{Config, ConfigArgs};
 use crate::domain::plugins;
-use crate::plugins::{HostConfig, PluginHost};
+use crate::domain::plugins::{HostConfig, PluginHost};
 use crate::store::Db;
 
 /// Arguments of `stint plugin install`.
@@ -39,16 +39,7 @@ pub(super) struct RemoveArgs {
 
 async fn open(args: &ConfigArgs) -> anyhow::Result<(Config, Db, PluginHost)> {
     let config = Config::load(args)?;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = Db::connect(
-        &config.database_url,
-        &crate::store::db::PoolSettings {
-            max_connections: 2,
-            acquire_timeout: std::time::Duration::from_secs(10),
-        },
-    )
-    .await?;
-    db.migrate().await?;
+    let db = super::open_db(&config).await?;
     let host = PluginHost::start(
         HostConfig {
             data_dir: config.data_dir.clone(),
@@ -148,6 +139,10 @@ pub(super) async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
     };
     let mut tx = db.begin().await?;
     let sha = plugins::remove_row(&mut tx, &row)
+        .await
+        .map_err(user_error)?;
+    let details = serde_json::json!({ "via": "cli", "name": row.name, "version": row.version });
+    crate::domain::audit::record_instance(&mut tx, "plugin", &row.id, "deleted", &details)
         .await
         .map_err(user_error)?;
     tx.commit().await?;

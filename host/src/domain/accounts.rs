@@ -8,40 +8,19 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
 use crate::auth::{AuthVia, Principal, password};
+use crate::domain::Services;
 use crate::domain::validate;
 use crate::error::{Error, OnConstraint, Result};
 use crate::ids;
 use crate::store;
 
+pub use crate::model::accounts::{PersonalToken, User};
+
 /// Personal access tokens start with this, so they are recognisable in logs and secret scanners.
 pub const PAT_PREFIX: &str = "stint_pat_";
 /// WebSocket tickets start with this.
 pub const TICKET_PREFIX: &str = "wst_";
-
-/// A user account as clients see it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct User {
-    /// `usr_…`
-    pub id: String,
-    /// Lower-cased e-mail address.
-    pub email: String,
-    /// Full name.
-    pub name: String,
-    /// `super_admin`, `admin` or `user`.
-    pub instance_role: String,
-    /// The organization used when a request names none.
-    pub current_org_id: Option<String>,
-    /// Avatar image URL.
-    pub avatar_url: Option<String>,
-    /// When the address was proven by a mailed link; `null` while unverified.
-    pub email_verified_at: Option<DateTime<Utc>>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
 
 /// The user summary embedded in auth responses.
 #[derive(Debug, Serialize)]
@@ -106,7 +85,7 @@ pub struct RefreshToken {
 /// turn into memberships: only their mailed link (`invitation_token`) or a verified address
 /// accepts them.
 pub async fn register(
-    app: &App,
+    app: &Services,
     caller_ip: Option<std::net::IpAddr>,
     input: Register,
 ) -> Result<Tokens> {
@@ -180,7 +159,7 @@ pub async fn register(
 }
 
 /// Mails a link that proves the account's address.
-async fn send_verification(app: &App, user: &User) -> Result<()> {
+async fn send_verification(app: &Services, user: &User) -> Result<()> {
     let token = ids::secret(32);
     let expires = crate::clock::now() + app.config.email_verification_ttl;
     store::accounts::insert_email_verification(
@@ -212,7 +191,7 @@ pub struct VerifyEmail {
 
 /// Marks an address verified with the token of its mailed link (once, before it expires, and
 /// only while the account still has that address).
-pub async fn verify_email(app: &App, input: VerifyEmail) -> Result<()> {
+pub async fn verify_email(app: &Services, input: VerifyEmail) -> Result<()> {
     let now = crate::clock::now();
     let mut tx = app.db.begin().await?;
     let invalid =
@@ -230,7 +209,7 @@ pub async fn verify_email(app: &App, input: VerifyEmail) -> Result<()> {
 }
 
 /// Mails a new verification link to the caller's address (no-op once verified).
-pub async fn resend_verification(app: &App, principal: &Principal) -> Result<()> {
+pub async fn resend_verification(app: &Services, principal: &Principal) -> Result<()> {
     let user = me(app, principal).await?;
     if user.email_verified_at.is_none() {
         send_verification(app, &user).await?;
@@ -239,7 +218,7 @@ pub async fn resend_verification(app: &App, principal: &Principal) -> Result<()>
 }
 
 /// Logs in with email and password.
-pub async fn login(app: &App, input: Login) -> Result<Tokens> {
+pub async fn login(app: &Services, input: Login) -> Result<Tokens> {
     let email = input.email.trim().to_lowercase();
     // Per account, beside the per-address limit of anonymous routes: guessing one account's
     // password from many addresses is throttled too.
@@ -262,7 +241,11 @@ pub async fn login(app: &App, input: Login) -> Result<Tokens> {
 }
 
 /// Starts a login session: its tokens and its id (the refresh-token family).
-async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<(Tokens, String)> {
+async fn start_session(
+    app: &Services,
+    tx: &mut store::Tx,
+    user: &User,
+) -> Result<(Tokens, String)> {
     let family = ids::new_id("rtf");
     let refresh_token = issue_refresh_token(app, tx, &user.id, &family).await?;
     let tokens = Tokens {
@@ -280,7 +263,7 @@ async fn start_session(app: &App, tx: &mut store::Tx, user: &User) -> Result<(To
 }
 
 async fn issue_refresh_token(
-    app: &App,
+    app: &Services,
     tx: &mut store::Tx,
     user_id: &str,
     family: &str,
@@ -294,7 +277,7 @@ async fn issue_refresh_token(
 
 /// Exchanges a refresh token for a new access token and a new refresh token. A token presented a
 /// second time revokes its whole family.
-pub async fn refresh(app: &App, input: RefreshToken) -> Result<Tokens> {
+pub async fn refresh(app: &Services, input: RefreshToken) -> Result<Tokens> {
     let hash = ids::hash_secret(input.refresh_token.trim());
     let now = crate::clock::now();
     let mut tx = app.db.begin().await?;
@@ -325,7 +308,7 @@ pub async fn refresh(app: &App, input: RefreshToken) -> Result<Tokens> {
 
 /// Ends the session the refresh token belongs to. Only the caller's own tokens can be revoked;
 /// an unknown token is accepted silently (logging out twice is not an error).
-pub async fn logout(app: &App, principal: &Principal, input: RefreshToken) -> Result<()> {
+pub async fn logout(app: &Services, principal: &Principal, input: RefreshToken) -> Result<()> {
     let hash = ids::hash_secret(input.refresh_token.trim());
     let mut tx = app.db.begin().await?;
     if let Some(row) = store::accounts::refresh_token(&mut tx, &hash).await?
@@ -346,7 +329,7 @@ pub struct ForgotPassword {
 
 /// Sends a reset link if the account exists. Always succeeds, so it does not reveal which
 /// addresses have accounts.
-pub async fn forgot_password(app: &App, input: ForgotPassword) -> Result<()> {
+pub async fn forgot_password(app: &Services, input: ForgotPassword) -> Result<()> {
     let email = input.email.trim().to_lowercase();
     let Some(user) = store::accounts::user_by_email(&mut &app.db, &email).await? else {
         return Ok(());
@@ -382,7 +365,7 @@ pub struct ResetPassword {
 }
 
 /// Sets a new password with a reset token (once) and ends every session of the account.
-pub async fn reset_password(app: &App, input: ResetPassword) -> Result<()> {
+pub async fn reset_password(app: &Services, input: ResetPassword) -> Result<()> {
     password::validate("password", &input.password)?;
     let hash = password::hash(input.password).await?;
     let mut tx = app.db.begin().await?;
@@ -420,7 +403,7 @@ pub struct ChangePassword {
 /// of the account (their refresh tokens are revoked; the caller's own session stays) and every
 /// outstanding reset link.
 pub async fn change_password(
-    app: &App,
+    app: &Services,
     principal: &Principal,
     input: ChangePassword,
 ) -> Result<()> {
@@ -445,7 +428,7 @@ pub async fn change_password(
 }
 
 /// The caller's account.
-pub async fn me(app: &App, principal: &Principal) -> Result<User> {
+pub async fn me(app: &Services, principal: &Principal) -> Result<User> {
     let mut user = store::accounts::user(&mut &app.db, &principal.user_id)
         .await?
         .ok_or_else(|| Error::Unauthorized("the account no longer exists".into()))?;
@@ -470,7 +453,7 @@ pub struct UpdateMe {
 }
 
 /// Updates the caller's profile and current organization.
-pub async fn update_me(app: &App, principal: &Principal, input: UpdateMe) -> Result<User> {
+pub async fn update_me(app: &Services, principal: &Principal, input: UpdateMe) -> Result<User> {
     let mut user = me(app, principal).await?;
     if let Some(name) = input.name {
         user.name = validate::name("name", &name, 200)?;
@@ -499,7 +482,7 @@ pub struct Ticket {
 
 /// Issues a single-use WebSocket ticket. A ticket issued to a personal access token remembers
 /// it, so the session it opens keeps the token's limits (see [`redeem_ws_ticket`]).
-pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
+pub async fn ws_ticket(app: &Services, principal: &Principal) -> Result<Ticket> {
     let ticket = format!("{TICKET_PREFIX}{}", ids::secret(32));
     let expires = crate::clock::now() + app.config.ws_ticket_ttl;
     store::accounts::insert_ws_ticket(
@@ -516,7 +499,7 @@ pub async fn ws_ticket(app: &App, principal: &Principal) -> Result<Ticket> {
 /// Redeems a WebSocket ticket, once, within its lifetime: the principal it was issued to. A
 /// ticket of a personal access token yields that token's principal (bound to its organization,
 /// no organization creation, no token minting) — and only while the token is still live.
-pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<Principal> {
+pub async fn redeem_ws_ticket(app: &Services, ticket: &str) -> Result<Principal> {
     let invalid = || Error::Unauthorized("invalid, expired or already used ticket".into());
     let now = crate::clock::now();
     let (user_id, token_id) = store::accounts::consume_ws_ticket(
@@ -549,28 +532,6 @@ pub async fn redeem_ws_ticket(app: &App, ticket: &str) -> Result<Principal> {
     })
 }
 
-/// A personal access token as listed (never with its secret).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct PersonalToken {
-    /// `pat_…`
-    pub id: String,
-    /// Owner.
-    #[serde(skip)]
-    pub user_id: String,
-    /// The organization the token is bound to.
-    pub org_id: String,
-    /// A label chosen by the user.
-    pub name: String,
-    /// The first characters of the token, to recognise it.
-    pub token_prefix: String,
-    /// Expiry, if any.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Last use (to the minute).
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-}
-
 /// A newly created token, the only time its secret is shown.
 #[derive(Debug, Serialize)]
 pub struct CreatedToken {
@@ -596,7 +557,7 @@ pub struct CreateToken {
 
 /// Creates a personal access token bound to one of the caller's organizations.
 pub async fn create_token(
-    app: &App,
+    app: &Services,
     principal: &Principal,
     input: CreateToken,
 ) -> Result<CreatedToken> {
@@ -646,12 +607,12 @@ pub async fn create_token(
 }
 
 /// The caller's live tokens.
-pub async fn list_tokens(app: &App, principal: &Principal) -> Result<Vec<PersonalToken>> {
+pub async fn list_tokens(app: &Services, principal: &Principal) -> Result<Vec<PersonalToken>> {
     Ok(store::accounts::personal_tokens(&mut &app.db, &principal.user_id).await?)
 }
 
 /// Revokes one of the caller's tokens.
-pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<()> {
+pub async fn revoke_token(app: &Services, principal: &Principal, id: &str) -> Result<()> {
     if store::accounts::revoke_personal_token(&mut app.db.auto_commit(), &principal.user_id, id)
         .await?
     {
@@ -662,7 +623,7 @@ pub async fn revoke_token(app: &App, principal: &Principal, id: &str) -> Result<
 }
 
 /// Resolves a bearer credential (JWT or personal access token) to a principal.
-pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
+pub async fn authenticate(app: &Services, bearer: &str) -> Result<Principal> {
     if bearer.starts_with(PAT_PREFIX) {
         let now = crate::clock::now();
         let Some(t) = store::accounts::personal_token_auth(
@@ -699,6 +660,6 @@ pub async fn authenticate(app: &App, bearer: &str) -> Result<Principal> {
 }
 
 /// Removes expired tickets, reset links and refresh tokens.
-pub async fn purge_expired(app: &App) -> Result<()> {
+pub async fn purge_expired(app: &Services) -> Result<()> {
     Ok(store::accounts::purge_expired(&mut app.db.auto_commit(), crate::clock::now()).await?)
 }

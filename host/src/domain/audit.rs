@@ -69,9 +69,17 @@ pub async fn list(cx: &Cx<'_>, input: ListAudit) -> Result<Page<AuditEntry>> {
         request.offset(),
     )
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| AuditEntry {
+    let items = rows.into_iter().map(AuditEntry::from).collect();
+    Ok(Page {
+        items,
+        request,
+        total,
+    })
+}
+
+impl From<store::events::AuditRow> for AuditEntry {
+    fn from(r: store::events::AuditRow) -> AuditEntry {
+        AuditEntry {
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
             id: r.id,
             user_id: r.user_id,
@@ -80,11 +88,37 @@ pub async fn list(cx: &Cx<'_>, input: ListAudit) -> Result<Page<AuditEntry>> {
             entity_id: r.entity_id,
             ip: r.ip,
             created_at: r.created_at,
-        })
-        .collect();
-    Ok(Page {
-        items,
-        request,
-        total,
-    })
+        }
+    }
+}
+
+/// Records an action of the instance's operator — the CLI, acting as Stint itself, outside any
+/// organization — in the audit log (`org_id` and `user_id` null), in `tx`.
+pub async fn record_instance(
+    tx: &mut store::Tx,
+    entity_type: &str,
+    entity_id: &str,
+    action: &str,
+    details: &serde_json::Value,
+) -> Result<()> {
+    let action = format!("{entity_type}.{action}");
+    store::events::insert_instance_audit(
+        tx,
+        &store::events::InstanceEntry {
+            user_id: None,
+            action: &action,
+            entity_type,
+            entity_id,
+            details,
+            at: crate::clock::now(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The instance's own entries, newest first (`stint audit`).
+pub async fn instance_entries(db: &store::Db, limit: i64) -> Result<Vec<AuditEntry>> {
+    let rows = store::events::instance_audit(&mut { db }, limit.clamp(1, 10_000)).await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
 }

@@ -22,9 +22,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::events::{self, Entity, Record};
@@ -35,14 +34,7 @@ use crate::events::Audience;
 use crate::store::db::{Exec, Tx};
 use crate::{ids, store};
 
-/// Kind of the org-wide channel.
-pub const KIND_ORG: &str = "org";
-/// Kind of a project channel.
-pub const KIND_PROJECT: &str = "project";
-/// Kind of a private channel.
-pub const KIND_PRIVATE: &str = "private";
-/// Kind of a direct conversation between two members.
-pub const KIND_DIRECT: &str = "direct";
+pub use crate::model::chat::{Channel, ChannelKind, Message, Reaction};
 
 /// Name of the org-wide channel.
 pub const GENERAL: &str = "general";
@@ -55,74 +47,9 @@ pub const MAX_LIMIT: u32 = 200;
 /// Most members named when creating a channel.
 const MAX_INITIAL_MEMBERS: usize = 500;
 
-/// A chat channel.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Channel {
-    /// `ch_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// `org`, `project`, `private` or `direct`.
-    pub kind: String,
-    /// Name (`general` for the org-wide channel, empty for direct conversations).
-    pub name: String,
-    /// The project of a `project` channel.
-    pub project_id: Option<String>,
-    /// The sorted pair of a direct channel (internal).
-    #[serde(skip)]
-    pub direct_key: Option<String>,
-    /// Who created it.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed (members added or removed).
-    pub updated_at: DateTime<Utc>,
-    /// Explicit members; `null` for the org-wide channel, which every member of the organization
-    /// belongs to.
-    #[sqlx(skip)]
-    pub member_ids: Option<Vec<String>>,
-}
-
 crate::entity!(Channel, "chat_channel", |c| {
     crate::events::Audience::Channel(c.id.clone())
 });
-
-/// The reactions with one emoji to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Reaction {
-    /// The emoji.
-    pub emoji: String,
-    /// How many users reacted with it.
-    pub count: usize,
-    /// Who, in the order they reacted.
-    pub user_ids: Vec<String>,
-}
-
-/// A chat message.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Message {
-    /// `msg_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Channel.
-    pub channel_id: String,
-    /// Author.
-    pub user_id: String,
-    /// Author's name.
-    pub user_name: String,
-    /// Text.
-    pub content: String,
-    /// The message this one answers (same channel).
-    pub reply_to: Option<String>,
-    /// Sent.
-    pub created_at: DateTime<Utc>,
-    /// Last edited (messages cannot be edited yet).
-    pub edited_at: Option<DateTime<Utc>>,
-    /// Reactions, by emoji.
-    #[sqlx(skip)]
-    pub reactions: Vec<Reaction>,
-}
 
 crate::entity!(Message, "chat_message", |m| {
     crate::events::Audience::Channel(m.channel_id.clone())
@@ -277,7 +204,7 @@ pub async fn ensure_general(tx: &mut Tx, cx: &Cx<'_>) -> Result<()> {
     let channel = Channel {
         id: ids::new_id("ch"),
         org_id: cx.org_id()?.to_owned(),
-        kind: KIND_ORG.to_owned(),
+        kind: ChannelKind::Org,
         name: GENERAL.to_owned(),
         project_id: None,
         direct_key: None,
@@ -302,7 +229,7 @@ async fn load_channel(cx: &Cx<'_>, ex: &mut impl Exec, id: &str) -> Result<Chann
         .await?
         .ok_or_else(channel_not_found)?;
     cx.same_org(&c.org_id, "channel")?;
-    if c.kind != KIND_ORG {
+    if c.kind != ChannelKind::Org {
         let members = store::chat::member_ids(ex, &c.id).await?;
         if !members.iter().any(|m| m == cx.user_id()) {
             return Err(channel_not_found());
@@ -416,7 +343,7 @@ pub async fn list_channels(cx: &Cx<'_>, _: ListChannels) -> Result<Vec<Channel>>
         members.entry(channel_id).or_default().push(user_id);
     }
     for c in &mut channels {
-        if c.kind != KIND_ORG {
+        if c.kind != ChannelKind::Org {
             c.member_ids = Some(members.remove(&c.id).unwrap_or_default());
         }
     }
@@ -435,7 +362,7 @@ pub async fn create_channel(cx: &Cx<'_>, input: CreateChannel) -> Result<Channel
     let mut tx = cx.db().begin().await?;
     let (kind, project_id) = match (input.kind, input.project_id) {
         (NewChannelKind::Project, Some(p)) => (
-            KIND_PROJECT,
+            ChannelKind::Project,
             Some(projects::load(cx, &mut tx, &p).await?.id),
         ),
         (NewChannelKind::Project, None) => {
@@ -444,7 +371,7 @@ pub async fn create_channel(cx: &Cx<'_>, input: CreateChannel) -> Result<Channel
                 "project_id is required for a project channel",
             ));
         }
-        (NewChannelKind::Private, None) => (KIND_PRIVATE, None),
+        (NewChannelKind::Private, None) => (ChannelKind::Private, None),
         (NewChannelKind::Private, Some(_)) => {
             return Err(Error::invalid_field(
                 "project_id",
@@ -463,7 +390,7 @@ pub async fn create_channel(cx: &Cx<'_>, input: CreateChannel) -> Result<Channel
     let channel = Channel {
         id: ids::new_id("ch"),
         org_id: cx.org_id()?.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         name,
         project_id,
         direct_key: None,
@@ -482,7 +409,7 @@ pub async fn create_channel(cx: &Cx<'_>, input: CreateChannel) -> Result<Channel
 }
 
 fn require_membership_kind(channel: &Channel) -> Result<()> {
-    if channel.kind == KIND_PROJECT || channel.kind == KIND_PRIVATE {
+    if channel.kind == ChannelKind::Project || channel.kind == ChannelKind::Private {
         Ok(())
     } else {
         Err(Error::rule(
@@ -560,7 +487,7 @@ pub async fn open_direct(cx: &Cx<'_>, input: OpenDirect) -> Result<Channel> {
     let channel = Channel {
         id: ids::new_id("ch"),
         org_id: org_id.to_owned(),
-        kind: KIND_DIRECT.to_owned(),
+        kind: ChannelKind::Direct,
         name: String::new(),
         project_id: None,
         direct_key: Some(key.clone()),
@@ -681,8 +608,8 @@ pub async fn send_message(cx: &Cx<'_>, input: SendMessage) -> Result<Message> {
         }
     }
     if !mentioned.is_empty() {
-        let place = match channel.kind.as_str() {
-            KIND_DIRECT => "a direct message".to_owned(),
+        let place = match channel.kind {
+            ChannelKind::Direct => "a direct message".to_owned(),
             _ => format!("#{}", channel.name),
         };
         let title = format!("{} mentioned you in {place}", m.user_name);
@@ -690,7 +617,7 @@ pub async fn send_message(cx: &Cx<'_>, input: SendMessage) -> Result<Message> {
             &mut tx,
             cx,
             &mentioned,
-            notifications::MENTION,
+            notifications::NotificationKind::Mention,
             &title,
             Message::TYPE,
             &m.id,
@@ -758,7 +685,7 @@ pub async fn typing(cx: &Cx<'_>, input: Typing) -> Result<()> {
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    cx.app.bus.signal(
+    cx.services.bus.signal(
         &channel.org_id,
         Audience::Channel(channel.id.clone()),
         "Typing",

@@ -1,39 +1,15 @@
 //! Checklists of tasks. Adding and deleting items needs `manage_tasks`; ticking one off is open to
 //! every member of the organization (as TRCR documents).
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events;
 use crate::domain::{Cx, tasks, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
-/// A checklist item.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct ChecklistItem {
-    /// `chk_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Task.
-    pub task_id: String,
-    /// Text.
-    pub title: String,
-    /// Ticked.
-    pub completed: bool,
-    /// Order within the checklist.
-    pub position: i64,
-    /// Who ticked it.
-    pub completed_by: Option<String>,
-    /// When.
-    pub completed_at: Option<DateTime<Utc>>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::checklist::ChecklistItem;
 
 crate::entity!(ChecklistItem, "checklist_item");
 

@@ -1,9 +1,8 @@
 //! Comments on tasks. Any member may comment; a comment can be deleted by its author or by
 //! someone with `manage_tasks`.
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events::{self, Entity};
 use crate::domain::permissions::Permission;
@@ -11,24 +10,7 @@ use crate::domain::{Cx, notifications, tasks, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
-/// A comment.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Comment {
-    /// `cmt_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Task.
-    pub task_id: String,
-    /// Author.
-    pub user_id: String,
-    /// Text.
-    pub body: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::comments::Comment;
 
 crate::entity!(Comment, "comment");
 
@@ -94,7 +76,7 @@ pub async fn add(cx: &Cx<'_>, input: AddComment) -> Result<Comment> {
             &mut tx,
             cx,
             &mentioned,
-            notifications::MENTION,
+            notifications::NotificationKind::Mention,
             &title,
             tasks::Task::TYPE,
             &task.id,

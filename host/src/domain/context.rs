@@ -1,8 +1,8 @@
-//! The context every operation runs in: the application, the caller, and — for operations inside
+//! The context every operation runs in: the services, the caller, and — for operations inside
 //! an organization — the caller's membership there, resolved and checked before the operation runs.
 
-use crate::app::App;
 use crate::auth::Caller;
+use crate::domain::Services;
 use crate::domain::events::Entity;
 use crate::domain::permissions::{Permission, PermissionSet, Role};
 use crate::error::{Error, Result};
@@ -21,8 +21,8 @@ pub struct Membership {
 
 /// Who is calling, and where.
 pub struct Cx<'a> {
-    /// The application (database, configuration, mailer).
-    pub app: &'a App,
+    /// What the operation runs on (database, configuration, mail, plugins).
+    pub services: &'a Services,
     /// The authenticated caller.
     pub caller: &'a Caller,
     member: Option<Membership>,
@@ -30,9 +30,9 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     /// A context, optionally inside an organization the caller is known to belong to.
-    pub fn new(app: &'a App, caller: &'a Caller, member: Option<Membership>) -> Self {
+    pub fn new(services: &'a Services, caller: &'a Caller, member: Option<Membership>) -> Self {
         Cx {
-            app,
+            services,
             caller,
             member,
         }
@@ -40,7 +40,7 @@ impl<'a> Cx<'a> {
 
     /// The database.
     pub fn db(&self) -> &Db {
-        &self.app.db
+        &self.services.db
     }
 
     /// The calling user's id.
@@ -100,6 +100,38 @@ impl<'a> Cx<'a> {
             Ok(())
         } else {
             Err(Error::not_found(what))
+        }
+    }
+}
+
+/// Where an operation runs, which decides the membership that is checked.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Only the caller's own account is involved.
+    User,
+    /// An organization: the one named, else the caller's current one.
+    Org(Option<&'a str>),
+    /// The organization that owns the entity with this id. When the payload also names an
+    /// organization, the two must agree.
+    Entity {
+        /// Entity id (its prefix tells the table).
+        id: &'a str,
+        /// The organization the payload names, if any.
+        org_id: Option<&'a str>,
+    },
+}
+
+impl<'a> Scope<'a> {
+    /// [`Scope::Org`] from an optional `org_id` field.
+    pub fn org(org_id: &'a Option<String>) -> Self {
+        Scope::Org(org_id.as_deref())
+    }
+
+    /// [`Scope::Entity`] from an id and an optional `org_id` field.
+    pub fn entity(id: &'a str, org_id: &'a Option<String>) -> Self {
+        Scope::Entity {
+            id,
+            org_id: org_id.as_deref(),
         }
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -13,22 +12,7 @@ use crate::domain::{Cx, tasks};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
-/// A dependency link.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Dependency {
-    /// `dep_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// The task that must finish first.
-    pub blocker_id: String,
-    /// The task that waits.
-    pub blocked_id: String,
-    /// Creator.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::model::dependencies::Dependency;
 
 crate::entity!(Dependency, "task_dependency");
 
@@ -208,7 +192,7 @@ mod tests {
             blocker_id: a.into(),
             blocked_id: b.into(),
             created_by: "u".into(),
-            created_at: Utc::now(),
+            created_at: chrono::Utc::now(),
         }
     }
 

@@ -109,23 +109,71 @@ pub struct Record<'a> {
     pub audience: Option<&'a str>,
 }
 
+/// Who made a change: a member (the caller of an operation) or Stint itself — a background
+/// job, the scheduler, an automatic disable — which is recorded with `user_id: null`.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A member, from where the request came.
+    Member {
+        /// The member.
+        user_id: &'a str,
+        /// The request's address, for the audit log.
+        ip: Option<std::net::IpAddr>,
+    },
+    /// Stint itself.
+    Stint,
+}
+
+impl<'a> Actor<'a> {
+    /// The caller of an operation.
+    pub fn of(cx: &'a Cx<'_>) -> Actor<'a> {
+        Actor::Member {
+            user_id: cx.user_id(),
+            ip: cx.caller.ip,
+        }
+    }
+
+    fn user_id(self) -> Option<&'a str> {
+        match self {
+            Actor::Member { user_id, .. } => Some(user_id),
+            Actor::Stint => None,
+        }
+    }
+
+    fn ip(self) -> Option<String> {
+        match self {
+            Actor::Member { ip, .. } => ip.map(|ip| ip.to_string()),
+            Actor::Stint => None,
+        }
+    }
+}
+
 /// Writes `record` to the outbox and an entry (with empty details) to the audit log.
 pub async fn record(tx: &mut Tx, cx: &Cx<'_>, record: Record<'_>) -> Result<()> {
+    record_by(tx, cx.org_id()?, Actor::of(cx), record).await
+}
+
+/// [`record`] for an explicit organization and actor (Stint's own notifications).
+pub async fn record_by(
+    tx: &mut Tx,
+    org_id: &str,
+    actor: Actor<'_>,
+    record: Record<'_>,
+) -> Result<()> {
     let event = store::events::NewEvent {
-        org_id: cx.org_id()?,
+        org_id,
         entity_type: record.entity_type,
         entity_id: record.entity_id,
         action: record.action,
-        user_id: Some(cx.user_id()),
+        user_id: actor.user_id(),
         payload: &record.data,
         at: crate::clock::now(),
         event: record.event,
         audience: record.audience,
     };
     store::events::insert_outbox(tx, &event).await?;
-    let ip = cx.caller.ip.map(|ip| ip.to_string());
     let action = format!("{}.{}", record.entity_type, record.action);
-    store::events::insert_audit(tx, &event, &action, ip, &json!({})).await?;
+    store::events::insert_audit(tx, &event, &action, actor.ip(), &json!({})).await?;
     Ok(())
 }
 

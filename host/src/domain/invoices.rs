@@ -20,7 +20,6 @@
 //! Permission: every invoice action needs `manage_invoices`, and their events go only to members
 //! holding it ([`AUDIENCE`]).
 
-use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,131 +38,13 @@ pub use generate::generate;
 pub use overdue::mark_overdue;
 pub use send::{format_money, mark_paid, pdf, send};
 
+pub use crate::model::invoices::{Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Quantity};
+
 /// The event audience of invoice changes: members with `manage_invoices`.
 pub const AUDIENCE: &str = "perm:manage_invoices";
 
-/// Invoice statuses.
-pub const STATUSES: [&str; 5] = ["draft", "sent", "paid", "overdue", "void"];
-
 /// How often generate re-reads and retries when a concurrent generate claimed some entries first.
 const GENERATE_ATTEMPTS: usize = 4;
-
-/// A tax applied to an invoice.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
-pub struct InvoiceTax {
-    /// Name of the tax.
-    pub description: String,
-    /// Rate in basis points.
-    pub rate_bp: i64,
-    /// What the rate applies to, minor units.
-    pub base: i64,
-    /// The tax, minor units.
-    pub amount: i64,
-}
-
-/// An invoice line.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct InvoiceLine {
-    /// `inl_…`
-    pub id: String,
-    /// The invoice.
-    #[serde(skip)]
-    pub invoice_id: String,
-    /// The organization.
-    #[serde(skip)]
-    pub org_id: String,
-    /// Order on the invoice, from 0.
-    pub position: i64,
-    /// What the line bills.
-    pub description: String,
-    /// Quantity in thousandths (`1500` = 1.5): exact.
-    pub quantity_milli: i64,
-    /// `quantity_milli / 1000` as a number with at most three decimals (hours, for time lines).
-    #[sqlx(skip)]
-    pub quantity: f64,
-    /// Price per unit, minor units.
-    pub unit_price: i64,
-    /// The line's amount, minor units.
-    pub amount: i64,
-    /// The time entries the line bills (empty for manual lines).
-    #[sqlx(skip)]
-    pub entry_ids: Vec<String>,
-    /// `entry_ids` as stored (JSON).
-    #[serde(skip)]
-    #[sqlx(rename = "entry_ids")]
-    pub entry_ids_json: String,
-}
-
-impl InvoiceLine {
-    fn decoded(mut self) -> Self {
-        self.quantity = self.quantity_milli as f64 / 1000.0;
-        self.entry_ids = serde_json::from_str(&self.entry_ids_json).unwrap_or_default();
-        self
-    }
-}
-
-/// An invoice with its lines.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Invoice {
-    /// `inv_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// The client billed.
-    pub client_id: String,
-    /// `INV-0001`…, assigned when sent; `null` for drafts and voided drafts.
-    pub number: Option<String>,
-    /// `draft`, `sent`, `paid`, `overdue` or `void`.
-    pub status: String,
-    /// ISO 4217 currency of every amount.
-    pub currency: String,
-    /// Date of issue.
-    pub issue_date: NaiveDate,
-    /// Payment due.
-    pub due_date: NaiveDate,
-    /// Tax rate in basis points (default: the client's).
-    pub tax_rate_bp: i64,
-    /// Discount subtracted from the sum of the lines, minor units.
-    pub discount: i64,
-    /// Sum of the lines minus the discount.
-    pub subtotal: i64,
-    /// Sum of the taxes.
-    pub tax: i64,
-    /// Subtotal plus tax.
-    pub total: i64,
-    /// The taxes applied.
-    #[sqlx(skip)]
-    pub taxes: Vec<InvoiceTax>,
-    /// `taxes` as stored (JSON).
-    #[serde(skip)]
-    #[sqlx(rename = "taxes")]
-    pub taxes_json: String,
-    /// Notes printed on the invoice.
-    pub notes: Option<String>,
-    /// First day of the last generated period.
-    pub period_from: Option<NaiveDate>,
-    /// Last day of the last generated period.
-    pub period_to: Option<NaiveDate>,
-    /// When it was sent.
-    pub sent_at: Option<DateTime<Utc>>,
-    /// The address it was sent to (`null` when recorded only).
-    pub sent_to: Option<String>,
-    /// When it was marked paid.
-    pub paid_at: Option<DateTime<Utc>>,
-    /// How it was paid.
-    pub payment_method: Option<String>,
-    /// When it was voided.
-    pub voided_at: Option<DateTime<Utc>>,
-    /// Creator.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// The lines, in order.
-    #[sqlx(skip)]
-    pub lines: Vec<InvoiceLine>,
-}
 
 crate::entity!(Invoice, "invoice", |_i| {
     crate::events::Audience::from_column(Some(AUDIENCE))
@@ -175,8 +56,8 @@ crate::entity!(Invoice, "invoice", |_i| {
 pub struct LineInput {
     /// What the line bills.
     pub description: String,
-    /// Quantity, at most three decimals (default 1).
-    pub quantity: Option<f64>,
+    /// Quantity, at most three decimals, as a number or a decimal string (default 1).
+    pub quantity: Option<Quantity>,
     /// Price per unit, minor units.
     pub unit_price: i64,
     /// The amount; when given it must equal `quantity × unit_price` rounded half up.
@@ -348,15 +229,13 @@ fn div_round_wide(numerator: i128, denominator: i128) -> i128 {
     if numerator < 0 { -q } else { q }
 }
 
-fn status(value: &str) -> Result<String> {
-    if STATUSES.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(Error::invalid_field(
+fn status(value: &str) -> Result<InvoiceStatus> {
+    InvoiceStatus::parse(value).ok_or_else(|| {
+        Error::invalid_field(
             "status",
-            format!("status must be one of {}", STATUSES.join(", ")),
-        ))
-    }
+            format!("status must be one of {}", InvoiceStatus::codes()),
+        )
+    })
 }
 
 fn tax_rate(value: i64) -> Result<i64> {
@@ -384,8 +263,8 @@ fn lines_from_input(
         .map(|(i, l)| {
             let field = |f: &str| format!("lines[{i}].{f}");
             let description = validate::name(&field("description"), &l.description, 2000)?;
-            let quantity = l.quantity.unwrap_or(1.0);
-            if !quantity.is_finite() || quantity.abs() > money::MAX_QUANTITY {
+            let quantity_milli = l.quantity.unwrap_or(Quantity(1000)).milli();
+            if quantity_milli.abs() > money::MAX_QUANTITY * 1000 {
                 return Err(Error::invalid_field(
                     &field("quantity"),
                     format!(
@@ -395,7 +274,6 @@ fn lines_from_input(
                 ));
             }
             money::within(&field("unit_price"), l.unit_price, money::MAX_UNIT_PRICE)?;
-            let quantity_milli = (quantity * 1000.0).round() as i64;
             let amount = money::total(
                 &field("amount"),
                 div_round_wide(i128::from(quantity_milli) * i128::from(l.unit_price), 1000),
@@ -415,11 +293,10 @@ fn lines_from_input(
                 position: i as i64,
                 description,
                 quantity_milli,
-                quantity: quantity_milli as f64 / 1000.0,
+                quantity: Quantity(quantity_milli),
                 unit_price: l.unit_price,
                 amount,
                 entry_ids: Vec::new(),
-                entry_ids_json: "[]".into(),
             })
         })
         .collect()
@@ -455,17 +332,11 @@ fn manual_totals(inv: &mut Invoice) -> Result<()> {
     } else {
         Vec::new()
     };
-    inv.taxes_json = serde_json::to_string(&inv.taxes).unwrap_or_else(|_| "[]".into());
     Ok(())
 }
 
 async fn with_lines(ex: &mut impl store::Exec, mut inv: Invoice) -> Result<Invoice> {
-    inv.taxes = serde_json::from_str(&inv.taxes_json).unwrap_or_default();
-    inv.lines = store::invoices::lines(ex, &inv.id)
-        .await?
-        .into_iter()
-        .map(InvoiceLine::decoded)
-        .collect();
+    inv.lines = store::invoices::lines(ex, &inv.id).await?;
     Ok(inv)
 }
 
@@ -481,8 +352,8 @@ async fn load(cx: &Cx<'_>, ex: &mut impl store::Exec, id: &str, lock: bool) -> R
     with_lines(ex, inv).await
 }
 
-fn require_status(inv: &Invoice, allowed: &[&str], doing: &str) -> Result<()> {
-    if allowed.contains(&inv.status.as_str()) {
+fn require_status(inv: &Invoice, allowed: &[InvoiceStatus], doing: &str) -> Result<()> {
+    if allowed.contains(&inv.status) {
         Ok(())
     } else {
         Err(Error::rule(
@@ -491,7 +362,11 @@ fn require_status(inv: &Invoice, allowed: &[&str], doing: &str) -> Result<()> {
                 "invoice {} is {}; only {} invoices can be {doing}",
                 inv.id,
                 inv.status,
-                allowed.join(" or ")
+                allowed
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
         ))
     }
@@ -568,7 +443,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
         org_id,
         client_id: client.id.clone(),
         number: None,
-        status: "draft".into(),
+        status: InvoiceStatus::Draft,
         currency: match &input.currency {
             Some(c) => organizations::currency(c)?,
             None => client.currency.clone(),
@@ -581,7 +456,6 @@ pub async fn create(cx: &Cx<'_>, input: CreateInvoice) -> Result<Invoice> {
         tax: 0,
         total: 0,
         taxes: Vec::new(),
-        taxes_json: "[]".into(),
         notes: validate::text("notes", input.notes.as_deref(), 10_000)?,
         period_from: None,
         period_to: None,
@@ -612,13 +486,21 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
     if let Some(s) = &input.status {
         let s = status(s)?;
         if s != inv.status {
-            if s != "void" {
+            if s != InvoiceStatus::Void {
                 return Err(Error::rule(
                     "status",
                     "only void can be set here; use send and mark_paid for the other transitions",
                 ));
             }
-            require_status(&inv, &["draft", "sent", "overdue"], "voided")?;
+            require_status(
+                &inv,
+                &[
+                    InvoiceStatus::Draft,
+                    InvoiceStatus::Sent,
+                    InvoiceStatus::Overdue,
+                ],
+                "voided",
+            )?;
             let edits = input.due_date.is_some()
                 || input.issue_date.is_some()
                 || input.currency.is_some()
@@ -642,7 +524,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
             return Ok(inv);
         }
     }
-    require_status(&inv, &["draft"], "edited")?;
+    require_status(&inv, &[InvoiceStatus::Draft], "edited")?;
     if let Some(d) = &input.issue_date {
         inv.issue_date = validate::date("issue_date", d)?;
     }
@@ -685,7 +567,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateInvoice) -> Result<Invoice> {
 pub async fn delete(cx: &Cx<'_>, input: DeleteInvoice) -> Result<()> {
     let mut tx = cx.db().begin().await?;
     let inv = load(cx, &mut tx, &input.id, true).await?;
-    require_status(&inv, &["draft"], "deleted")?;
+    require_status(&inv, &[InvoiceStatus::Draft], "deleted")?;
     store::invoices::release_entries(&mut tx, &inv.id).await?;
     store::invoices::delete(&mut tx, &inv.id).await?;
     events::deleted(&mut tx, cx, &inv).await?;

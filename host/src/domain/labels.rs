@@ -1,30 +1,14 @@
 //! Labels: organization-wide tags for tasks.
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events;
 use crate::domain::{Cx, validate};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
-/// A label.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Label {
-    /// `lbl_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Name, unique in the organization.
-    pub name: String,
-    /// Colour.
-    pub color: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::labels::Label;
 
 crate::entity!(Label, "label");
 

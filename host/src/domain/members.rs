@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Services;
 use crate::domain::events::{self, Entity};
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::permissions::{Overrides, Permission, PermissionSet, Role};
@@ -16,35 +17,8 @@ use crate::domain::{Cx, validate};
 use crate::error::{Error, OnConstraint, Result};
 use crate::{ids, store};
 
-/// A member as stored (role and overrides as text).
-#[derive(Debug, sqlx::FromRow)]
-pub struct MemberRecord {
-    user_id: String,
-    name: String,
-    email: String,
-    role: String,
-    permission_overrides: String,
-    created_at: DateTime<Utc>,
-}
-
-/// A member of an organization.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Member {
-    /// The user.
-    pub user_id: String,
-    /// Their name.
-    pub name: String,
-    /// Their e-mail.
-    pub email: String,
-    /// Their role.
-    pub role: Role,
-    /// Grants (`true`) and revocations (`false`) on top of the role.
-    pub permission_overrides: Overrides,
-    /// The effective permissions.
-    pub permissions: Vec<Permission>,
-    /// When they joined.
-    pub joined_at: DateTime<Utc>,
-}
+pub use crate::model::members::{Invitation, Member};
+use crate::store::organizations::MemberRecord;
 
 impl From<MemberRecord> for Member {
     fn from(r: MemberRecord) -> Self {
@@ -88,22 +62,6 @@ impl Entity for Member {
     fn id(&self) -> &str {
         &self.user_id
     }
-}
-
-/// An invitation to an address. It becomes a membership only when accepted with the link
-/// mailed to that address, or by an account whose address is verified.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Invitation {
-    /// `ivt_…` (`inv_…` for invitations made before 0016)
-    pub id: String,
-    /// Invited address.
-    pub email: String,
-    /// Role on joining.
-    pub role: Role,
-    /// When.
-    pub created_at: DateTime<Utc>,
-    /// Until when it can be accepted.
-    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// An invitation as its invitee sees it.
@@ -211,7 +169,7 @@ pub async fn list(cx: &Cx<'_>, input: ListMembers) -> Result<Page<Member>> {
     )
     .await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(Member::from).collect(),
         request,
         total,
     })
@@ -280,7 +238,7 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
         email: email.clone(),
         role,
         created_at: now,
-        expires_at: Some(now + cx.app.config.invitation_ttl),
+        expires_at: Some(now + cx.services.config.invitation_ttl),
     };
     let mut tx = cx.db().begin().await?;
     if store::organizations::is_member_by_email(&mut tx, &org_id, &email).await? {
@@ -298,10 +256,10 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
     tx.commit().await?;
     let link = format!(
         "{}/accept-invitation?token={token}",
-        cx.app.config.public_url.trim_end_matches('/')
+        cx.services.config.public_url.trim_end_matches('/')
     );
-    let days = cx.app.config.invitation_ttl.as_secs() / 86_400;
-    cx.app.mailer.send(
+    let days = cx.services.config.invitation_ttl.as_secs() / 86_400;
+    cx.services.mailer.send(
         &email,
         "You were invited to an organization on Stint",
         format!("You have been invited to join an organization on Stint as {}.\n\nSign in or create your account, then open this link within {days} days to accept:\n{link}\n\nIf you did not expect this, ignore this message.", role.as_str()),
@@ -313,7 +271,7 @@ pub async fn invite(cx: &Cx<'_>, input: InviteMember) -> Result<InviteOutcome> {
 /// proves the invited mailbox: the account joins with the invited role, and when its own address
 /// is the invited one, that address counts as verified.
 pub async fn accept_invitation(
-    app: &crate::app::App,
+    app: &Services,
     caller: &crate::auth::Caller,
     token: &str,
 ) -> Result<Accepted> {
@@ -332,7 +290,7 @@ pub async fn accept_invitation(
 /// Accepts an invitation to the caller's address by id: only for an account whose address is
 /// verified (otherwise the mailed link is the way).
 pub async fn accept_invitation_by_id(
-    app: &crate::app::App,
+    app: &Services,
     caller: &crate::auth::Caller,
     id: &str,
 ) -> Result<Member> {
@@ -352,7 +310,7 @@ pub async fn accept_invitation_by_id(
 
 /// The pending invitations to the caller's address; empty until the address is verified.
 pub async fn my_invitations(
-    app: &crate::app::App,
+    app: &Services,
     principal: &crate::auth::Principal,
 ) -> Result<Vec<PendingInvitation>> {
     let user = crate::domain::accounts::me(app, principal).await?;
@@ -379,7 +337,7 @@ pub struct Accepted {
 }
 
 async fn join(
-    app: &crate::app::App,
+    app: &Services,
     caller: &crate::auth::Caller,
     row: store::organizations::InvitationRow,
     proves_mailbox: bool,
@@ -411,6 +369,7 @@ async fn join(
     }
     let member = store::organizations::member(&mut tx, &row.org_id, &user_id)
         .await?
+        .map(Member::from)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("member vanished after insert")))?;
     events::created(&mut tx, &cx, &member).await?;
     let mut user = store::accounts::user(&mut tx, &user_id)
@@ -431,6 +390,7 @@ async fn join(
 async fn existing(cx: &Cx<'_>, tx: &mut store::Tx, user_id: &str) -> Result<Member> {
     store::organizations::member(tx, cx.org_id()?, user_id)
         .await?
+        .map(Member::from)
         .ok_or_else(|| Error::not_found("member"))
 }
 

@@ -1,41 +1,17 @@
 //! Milestones: dated goals within a project, listed by target date.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events;
 use crate::domain::{Cx, projects, validate, wire};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
+pub use crate::model::milestones::Milestone;
+
 /// Colour of a milestone created without one.
 pub const DEFAULT_COLOR: &str = "#6366f1";
-
-/// A milestone.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Milestone {
-    /// `ms_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Project.
-    pub project_id: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Target date.
-    pub target_date: NaiveDate,
-    /// Colour.
-    pub color: String,
-    /// Creator.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
 
 crate::entity!(Milestone, "milestone");
 

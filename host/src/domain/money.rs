@@ -15,7 +15,7 @@ pub const MAX_RATE: i64 = 1_000_000_000;
 /// Highest unit price of an invoice line, minor units.
 pub const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
 /// Highest quantity of an invoice line.
-pub const MAX_QUANTITY: f64 = 1_000_000.0;
+pub const MAX_QUANTITY: i64 = 1_000_000;
 /// Highest amount of a line, discount, subtotal, tax or total, minor units.
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 

@@ -8,54 +8,21 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::domain::Cx;
-use crate::domain::events::{self, Record};
+use crate::domain::events::{self, Actor, Record};
 use crate::domain::page::{Page, PageQuery};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::store::{self, Exec, Tx};
 
-/// `type` of a notification about being added to a task's assignees.
-pub const TASK_ASSIGNED: &str = "task_assigned";
-/// `type` of a notification about a task's status, for its reporter and assignees.
-pub const STATUS_CHANGED: &str = "status_changed";
-/// `type` of a notification about being mentioned in a comment or a chat message.
-pub const MENTION: &str = "mention";
+pub use crate::model::notifications::{Notification, NotificationKind};
 
 /// Most ids one `notifications.mark_read` call accepts.
 pub const MAX_MARK_IDS: usize = 1000;
-
-/// A notification.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Notification {
-    /// `ntf_…`
-    pub id: String,
-    /// Organization the change happened in.
-    pub org_id: String,
-    /// Recipient.
-    pub user_id: String,
-    /// `task_assigned`, `status_changed` or `mention`.
-    #[serde(rename = "type")]
-    #[sqlx(rename = "type")]
-    pub kind: String,
-    /// One line for the reader.
-    pub title: String,
-    /// What it is about (`task`, `chat_message`).
-    pub entity_type: String,
-    /// The id of what it is about.
-    pub entity_id: String,
-    /// Who caused it.
-    pub actor_id: Option<String>,
-    /// When the recipient marked it read.
-    pub read_at: Option<DateTime<Utc>>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-}
 
 /// `notifications.list`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -108,17 +75,67 @@ pub async fn notify(
     tx: &mut Tx,
     cx: &Cx<'_>,
     recipients: &[String],
-    kind: &str,
+    kind: NotificationKind,
     title: &str,
     entity_type: &str,
     entity_id: &str,
 ) -> Result<Vec<Notification>> {
-    let org_id = cx.org_id()?.to_owned();
+    let about = About {
+        kind,
+        title,
+        entity_type,
+        entity_id,
+    };
+    create(tx, cx.org_id()?, Actor::of(cx), recipients, about).await
+}
+
+/// Tells the owners and admins of an organization about something Stint did itself (a plugin or
+/// webhook disabled after repeated failures): one notification each, with its
+/// `NotificationCreated` event for that recipient alone and no actor.
+pub async fn notify_admins(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: NotificationKind,
+    title: &str,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<()> {
+    let admins = store::plugins::members_with_roles(tx, org_id, &["owner", "admin"]).await?;
+    let about = About {
+        kind,
+        title,
+        entity_type,
+        entity_id,
+    };
+    create(tx, org_id, Actor::Stint, &admins, about).await?;
+    Ok(())
+}
+
+/// What a notification is about.
+struct About<'a> {
+    kind: NotificationKind,
+    title: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+}
+
+/// The one writer of notifications, for members' changes and Stint's own.
+async fn create(
+    tx: &mut Tx,
+    org_id: &str,
+    actor: Actor<'_>,
+    recipients: &[String],
+    about: About<'_>,
+) -> Result<Vec<Notification>> {
+    let actor_id = match actor {
+        Actor::Member { user_id, .. } => Some(user_id),
+        Actor::Stint => None,
+    };
     let unique: BTreeSet<&String> = recipients.iter().collect();
     let mut created = Vec::new();
     for user_id in unique {
-        if user_id == cx.user_id()
-            || store::access::membership(tx, &org_id, user_id)
+        if Some(user_id.as_str()) == actor_id
+            || store::access::membership(tx, org_id, user_id)
                 .await?
                 .is_none()
         {
@@ -126,21 +143,22 @@ pub async fn notify(
         }
         let n = Notification {
             id: ids::new_id("ntf"),
-            org_id: org_id.clone(),
+            org_id: org_id.to_owned(),
             user_id: user_id.clone(),
-            kind: kind.to_owned(),
-            title: title.to_owned(),
-            entity_type: entity_type.to_owned(),
-            entity_id: entity_id.to_owned(),
-            actor_id: Some(cx.user_id().to_owned()),
+            kind: about.kind,
+            title: about.title.to_owned(),
+            entity_type: about.entity_type.to_owned(),
+            entity_id: about.entity_id.to_owned(),
+            actor_id: actor_id.map(str::to_owned),
             read_at: None,
             created_at: crate::clock::now(),
         };
         store::notifications::insert(tx, &n).await?;
         let data = n.pushed();
-        events::record(
+        events::record_by(
             tx,
-            cx,
+            org_id,
+            actor,
             Record {
                 event: "NotificationCreated",
                 entity_type: "notification",
@@ -154,49 +172,6 @@ pub async fn notify(
         created.push(n);
     }
     Ok(created)
-}
-
-/// Tells the owners and admins of an organization about something Stint did itself (a plugin or
-/// webhook disabled after repeated failures): one notification each, with its
-/// `NotificationCreated` event for that recipient alone and no actor.
-pub async fn notify_admins(
-    tx: &mut Tx,
-    org_id: &str,
-    kind: &str,
-    title: &str,
-    entity_type: &str,
-    entity_id: &str,
-) -> Result<()> {
-    let now = crate::clock::now();
-    for user_id in store::plugins::members_with_roles(tx, org_id, &["owner", "admin"]).await? {
-        let n = Notification {
-            id: ids::new_id("ntf"),
-            org_id: org_id.to_owned(),
-            user_id,
-            kind: kind.to_owned(),
-            title: title.to_owned(),
-            entity_type: entity_type.to_owned(),
-            entity_id: entity_id.to_owned(),
-            actor_id: None,
-            read_at: None,
-            created_at: now,
-        };
-        store::notifications::insert(tx, &n).await?;
-        let data = n.pushed();
-        let event = store::events::NewEvent {
-            org_id,
-            entity_type: "notification",
-            entity_id: &n.id,
-            action: "created",
-            user_id: None,
-            payload: &data,
-            at: now,
-            event: "NotificationCreated",
-            audience: Some(&n.user_id),
-        };
-        store::events::insert_outbox(tx, &event).await?;
-    }
-    Ok(())
 }
 
 impl Notification {
@@ -235,7 +210,7 @@ pub async fn mails(
 /// Hands collected e-mails to the mailer (call only after the transaction committed).
 pub fn send_mails(cx: &Cx<'_>, mails: Vec<Mail>) {
     for m in mails {
-        cx.app.mailer.send(&m.to, &m.subject, m.body);
+        cx.services.mailer.send(&m.to, &m.subject, m.body);
     }
 }
 

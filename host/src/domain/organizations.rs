@@ -1,8 +1,7 @@
 //! Organizations: the unit of tenancy. Everything else belongs to exactly one.
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events;
 use crate::domain::permissions::Role;
@@ -11,34 +10,7 @@ use crate::error::{Error, OnConstraint, Result};
 use crate::ids;
 use crate::store;
 
-/// Organization-wide settings.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Settings {
-    /// IANA time zone, e.g. `Europe/Berlin`; used for dates, recurrences and reports.
-    pub timezone: String,
-    /// ISO 4217 default currency.
-    pub currency: String,
-}
-
-/// An organization, with the caller's role in it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Organization {
-    /// `org_…`
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Unique URL-friendly name.
-    pub slug: String,
-    /// Settings.
-    #[sqlx(flatten)]
-    pub settings: Settings,
-    /// The caller's role.
-    pub role: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::organizations::{Organization, Settings};
 
 crate::entity!(Organization, "organization");
 
@@ -194,7 +166,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateOrganization) -> Result<Organizati
             timezone: timezone(input.timezone.as_deref().unwrap_or("UTC"))?,
             currency: currency(input.currency.as_deref().unwrap_or("USD"))?,
         },
-        role: Role::Owner.as_str().to_owned(),
+        role: Role::Owner,
         created_at: now,
         updated_at: now,
     };
@@ -212,7 +184,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateOrganization) -> Result<Organizati
         user.current_org_id = Some(org.id.clone());
         store::accounts::update_user(&mut tx, &user).await?;
     }
-    let scoped = Cx::new(cx.app, cx.caller, Some(owner_membership(&org.id)));
+    let scoped = Cx::new(cx.services, cx.caller, Some(owner_membership(&org.id)));
     events::created(&mut tx, &scoped, &org).await?;
     crate::domain::chat::ensure_general(&mut tx, &scoped).await?;
     tx.commit().await?;

@@ -4,7 +4,7 @@
 //!
 //! Installed plugins are instance-wide; configuration and bindings belong to an organization.
 //! Every change is recorded (outbox event + audit entry) in the organization the caller acts in.
-//! Running plugins is [`crate::plugins::PluginHost`]'s job.
+//! Running plugins is [`PluginHost`]'s job.
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -25,10 +25,12 @@ use crate::store::{self, Exec};
 
 mod auto_disable;
 mod builtins;
+mod host;
 mod install;
 
-pub use auto_disable::{PLUGIN_DISABLED, auto_disable};
+pub use auto_disable::auto_disable;
 pub use builtins::register_builtins;
+pub use host::{HostConfig, PluginHost, ReportPlugin};
 pub use install::{Upload, check_upload, check_wasm_header, install, record_install};
 
 /// An installed plugin as the API shows it.
@@ -40,8 +42,8 @@ pub struct Plugin {
     pub name: String,
     /// Semantic version.
     pub version: String,
-    /// `invoicing-rule` | `recurrence`.
-    pub kind: String,
+    /// The kind (the WIT world it implements).
+    pub kind: PluginKind,
     /// One line for operators.
     pub description: Option<String>,
     /// The WIT world it implements.
@@ -83,7 +85,7 @@ impl Plugin {
             id: row.id.clone(),
             name: row.name.clone(),
             version: row.version.clone(),
-            kind: row.kind.clone(),
+            kind: kind("kind", &row.kind)?,
             description: m.description,
             world: m.world,
             builtin: row.builtin,
@@ -126,8 +128,8 @@ impl Entity for PluginConfig {
 /// Which plugin serves a kind for an organization.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PluginBinding {
-    /// `invoicing-rule` | `recurrence`.
-    pub kind: String,
+    /// The kind (the WIT world it implements).
+    pub kind: PluginKind,
     /// The organization.
     pub org_id: String,
     /// The plugin serving it.
@@ -147,7 +149,7 @@ pub struct PluginBinding {
 impl Entity for PluginBinding {
     const TYPE: &'static str = "plugin_binding";
     fn id(&self) -> &str {
-        &self.kind
+        self.kind.as_str()
     }
     fn audience(&self) -> Audience {
         Audience::holders(Permission::ManagePlugins.as_str())
@@ -444,8 +446,8 @@ pub async fn delete(cx: &Cx<'_>, input: DeletePlugin) -> Result<()> {
     let sha = remove_row(&mut tx, &row).await?;
     events::deleted(&mut tx, cx, &Plugin::from_row(&row)?).await?;
     tx.commit().await?;
-    cx.app.plugins.forget(&row.id);
-    remove_component_file(cx.app.plugins.components_dir(), &cx.app.db, sha).await;
+    cx.services.plugins.forget(&row.id);
+    remove_component_file(cx.services.plugins.components_dir(), &cx.services.db, sha).await;
     Ok(())
 }
 
@@ -537,7 +539,7 @@ async fn effective(
     if let Some(b) = store::plugins::binding(ex, org_id, kind.as_str()).await? {
         let row = load(ex, &b.plugin_id).await?;
         return Ok(Some(PluginBinding {
-            kind: b.kind,
+            kind,
             org_id: b.org_id,
             plugin_id: row.id,
             plugin_name: row.name,
@@ -550,7 +552,7 @@ async fn effective(
     Ok(store::plugins::builtin_of(ex, kind.as_str())
         .await?
         .map(|row| PluginBinding {
-            kind: kind.as_str().into(),
+            kind,
             org_id: org_id.into(),
             plugin_id: row.id,
             plugin_name: row.name,
@@ -639,7 +641,7 @@ pub async fn unbind(cx: &Cx<'_>, input: UnbindPlugin) -> Result<()> {
 pub async fn test(cx: &Cx<'_>, input: TestPlugin) -> Result<TestOutcome> {
     let row = load(&mut cx.db(), &input.id).await?;
     let org_id = cx.org_id()?;
-    let host = &cx.app.plugins;
+    let host = &cx.services.plugins;
     let db = cx.db();
     let started = std::time::Instant::now();
     let bad = |e: serde_json::Error| Error::invalid_field("input", format!("invalid input: {e}"));

@@ -1,8 +1,7 @@
 //! Projects: the containers of tasks, groups and milestones (TRCR's "Spaces").
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::events;
 use crate::domain::page::{Page, PageQuery};
@@ -10,41 +9,7 @@ use crate::domain::{Cx, clients, validate, wire};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
-/// Lifecycle states of a project.
-pub const STATUSES: [&str; 4] = ["active", "on_hold", "completed", "archived"];
-
-/// A project.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Project {
-    /// `prj_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Display colour.
-    pub color: Option<String>,
-    /// `active`, `on_hold`, `completed` or `archived`.
-    pub status: String,
-    /// Whether time on it is billable by default.
-    pub billable: bool,
-    /// Default client rate, minor units per hour.
-    pub hourly_rate: Option<i64>,
-    /// The client billed for it (`cli_…`).
-    pub client_id: Option<String>,
-    /// Budget in minutes of tracked time.
-    pub budget_minutes: Option<i64>,
-    /// Budget in minor units (billed at client rates), in the client's currency.
-    pub budget_amount: Option<i64>,
-    /// Creator.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::projects::{Project, ProjectStatus};
 
 crate::entity!(Project, "project");
 
@@ -146,15 +111,13 @@ pub struct DeleteProject {
     pub id: String,
 }
 
-fn status(value: &str) -> Result<String> {
-    if STATUSES.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(Error::invalid_field(
+fn status(value: &str) -> Result<ProjectStatus> {
+    ProjectStatus::parse(value).ok_or_else(|| {
+        Error::invalid_field(
             "status",
-            format!("status must be one of {}", STATUSES.join(", ")),
-        ))
-    }
+            format!("status must be one of {}", ProjectStatus::codes()),
+        )
+    })
 }
 
 fn rate(value: Option<i64>) -> Result<Option<i64>> {

@@ -6,17 +6,19 @@
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::app::App;
 use crate::auth::{AuthVia, Caller, Principal};
+use crate::domain::Services;
 use crate::domain::permissions::PermissionSet;
 use crate::domain::{Cx, Membership, Role, events, notifications, tasks, wire};
 use crate::error::{Error, Result};
 use crate::plugins::contract::OccurrenceQuery;
 use crate::store::db::is_unique_violation;
 use crate::{ids, store};
+
+pub use crate::model::recurrences::Recurrence;
 
 /// Longest accepted pattern text, in bytes.
 const MAX_PATTERN_BYTES: usize = 2_000;
@@ -27,44 +29,7 @@ const MAX_SCAN: usize = 100_000;
 /// Most recurrences one scheduler pass looks at.
 const PASS_LIMIT: i64 = 200;
 
-/// A task recurrence.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct Recurrence {
-    /// `rec_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// The template task.
-    pub task_id: String,
-    /// The pattern as given: a string, or the JSON object it was given as.
-    #[serde(serialize_with = "pattern_as_given")]
-    pub recurrence_pattern: String,
-    /// The series' first instant (fixes the time of day and the phase of intervals); the
-    /// template itself stands for it, instances are created for the occurrences after it.
-    pub starts_at: DateTime<Utc>,
-    /// No occurrence after this instant.
-    pub ends_at: Option<DateTime<Utc>>,
-    /// The next occurrence the scheduler will create; `null` once the series has ended.
-    pub next_run_at: Option<DateTime<Utc>>,
-    /// The last occurrence an instance was created for.
-    pub last_occurrence_at: Option<DateTime<Utc>>,
-    /// Who set it up; instances are created in their name.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
 crate::entity!(Recurrence, "task_recurrence");
-
-/// A pattern stored as JSON text goes out as the object it was given as.
-fn pattern_as_given<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v @ Value::Object(_)) => v.serialize(s),
-        _ => s.serialize_str(text),
-    }
-}
 
 /// `task_recurrences.create`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -179,7 +144,7 @@ fn check_bounds(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Res
 }
 
 /// The organization's time zone (UTC if it is somehow not a valid IANA name).
-async fn time_zone(app: &App, org_id: &str) -> Result<String> {
+async fn time_zone(app: &Services, org_id: &str) -> Result<String> {
     let tz = store::recurrences::org_timezone(&mut &app.db, org_id)
         .await?
         .ok_or_else(|| Error::not_found("organization"))?;
@@ -188,7 +153,7 @@ async fn time_zone(app: &App, org_id: &str) -> Result<String> {
 
 /// Up to `count` occurrences of `r` strictly after `after`, within its end, by the plugin.
 async fn occurrences(
-    app: &App,
+    app: &Services,
     r: &Recurrence,
     tz: &str,
     after: DateTime<Utc>,
@@ -217,7 +182,7 @@ async fn occurrences(
 
 /// The first occurrence of `r` strictly after `after`, within its end.
 async fn next_after(
-    app: &App,
+    app: &Services,
     r: &Recurrence,
     tz: &str,
     after: DateTime<Utc>,
@@ -232,7 +197,7 @@ const FLOOR_SAMPLE: u32 = 8;
 /// (`STINT_RECURRENCE_MIN_INTERVAL_SECS`, default one hour), whichever plugin computes them. The
 /// scheduler holds the same floor for what it creates (see `catch_up`), so a
 /// plugin that answers differently later still cannot create tasks faster.
-async fn ensure_floor(app: &App, r: &Recurrence, tz: &str) -> Result<()> {
+async fn ensure_floor(app: &Services, r: &Recurrence, tz: &str) -> Result<()> {
     let floor = min_interval(app);
     let sample = occurrences(app, r, tz, r.starts_at, FLOOR_SAMPLE).await?;
     if sample.windows(2).any(|w| w[1] - w[0] < floor) {
@@ -249,7 +214,7 @@ async fn ensure_floor(app: &App, r: &Recurrence, tz: &str) -> Result<()> {
 
 /// The configured minimum interval, less one hour when it is longer than that: a day with a
 /// daylight-saving change is 23 hours long, and a daily pattern must pass a one-day floor.
-fn min_interval(app: &App) -> TimeDelta {
+fn min_interval(app: &Services) -> TimeDelta {
     let floor =
         TimeDelta::from_std(app.config.recurrence_min_interval).unwrap_or(TimeDelta::hours(1));
     if floor > TimeDelta::hours(1) {
@@ -292,7 +257,7 @@ pub async fn create(cx: &Cx<'_>, input: CreateRecurrence) -> Result<Recurrence> 
         .map(|e| instant("ends_at", e))
         .transpose()?;
     check_bounds(starts_at, ends_at)?;
-    cx.app
+    cx.services
         .plugins
         .validate_recurrence(cx.db(), &template.org_id, &pattern)
         .await?;
@@ -310,9 +275,9 @@ pub async fn create(cx: &Cx<'_>, input: CreateRecurrence) -> Result<Recurrence> 
         updated_at: now,
     };
     // The plugin runs before the write transaction opens: no transaction waits on a plugin.
-    let tz = time_zone(cx.app, &r.org_id).await?;
-    ensure_floor(cx.app, &r, &tz).await?;
-    r.next_run_at = next_after(cx.app, &r, &tz, starts_at).await?;
+    let tz = time_zone(cx.services, &r.org_id).await?;
+    ensure_floor(cx.services, &r, &tz).await?;
+    r.next_run_at = next_after(cx.services, &r, &tz, starts_at).await?;
     let mut tx = cx.db().begin().await?;
     match store::recurrences::insert(&mut tx, &r).await {
         Err(e) if is_unique_violation(&e) => {
@@ -349,19 +314,19 @@ pub async fn update(cx: &Cx<'_>, input: UpdateRecurrence) -> Result<Recurrence> 
     }
     check_bounds(r.starts_at, r.ends_at)?;
     if input.recurrence_pattern.is_some() {
-        cx.app
+        cx.services
             .plugins
             .validate_recurrence(cx.db(), &r.org_id, &r.recurrence_pattern)
             .await?;
     }
-    let tz = time_zone(cx.app, &r.org_id).await?;
+    let tz = time_zone(cx.services, &r.org_id).await?;
     if input.recurrence_pattern.is_some() || input.starts_at.is_some() {
-        ensure_floor(cx.app, &r, &tz).await?;
+        ensure_floor(cx.services, &r, &tz).await?;
     }
     let after = r
         .last_occurrence_at
         .map_or(r.starts_at, |last| last.max(r.starts_at));
-    r.next_run_at = next_after(cx.app, &r, &tz, after).await?;
+    r.next_run_at = next_after(cx.services, &r, &tz, after).await?;
     r.updated_at = crate::clock::now();
     let mut tx = cx.db().begin().await?;
     // Re-read inside the transaction: the scheduler may have created an instance meanwhile.
@@ -391,7 +356,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteRecurrence) -> Result<()> {
 // The scheduler.
 
 /// Runs the scheduler until the task is aborted: a pass every `interval` (none when zero).
-pub async fn scheduler(app: App) {
+pub async fn scheduler(app: std::sync::Arc<Services>) {
     let interval = app.config.scheduler_interval;
     if interval.is_zero() {
         return;
@@ -408,7 +373,7 @@ pub async fn scheduler(app: App) {
 
 /// One scheduler pass: creates the instances of every occurrence due now. Returns how many this
 /// process created.
-pub async fn run_due(app: &App) -> Result<usize> {
+pub async fn run_due(app: &Services) -> Result<usize> {
     let now = crate::clock::now();
     let due = store::recurrences::due(&mut &app.db, now, PASS_LIMIT).await?;
     let mut created = 0;
@@ -424,7 +389,7 @@ pub async fn run_due(app: &App) -> Result<usize> {
 
 /// Creates the instances of `r`'s occurrences due at `now`, oldest first; when more than the
 /// configured maximum are due, the older ones are skipped first.
-async fn catch_up(app: &App, mut r: Recurrence, now: DateTime<Utc>) -> Result<usize> {
+async fn catch_up(app: &Services, mut r: Recurrence, now: DateTime<Utc>) -> Result<usize> {
     let tz = time_zone(app, &r.org_id).await?;
     let max = app.config.scheduler_max_catch_up.max(1);
     if let Some(due) = r.next_run_at {
@@ -455,7 +420,7 @@ async fn catch_up(app: &App, mut r: Recurrence, now: DateTime<Utc>) -> Result<us
 /// When more than `max` occurrences of `r` are due (the first being `due`), moves `next_run_at`
 /// to the oldest of the latest `max`, so only those are created.
 async fn skip_surplus(
-    app: &App,
+    app: &Services,
     r: &Recurrence,
     tz: &str,
     due: DateTime<Utc>,
@@ -538,7 +503,7 @@ fn instance_dates(
 /// Claims `due` for `r` (compare-and-set of `next_run_at` from `due` to `next`) and creates its
 /// instance in the same transaction. False when another process claimed it first.
 async fn create_instance(
-    app: &App,
+    app: &Services,
     r: &Recurrence,
     tz: &str,
     due: DateTime<Utc>,

@@ -23,9 +23,9 @@ use serde_json::{Map, Value};
 
 use crate::domain::Cx;
 use crate::domain::permissions::Permission;
+use crate::domain::plugins::ReportPlugin;
 use crate::error::{Error, Result};
 use crate::plugins::contract::report::{CallerInfo, Column, Parameter, ReportError, ReportInfo};
-use crate::plugins::reports::ReportPlugin;
 use crate::store;
 pub use output::ReportOutput;
 
@@ -206,7 +206,11 @@ named_reports! {
 
 /// The reports the caller's organization can run.
 pub async fn list(cx: &Cx<'_>, _input: ListReports) -> Result<Vec<ReportListing>> {
-    let plugins = cx.app.plugins.report_plugins(cx.db(), cx.org_id()?).await?;
+    let plugins = cx
+        .services
+        .plugins
+        .report_plugins(cx.db(), cx.org_id()?)
+        .await?;
     let mut out = Vec::new();
     for p in &plugins {
         for r in p.reports.iter() {
@@ -283,7 +287,7 @@ pub async fn run(cx: &Cx<'_>, input: RunReport) -> Result<ReportOutput> {
         }
     };
     let org_id = cx.org_id()?;
-    let host = &cx.app.plugins;
+    let host = &cx.services.plugins;
     let plugins = host.report_plugins(cx.db(), org_id).await?;
     let (plugin, info) = pick(&plugins, &input.name)?;
     let args = args::parse(&info.name, &info.parameters, &input.arguments)?;

@@ -6,11 +6,13 @@
 //! into words and turns the store's snippets into safe HTML.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::{Cx, validate};
 use crate::error::{Error, Result};
 use crate::store;
+
+pub use crate::model::search::{SearchHit, SearchKind};
 
 /// Longest accepted query, in characters (after trimming).
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -36,89 +38,11 @@ pub struct Search {
     pub limit: Option<u32>,
 }
 
-/// What can be searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchKind {
-    /// Tasks: title and description.
-    Task,
-    /// Projects: name and description.
-    Project,
-    /// Task comments: their text.
-    Comment,
-    /// Chat messages: their text; only those of channels the caller can see.
-    ChatMessage,
-    /// Clients: name, e-mail and notes.
-    Client,
-    /// Invoices: number and notes (callers with `manage_invoices` only).
-    Invoice,
-    /// Invoice lines: their description (callers with `manage_invoices` only).
-    InvoiceLine,
-}
-
 impl SearchKind {
-    /// Every kind, in the order results of equal rank are not otherwise distinguished.
-    pub const ALL: [SearchKind; 7] = [
-        SearchKind::Task,
-        SearchKind::Project,
-        SearchKind::Comment,
-        SearchKind::ChatMessage,
-        SearchKind::Client,
-        SearchKind::Invoice,
-        SearchKind::InvoiceLine,
-    ];
-
     /// Whether results of this kind need `manage_invoices`.
     pub fn is_invoicing(self) -> bool {
         matches!(self, SearchKind::Invoice | SearchKind::InvoiceLine)
     }
-
-    /// The wire name (`type` of a result and of the filter).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SearchKind::Task => "task",
-            SearchKind::Project => "project",
-            SearchKind::Comment => "comment",
-            SearchKind::ChatMessage => "chat_message",
-            SearchKind::Client => "client",
-            SearchKind::Invoice => "invoice",
-            SearchKind::InvoiceLine => "invoice_line",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(value: &str) -> Option<SearchKind> {
-        SearchKind::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-}
-
-/// One search result.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct SearchHit {
-    /// `task`, `project`, `comment`, `chat_message` or `client`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The entity's id (`tsk_…`, `prj_…`, `cmt_…`, a message's or a client's id).
-    pub id: String,
-    /// The task's title, the project's or client's name; for a comment, the title of its task;
-    /// for a chat message, the name of its channel.
-    pub title: String,
-    /// A short excerpt around the match, HTML-escaped, with the matched words wrapped in
-    /// `<mark>…</mark>`.
-    pub snippet: String,
-    /// Relevance, higher is better; comparable only within one response.
-    #[sqlx(rename = "score")]
-    pub rank: f64,
-    /// The project the entity belongs to (a project's own id); none for chat messages and clients.
-    pub project_id: Option<String>,
-    /// For a comment, its task.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_id: Option<String>,
-    /// For a chat message, its channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel_id: Option<String>,
-    /// For an invoice or an invoice line, the invoice.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<String>,
 }
 
 /// Searches the caller's organization; best matches first. Chat messages only of channels the
@@ -224,7 +148,7 @@ mod tests {
     #[test]
     fn kinds_round_trip() {
         for k in SearchKind::ALL {
-            assert_eq!(SearchKind::parse(k.as_str()), Some(k));
+            assert_eq!(SearchKind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(SearchKind::parse("tasks"), None);
         assert_eq!(SearchKind::parse("Task"), None);

@@ -1,7 +1,6 @@
 //! Task groups: ordered sections (or board columns) of a project. Deleting one leaves its tasks
 //! in the project, ungrouped.
 
-use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -11,24 +10,7 @@ use crate::domain::{Cx, projects, validate};
 use crate::error::{Error, Result};
 use crate::{ids, store};
 
-/// A task group.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, JsonSchema)]
-pub struct TaskGroup {
-    /// `grp_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Project.
-    pub project_id: String,
-    /// Name.
-    pub name: String,
-    /// Order within the project, from 0.
-    pub position: i64,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::model::task_groups::TaskGroup;
 
 crate::entity!(TaskGroup, "task_group");
 

@@ -5,75 +5,21 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::actions::Scope;
 use crate::domain::events::{self, Entity};
 use crate::domain::notifications::{self, Mail, Notification};
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::task_statuses::TaskStatus;
-use crate::domain::{Cx, milestones, projects, task_groups, validate, wire};
+use crate::domain::{Cx, Scope, milestones, projects, task_groups, validate, wire};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::store::{self, Exec, Tx};
 
-/// Priorities, lowest first.
-pub const PRIORITIES: [&str; 5] = ["none", "low", "medium", "high", "urgent"];
+pub use crate::model::tasks::{Priority, Task};
+
 /// Most tasks one `create_bulk` call accepts.
 pub const MAX_BULK: usize = 100;
-
-/// A task.
-#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
-pub struct Task {
-    /// `tsk_…`
-    pub id: String,
-    /// Owning organization.
-    pub org_id: String,
-    /// Per-organization number (`#42`).
-    pub number: i64,
-    /// Project.
-    pub project_id: String,
-    /// Group within the project.
-    pub group_id: Option<String>,
-    /// Milestone.
-    pub milestone_id: Option<String>,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Status code.
-    pub status: String,
-    /// `none`, `low`, `medium`, `high` or `urgent`.
-    pub priority: String,
-    /// Assigned users.
-    pub assignee_ids: Vec<String>,
-    /// Who reported it.
-    pub reporter_id: Option<String>,
-    /// Labels.
-    pub label_ids: Vec<String>,
-    /// Start date.
-    pub start_date: Option<NaiveDate>,
-    /// Due date.
-    pub due_date: Option<NaiveDate>,
-    /// Estimate in minutes.
-    pub estimate_minutes: Option<i64>,
-    /// Order within its group, from 0.
-    pub position: i64,
-    /// When it reached a done status.
-    pub completed_at: Option<DateTime<Utc>>,
-    /// Creator.
-    pub created_by: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// The recurrence (`rec_…`) that created this task as one of its instances.
-    pub recurrence_id: Option<String>,
-    /// The occurrence this instance stands for (with `recurrence_id`).
-    pub occurrence_at: Option<DateTime<Utc>>,
-    /// The recurrence (`rec_…`) this task is the template of, if it repeats.
-    pub template_recurrence_id: Option<String>,
-}
 
 crate::entity!(Task, "task");
 
@@ -261,15 +207,13 @@ pub struct ReorderTask {
     pub group_id: Option<Option<String>>,
 }
 
-fn priority(value: &str) -> Result<String> {
-    if PRIORITIES.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(Error::invalid_field(
+fn priority(value: &str) -> Result<Priority> {
+    Priority::parse(value).ok_or_else(|| {
+        Error::invalid_field(
             "priority",
-            format!("priority must be one of {}", PRIORITIES.join(", ")),
-        ))
-    }
+            format!("priority must be one of {}", Priority::codes()),
+        )
+    })
 }
 
 fn estimate(value: Option<i64>) -> Result<Option<i64>> {
@@ -485,7 +429,7 @@ pub async fn insert_instance(
         milestone_id: None,
         title: template.title.clone(),
         description: template.description.clone(),
-        priority: template.priority.clone(),
+        priority: template.priority,
         assignee_ids,
         reporter_id: template.reporter_id.clone(),
         label_ids: template.label_ids.clone(),
@@ -528,7 +472,7 @@ async fn notify_assigned(
         tx,
         cx,
         users,
-        notifications::TASK_ASSIGNED,
+        notifications::NotificationKind::TaskAssigned,
         &title,
         Task::TYPE,
         &task.id,
@@ -564,7 +508,7 @@ async fn notify_change(cx: &Cx<'_>, tx: &mut Tx, before: &Task, after: &Task) ->
             tx,
             cx,
             &recipients,
-            notifications::STATUS_CHANGED,
+            notifications::NotificationKind::StatusChanged,
             &title,
             Task::TYPE,
             &after.id,

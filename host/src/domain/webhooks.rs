@@ -3,6 +3,10 @@
 //!
 //! Sending is [`crate::webhooks`]' job; this module validates and stores what operators ask for.
 
+pub use crate::model::webhooks::DeliveryStatus;
+pub mod fanout;
+pub mod worker;
+
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -192,8 +196,8 @@ pub struct Delivery {
     pub event_id: i64,
     /// `EntityChanged`, …
     pub event: String,
-    /// `pending`, `sending`, `delivered` or `failed`.
-    pub status: String,
+    /// Where it is.
+    pub status: DeliveryStatus,
     /// The request (none when the plugin produced none).
     pub request: Option<DeliveryRequest>,
     /// Attempts so far.
@@ -252,7 +256,7 @@ fn delivery_of(d: &DeliveryRow, attempts: &[AttemptRow]) -> Delivery {
         webhook_id: d.subscription_id.clone(),
         event_id: d.event_id,
         event: d.event_kind.clone(),
-        status: d.status.clone(),
+        status: d.status,
         request: d.method.as_ref().map(|m| DeliveryRequest {
             method: m.clone(),
             url: d.url.clone().unwrap_or_default(),
@@ -261,7 +265,7 @@ fn delivery_of(d: &DeliveryRow, attempts: &[AttemptRow]) -> Delivery {
             body_encoding: d.body_encoding.clone(),
         }),
         attempts: d.attempts,
-        next_attempt_at: (d.status == "pending").then_some(d.next_attempt_at),
+        next_attempt_at: (d.status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
         last_status: d.last_status,
         last_error: d.last_error.clone(),
         delivered_at: d.delivered_at,
@@ -290,7 +294,7 @@ fn check_target(cx: &Cx<'_>, url: &str) -> Result<String> {
             format!("the URL is longer than {MAX_URL_BYTES} bytes"),
         ));
     }
-    match check_url(&cx.app.config.webhooks.policy, url) {
+    match check_url(&cx.services.config.webhooks.policy, url) {
         Ok(parsed) => Ok(parsed.to_string()),
         Err(e @ TargetError::Address(_)) => Err(Error::rule("url", e.to_string())),
         Err(e) => Err(Error::invalid_field("url", e.to_string())),
@@ -458,7 +462,7 @@ pub async fn update(cx: &Cx<'_>, input: UpdateWebhook) -> Result<Webhook> {
     events::updated(&mut tx, cx, &Webhook::from_row(&before), &after).await?;
     tx.commit().await?;
     if row.enabled {
-        cx.app.webhooks.wake();
+        cx.services.webhooks.wake();
     }
     Ok(Webhook { secret, ..after })
 }
@@ -477,7 +481,7 @@ pub async fn delete(cx: &Cx<'_>, input: DeleteWebhook) -> Result<()> {
 pub async fn deliveries(cx: &Cx<'_>, input: ListDeliveries) -> Result<Page<Delivery>> {
     let request = input.page.resolve()?;
     if let Some(s) = &input.status
-        && !matches!(s.as_str(), "pending" | "sending" | "delivered" | "failed")
+        && DeliveryStatus::parse(s).is_none()
     {
         return Err(Error::invalid_field(
             "status",
@@ -522,16 +526,13 @@ pub async fn redeliver(cx: &Cx<'_>, input: Redeliver) -> Result<Delivery> {
             "the delivery is being sent right now; try again when it finished".into(),
         ));
     }
-    cx.app.webhooks.wake();
+    cx.services.webhooks.wake();
     let d = store::webhooks::delivery(&mut cx.db(), &d.id)
         .await?
         .ok_or_else(|| Error::not_found("delivery"))?;
     let attempts = store::webhooks::attempts_of(&mut cx.db(), std::slice::from_ref(&d.id)).await?;
     Ok(delivery_of(&d, &attempts))
 }
-
-/// `type` of the notification sent when a subscription is disabled after repeated failures.
-pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
 
 /// Disables a subscription after `failures` consecutive failed deliveries (once, across
 /// processes) and tells the organization: an event, an audit entry and a notification for
@@ -577,7 +578,7 @@ pub async fn auto_disable(
     crate::domain::notifications::notify_admins(
         &mut tx,
         org_id,
-        WEBHOOK_DISABLED,
+        crate::domain::notifications::NotificationKind::WebhookDisabled,
         &title,
         "webhook",
         &sub.id,

@@ -119,6 +119,7 @@ impl Delivery {
 pub struct Bus {
     sender: broadcast::Sender<Arc<Delivery>>,
     relay: std::sync::OnceLock<Arc<super::relay::Relay>>,
+    presence: super::presence::Book,
 }
 
 impl Bus {
@@ -128,7 +129,13 @@ impl Bus {
         Bus {
             sender: broadcast::channel(capacity.max(16)).0,
             relay: std::sync::OnceLock::new(),
+            presence: Default::default(),
         }
+    }
+
+    /// Who is active (not away) in this process.
+    pub fn presence(&self) -> &super::presence::Book {
+        &self.presence
     }
 
     /// Relays this process's signals to the others from now on.

@@ -11,9 +11,13 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::events::{Audience, Delivery};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::events::{Audience, Bus, Delivery};
 use crate::store;
+use crate::store::Db;
 
 /// How many rows one read of the outbox takes.
 const BATCH: i64 = 500;
@@ -43,16 +47,17 @@ impl Watermark {
     }
 }
 
-/// Runs until the process stops.
-pub async fn run(app: App) {
+/// Runs until the process stops: publishes what `db`'s outbox gains to `bus`, in id order,
+/// advancing `published`; woken by local commits and by `wake` (another process committed).
+pub async fn run(db: Db, bus: Arc<Bus>, published: Arc<Watermark>, wake: Arc<Notify>) {
     // Everything stored before start-up counts as published (`App::start` set the watermark
     // there before the server accepted a connection): it reaches clients by replay.
-    let mut last = app.events_published.get();
+    let mut last = published.get();
     let mut gap_since: Option<Instant> = None;
     // Set when a local commit woke us: what we then publish, the other processes should read too.
     let mut local = false;
     loop {
-        match store::events::outbox_after(&mut &app.db, last, None, BATCH).await {
+        match store::events::outbox_after(&mut &db, last, None, BATCH).await {
             Ok(rows) if !rows.is_empty() => {
                 let before = last;
                 for row in rows {
@@ -69,12 +74,12 @@ pub async fn run(app: App) {
                     }
                     gap_since = None;
                     last = row.id;
-                    app.events_published.set(last);
-                    app.bus.publish(delivery(row));
+                    published.set(last);
+                    bus.publish(delivery(row));
                 }
                 if last != before {
                     if std::mem::take(&mut local)
-                        && let Some(relay) = app.bus.relay()
+                        && let Some(relay) = bus.relay()
                     {
                         relay.wake_others();
                     }
@@ -88,8 +93,8 @@ pub async fn run(app: App) {
             Err(e) => tracing::warn!(error = %e, "event dispatcher failed to read the outbox"),
         }
         tokio::select! {
-            _ = app.db.committed() => local = true,
-            _ = app.outbox_wake.notified() => {}
+            _ = db.committed() => local = true,
+            _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::dispatcher::{self, Watermark};
+use super::presence::Tracker;
 use super::{Audience, Bus, Delivery};
 use crate::store::{self, db::Db};
 
@@ -45,6 +46,8 @@ pub struct Source {
     pub published: Arc<Watermark>,
     /// What a membership grants.
     pub grants_of: GrantsOf,
+    /// Inactivity after which a subscriber is announced `away` (`None`: never).
+    pub away_after: Option<std::time::Duration>,
 }
 
 /// What [`Feed::next`] yields.
@@ -80,6 +83,7 @@ pub struct Feed {
     /// nothing when it is cancelled (it is awaited inside `select!`).
     pending: Option<Arc<Delivery>>,
     resume_complete: bool,
+    presence: Tracker,
 }
 
 impl Feed {
@@ -112,7 +116,9 @@ impl Feed {
             until: source.published.get(),
             rows: VecDeque::new(),
         });
+        let presence = Tracker::new(source.bus.clone(), &subscriber.user_id, source.away_after);
         Ok(Feed {
+            presence,
             bus,
             subscriber,
             orgs,
@@ -135,6 +141,12 @@ impl Feed {
         self.replay.is_some()
     }
 
+    /// Records the subscriber's activity (a client message): it is not away, and if it was
+    /// announced away it is announced online again.
+    pub fn touch(&mut self) {
+        self.presence.touch(self.orgs.keys().map(String::as_str));
+    }
+
     /// The organizations the subscriber sees now.
     pub fn organizations(&self) -> impl Iterator<Item = &str> {
         self.orgs.keys().map(String::as_str)
@@ -148,7 +160,16 @@ impl Feed {
                 Some(d) => d,
                 None => {
                     let replaying = self.replay.is_some();
-                    match self.next_candidate().await {
+                    let idle = self.presence.went_idle();
+                    let candidate = tokio::select! {
+                        c = self.next_candidate() => Some(c),
+                        () = idle => None,
+                    };
+                    let Some(candidate) = candidate else {
+                        self.presence.go_away(self.orgs.keys().map(String::as_str));
+                        continue;
+                    };
+                    match candidate {
                         None => return Next::Closed,
                         Some(Some(d)) => d,
                         Some(None) if replaying && self.replay.is_none() => {

@@ -225,9 +225,9 @@ impl Relay {
 
     /// Listens to the other processes until the process stops, re-subscribing after failures:
     /// their signals go to the local bus, their wake-ups to the local dispatcher.
-    pub async fn listen(self: Arc<Self>, client: redis::Client, app: crate::app::App) {
+    pub async fn listen(self: Arc<Self>, client: redis::Client, bus: Arc<Bus>, wake: Arc<Notify>) {
         loop {
-            if let Err(e) = self.listen_once(&client, &app.bus, &app.outbox_wake).await {
+            if let Err(e) = self.listen_once(&client, &bus, &wake).await {
                 tracing::warn!(error = %e, "Redis subscription lost; reconnecting");
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;

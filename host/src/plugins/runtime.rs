@@ -47,7 +47,7 @@ pub use failure::{FailureReason, PluginFailure};
 pub use report::{MAX_COLUMNS, MAX_ROWS, ReportCallError};
 
 /// The kinds of plugin, one WIT world each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginKind {
     /// World `invoicing-rule`: computes invoices.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::accounts::{PersonalToken, User};
+use crate::model::accounts::{PersonalToken, User};
 use crate::q;
 use crate::store::db::{Exec, Query, Sql};
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::chat::{Channel, Message};
+use crate::model::chat::{Channel, Message};
 use crate::q;
 use crate::store::db::{Arg, Exec, Query, Sql};
 
@@ -17,7 +17,7 @@ pub async fn insert_channel(ex: &mut impl Exec, c: &Channel) -> sqlx::Result<boo
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
             &c.id,
             &c.org_id,
-            &c.kind,
+            c.kind.as_str(),
             &c.name,
             c.project_id.as_ref(),
             c.direct_key.as_ref(),

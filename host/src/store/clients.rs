@@ -1,6 +1,6 @@
 //! Clients.
 
-use crate::domain::clients::Client;
+use crate::model::clients::Client;
 use crate::q;
 use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 use crate::store::projects::escape_like;

@@ -139,6 +139,45 @@ pub async fn insert_audit(
     .map(drop)
 }
 
+/// An entry of the instance itself (no organization): the operator's own actions.
+#[derive(Debug)]
+pub struct InstanceEntry<'a> {
+    /// Acting user, if a user acted.
+    pub user_id: Option<&'a str>,
+    /// `plugin.installed`, …
+    pub action: &'a str,
+    /// Entity type.
+    pub entity_type: &'a str,
+    /// Entity id.
+    pub entity_id: &'a str,
+    /// What the entry records.
+    pub details: &'a Value,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Appends an entry of the instance itself (`org_id` NULL).
+pub async fn insert_instance_audit(ex: &mut impl Exec, e: &InstanceEntry<'_>) -> sqlx::Result<()> {
+    ex.execute(q!(
+        "INSERT INTO audit_log (id, org_id, user_id, action, entity_type, entity_id, ip, details, created_at)
+         VALUES ($1, NULL, $2, $3, $4, $5, NULL, $6, $7)",
+        crate::ids::new_id("aud"), e.user_id, e.action, e.entity_type, e.entity_id,
+        e.details.to_string(), e.at
+    ))
+    .await
+    .map(drop)
+}
+
+/// The instance's own entries, newest first.
+pub async fn instance_audit(ex: &mut impl Exec, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    ex.fetch_all(q!(
+        "SELECT id, user_id, action, entity_type, entity_id, ip, details, created_at FROM audit_log
+         WHERE org_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $1",
+        limit
+    ))
+    .await
+}
+
 /// One row of the audit log.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {

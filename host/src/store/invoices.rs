@@ -2,9 +2,108 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::invoices::{Invoice, InvoiceLine};
+use crate::model::invoices::{Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Quantity};
 use crate::q;
 use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
+
+/// An invoice header as stored: the taxes as JSON text.
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    id: String,
+    org_id: String,
+    client_id: String,
+    number: Option<String>,
+    #[sqlx(try_from = "String")]
+    status: InvoiceStatus,
+    currency: String,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    tax_rate_bp: i64,
+    discount: i64,
+    subtotal: i64,
+    tax: i64,
+    total: i64,
+    taxes: String,
+    notes: Option<String>,
+    period_from: Option<NaiveDate>,
+    period_to: Option<NaiveDate>,
+    sent_at: Option<DateTime<Utc>>,
+    sent_to: Option<String>,
+    paid_at: Option<DateTime<Utc>>,
+    payment_method: Option<String>,
+    voided_at: Option<DateTime<Utc>>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<InvoiceRow> for Invoice {
+    fn from(r: InvoiceRow) -> Invoice {
+        Invoice {
+            id: r.id,
+            org_id: r.org_id,
+            client_id: r.client_id,
+            number: r.number,
+            status: r.status,
+            currency: r.currency,
+            issue_date: r.issue_date,
+            due_date: r.due_date,
+            tax_rate_bp: r.tax_rate_bp,
+            discount: r.discount,
+            subtotal: r.subtotal,
+            tax: r.tax,
+            total: r.total,
+            taxes: serde_json::from_str(&r.taxes).unwrap_or_default(),
+            notes: r.notes,
+            period_from: r.period_from,
+            period_to: r.period_to,
+            sent_at: r.sent_at,
+            sent_to: r.sent_to,
+            paid_at: r.paid_at,
+            payment_method: r.payment_method,
+            voided_at: r.voided_at,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            lines: Vec::new(),
+        }
+    }
+}
+
+/// An invoice line as stored: the entry ids as JSON text.
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: String,
+    invoice_id: String,
+    org_id: String,
+    position: i64,
+    description: String,
+    quantity_milli: i64,
+    unit_price: i64,
+    amount: i64,
+    entry_ids: String,
+}
+
+impl From<LineRow> for InvoiceLine {
+    fn from(r: LineRow) -> InvoiceLine {
+        InvoiceLine {
+            id: r.id,
+            invoice_id: r.invoice_id,
+            org_id: r.org_id,
+            position: r.position,
+            description: r.description,
+            quantity_milli: r.quantity_milli,
+            quantity: Quantity(r.quantity_milli),
+            unit_price: r.unit_price,
+            amount: r.amount,
+            entry_ids: serde_json::from_str(&r.entry_ids).unwrap_or_default(),
+        }
+    }
+}
+
+fn taxes_text(taxes: &[InvoiceTax]) -> String {
+    serde_json::to_string(taxes).unwrap_or_else(|_| "[]".into())
+}
 
 const COLUMNS: &str = "id, org_id, client_id, number, status, currency, issue_date, due_date, tax_rate_bp, discount, \
      subtotal, tax, total, taxes, notes, period_from, period_to, sent_at, sent_to, paid_at, payment_method, voided_at, \
@@ -18,8 +117,8 @@ pub async fn insert(ex: &mut impl Exec, i: &Invoice) -> sqlx::Result<()> {
          payment_method, voided_at, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
          $22, $23, $24, $25)",
-        &i.id, &i.org_id, &i.client_id, i.number.as_ref(), &i.status, &i.currency, i.issue_date, i.due_date,
-        i.tax_rate_bp, i.discount, i.subtotal, i.tax, i.total, &i.taxes_json, i.notes.as_ref(), i.period_from,
+        &i.id, &i.org_id, &i.client_id, i.number.as_ref(), i.status.as_str(), &i.currency, i.issue_date, i.due_date,
+        i.tax_rate_bp, i.discount, i.subtotal, i.tax, i.total, taxes_text(&i.taxes), i.notes.as_ref(), i.period_from,
         i.period_to, i.sent_at, i.sent_to.as_ref(), i.paid_at, i.payment_method.as_ref(), i.voided_at,
         &i.created_by, i.created_at, i.updated_at
     ))
@@ -34,8 +133,8 @@ pub async fn update(ex: &mut impl Exec, i: &Invoice) -> sqlx::Result<()> {
          tax_rate_bp = $8, discount = $9, subtotal = $10, tax = $11, total = $12, taxes = $13, notes = $14,
          period_from = $15, period_to = $16, sent_at = $17, sent_to = $18, paid_at = $19, payment_method = $20,
          voided_at = $21, updated_at = $22 WHERE id = $1",
-        &i.id, &i.client_id, i.number.as_ref(), &i.status, &i.currency, i.issue_date, i.due_date, i.tax_rate_bp,
-        i.discount, i.subtotal, i.tax, i.total, &i.taxes_json, i.notes.as_ref(), i.period_from, i.period_to,
+        &i.id, &i.client_id, i.number.as_ref(), i.status.as_str(), &i.currency, i.issue_date, i.due_date, i.tax_rate_bp,
+        i.discount, i.subtotal, i.tax, i.total, taxes_text(&i.taxes), i.notes.as_ref(), i.period_from, i.period_to,
         i.sent_at, i.sent_to.as_ref(), i.paid_at, i.payment_method.as_ref(), i.voided_at, i.updated_at
     ))
     .await
@@ -44,13 +143,15 @@ pub async fn update(ex: &mut impl Exec, i: &Invoice) -> sqlx::Result<()> {
 
 /// An invoice header by id (lines empty).
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Invoice>> {
-    ex.fetch_optional(
-        Query::new(Sql::Built(format!(
-            "SELECT {COLUMNS} FROM invoices WHERE id = $1"
-        )))
-        .bind(id),
-    )
-    .await
+    let row: Option<InvoiceRow> = ex
+        .fetch_optional(
+            Query::new(Sql::Built(format!(
+                "SELECT {COLUMNS} FROM invoices WHERE id = $1"
+            )))
+            .bind(id),
+        )
+        .await?;
+    Ok(row.map(Invoice::from))
 }
 
 /// An invoice header by id, locked for the rest of the transaction on PostgreSQL (SQLite's single
@@ -60,13 +161,15 @@ pub async fn get_for_update(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option
         crate::store::db::Backend::Postgres => " FOR UPDATE",
         crate::store::db::Backend::Sqlite => "",
     };
-    ex.fetch_optional(
-        Query::new(Sql::Built(format!(
-            "SELECT {COLUMNS} FROM invoices WHERE id = $1{lock}"
-        )))
-        .bind(id),
-    )
-    .await
+    let row: Option<InvoiceRow> = ex
+        .fetch_optional(
+            Query::new(Sql::Built(format!(
+                "SELECT {COLUMNS} FROM invoices WHERE id = $1{lock}"
+            )))
+            .bind(id),
+        )
+        .await?;
+    Ok(row.map(Invoice::from))
 }
 
 /// Invoice headers of an organization, newest first, with the total.
@@ -94,7 +197,9 @@ pub async fn list(
         filter: &wh,
         order: "created_at DESC, id DESC",
     };
-    fetch_page(ex, listing, args, limit, offset).await
+    let (rows, total): (Vec<InvoiceRow>, i64) =
+        fetch_page(ex, listing, args, limit, offset).await?;
+    Ok((rows.into_iter().map(Invoice::from).collect(), total))
 }
 
 /// Deletes an invoice (its lines go with it).
@@ -106,12 +211,14 @@ pub async fn delete(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
 
 /// The lines of an invoice, in order.
 pub async fn lines(ex: &mut impl Exec, invoice_id: &str) -> sqlx::Result<Vec<InvoiceLine>> {
-    ex.fetch_all(q!(
-        "SELECT id, invoice_id, org_id, position, description, quantity_milli, unit_price, amount, entry_ids
-         FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
-        invoice_id
-    ))
-    .await
+    let rows: Vec<LineRow> = ex
+        .fetch_all(q!(
+            "SELECT id, invoice_id, org_id, position, description, quantity_milli, unit_price, amount, entry_ids
+             FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
+            invoice_id
+        ))
+        .await?;
+    Ok(rows.into_iter().map(InvoiceLine::from).collect())
 }
 
 /// Replaces the lines of an invoice.
@@ -130,7 +237,7 @@ pub async fn replace_lines(
             "INSERT INTO invoice_lines (id, invoice_id, org_id, position, description, quantity_milli, unit_price,
              amount, entry_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &l.id, &l.invoice_id, &l.org_id, l.position, &l.description, l.quantity_milli, l.unit_price,
-            l.amount, &l.entry_ids_json
+            l.amount, serde_json::to_string(&l.entry_ids).unwrap_or_else(|_| "[]".into())
         ))
         .await?;
     }

@@ -1,6 +1,6 @@
 //! Labels.
 
-use crate::domain::labels::Label;
+use crate::model::labels::Label;
 use crate::q;
 use crate::store::db::Exec;
 

@@ -1,6 +1,6 @@
 //! Milestones.
 
-use crate::domain::milestones::Milestone;
+use crate::model::milestones::Milestone;
 use crate::q;
 use crate::store::db::Exec;
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::notifications::Notification;
+use crate::model::notifications::Notification;
 use crate::q;
 use crate::store::db::{Exec, Listing, fetch_page};
 
@@ -14,7 +14,7 @@ pub async fn insert(ex: &mut impl Exec, n: &Notification) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO notifications (id, org_id, user_id, type, title, entity_type, entity_id, actor_id, read_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &n.id, &n.org_id, &n.user_id, &n.kind, &n.title, &n.entity_type, &n.entity_id,
+        &n.id, &n.org_id, &n.user_id, n.kind.as_str(), &n.title, &n.entity_type, &n.entity_id,
         n.actor_id.as_deref(), n.read_at, n.created_at
     ))
     .await

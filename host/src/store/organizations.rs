@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::members::{Invitation, Member, MemberRecord};
-use crate::domain::organizations::Organization;
+use crate::model::members::{Invitation, Member};
+use crate::model::organizations::Organization;
 use crate::q;
 use crate::store::db::{Arg, Backend, Db, Exec, Listing, Query, Sql, Tx, fetch_page};
 
@@ -143,7 +143,7 @@ pub async fn member(
     ex: &mut impl Exec,
     org_id: &str,
     user_id: &str,
-) -> sqlx::Result<Option<Member>> {
+) -> sqlx::Result<Option<MemberRecord>> {
     let row: Option<MemberRecord> = ex
         .fetch_optional(
             Query::new(Sql::Built(format!(
@@ -153,7 +153,7 @@ pub async fn member(
             .bind(user_id),
         )
         .await?;
-    Ok(row.map(Member::from))
+    Ok(row)
 }
 
 /// Members of an organization, optionally of one role, by name; with the total.
@@ -163,7 +163,7 @@ pub async fn members(
     role: Option<&str>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<Member>, i64)> {
+) -> sqlx::Result<(Vec<MemberRecord>, i64)> {
     let (filter, args): (&str, Vec<Arg>) = match role {
         Some(r) => (" AND m.role = $2", vec![org_id.into(), r.into()]),
         None => ("", vec![org_id.into()]),
@@ -175,9 +175,7 @@ pub async fn members(
         filter: &format!("m.org_id = $1{filter}"),
         order: "u.name, u.id",
     };
-    let (rows, total): (Vec<MemberRecord>, i64) =
-        fetch_page(ex, listing, args, limit, offset).await?;
-    Ok((rows.into_iter().map(Member::from).collect(), total))
+    fetch_page(ex, listing, args, limit, offset).await
 }
 
 /// Number of owners.
@@ -337,4 +335,21 @@ pub async fn is_member_by_email(
         ))
         .await?;
     Ok(row.is_some())
+}
+
+/// A member as stored (role and overrides as text).
+#[derive(Debug, sqlx::FromRow)]
+pub struct MemberRecord {
+    /// The user.
+    pub user_id: String,
+    /// Their name.
+    pub name: String,
+    /// Their e-mail.
+    pub email: String,
+    /// Their role, as stored.
+    pub role: String,
+    /// Their permission overrides, as stored (JSON).
+    pub permission_overrides: String,
+    /// When they joined.
+    pub created_at: DateTime<Utc>,
 }

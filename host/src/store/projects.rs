@@ -1,6 +1,6 @@
 //! Projects.
 
-use crate::domain::projects::Project;
+use crate::model::projects::Project;
 use crate::q;
 use crate::store::db::{Arg, Exec, Listing, Query, Sql, fetch_page};
 
@@ -11,7 +11,7 @@ pub async fn insert(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
     ex.execute(q!(
         "INSERT INTO projects (id, org_id, name, description, color, status, billable, hourly_rate, created_by, created_at, updated_at, client_id, budget_minutes, budget_amount)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        &p.id, &p.org_id, &p.name, p.description.as_ref(), p.color.as_ref(), &p.status, p.billable,
+        &p.id, &p.org_id, &p.name, p.description.as_ref(), p.color.as_ref(), p.status.as_str(), p.billable,
         p.hourly_rate, &p.created_by, p.created_at, p.updated_at, p.client_id.as_ref(), p.budget_minutes,
         p.budget_amount
     ))
@@ -73,7 +73,7 @@ pub async fn update(ex: &mut impl Exec, p: &Project) -> sqlx::Result<()> {
     ex.execute(q!(
         "UPDATE projects SET name = $2, description = $3, color = $4, status = $5, billable = $6, hourly_rate = $7,
          updated_at = $8, client_id = $9, budget_minutes = $10, budget_amount = $11 WHERE id = $1",
-        &p.id, &p.name, p.description.as_ref(), p.color.as_ref(), &p.status, p.billable, p.hourly_rate, p.updated_at,
+        &p.id, &p.name, p.description.as_ref(), p.color.as_ref(), p.status.as_str(), p.billable, p.hourly_rate, p.updated_at,
         p.client_id.as_ref(), p.budget_minutes, p.budget_amount
     ))
     .await

@@ -1,6 +1,6 @@
 //! Member rates (`member_rates`) and the organization settings money needs.
 
-use crate::domain::rates::Rate;
+use crate::model::rates::Rate;
 use crate::q;
 use crate::store::db::{Exec, Query, Sql};
 
@@ -53,7 +53,7 @@ pub async fn list(
     ex.fetch_all(query).await
 }
 
-/// Every rate row of an organization (the input of [`crate::domain::rates::resolve`]).
+/// Every rate row of an organization (the input of [`crate::model::rates::resolve`]).
 pub async fn all_of_org(ex: &mut impl Exec, org_id: &str) -> sqlx::Result<Vec<Rate>> {
     ex.fetch_all(
         Query::new(Sql::Built(format!(

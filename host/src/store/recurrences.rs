@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::recurrences::Recurrence;
+use crate::model::recurrences::Recurrence;
 use crate::q;
 use crate::store::db::{Exec, Query, Sql};
 

@@ -11,7 +11,7 @@
 //! ([`fts5_query`]) or tsquery text ([`tsquery_prefix`]) built from sanitised words, whose syntax
 //! is valid whatever the words contain.
 
-use crate::domain::search::{SearchHit, SearchKind};
+use crate::model::search::{SearchHit, SearchKind};
 use crate::store::db::{Arg, Backend, Exec, Query, Sql};
 
 /// Marks the start of a matched word in a raw snippet (a private-use character).
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn pg_query_has_one_branch_per_kind() {
-        let all = pg_search(&SearchKind::ALL);
+        let all = pg_search(SearchKind::ALL);
         assert_eq!(all.matches("UNION ALL").count(), SearchKind::ALL.len() - 1);
         let one = pg_search(&[SearchKind::Comment]);
         assert!(!one.contains("UNION ALL"));

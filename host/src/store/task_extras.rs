@@ -1,8 +1,8 @@
 //! What hangs off a task: comments, checklist items and dependency links.
 
-use crate::domain::checklist::ChecklistItem;
-use crate::domain::comments::Comment;
-use crate::domain::dependencies::Dependency;
+use crate::model::checklist::ChecklistItem;
+use crate::model::comments::Comment;
+use crate::model::dependencies::Dependency;
 use crate::q;
 use crate::store::db::{Exec, Query, Sql};
 

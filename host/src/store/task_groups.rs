@@ -1,6 +1,6 @@
 //! Task groups.
 
-use crate::domain::task_groups::TaskGroup;
+use crate::model::task_groups::TaskGroup;
 use crate::q;
 use crate::store::db::Exec;
 

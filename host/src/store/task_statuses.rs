@@ -1,6 +1,6 @@
 //! Task statuses.
 
-use crate::domain::task_statuses::TaskStatus;
+use crate::model::task_statuses::TaskStatus;
 use crate::q;
 use crate::store::db::Exec;
 

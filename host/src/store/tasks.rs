@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::tasks::Task;
+use crate::model::tasks::{Priority, Task};
 use crate::q;
 use crate::store::db::{Arg, Backend, Exec, Listing, Query, Sql, fetch_page};
 
@@ -18,7 +18,8 @@ struct TaskRow {
     title: String,
     description: Option<String>,
     status: String,
-    priority: String,
+    #[sqlx(try_from = "String")]
+    priority: Priority,
     reporter_id: Option<String>,
     start_date: Option<NaiveDate>,
     due_date: Option<NaiveDate>,
@@ -111,7 +112,7 @@ pub async fn insert(ex: &mut impl Exec, t: &Task) -> sqlx::Result<()> {
                             created_at, updated_at, recurrence_id, occurrence_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         &t.id, &t.org_id, t.number, &t.project_id, t.group_id.as_ref(), t.milestone_id.as_ref(), &t.title,
-        t.description.as_ref(), &t.status, &t.priority, t.reporter_id.as_ref(), t.start_date, t.due_date,
+        t.description.as_ref(), &t.status, t.priority.as_str(), t.reporter_id.as_ref(), t.start_date, t.due_date,
         t.estimate_minutes, t.position, t.completed_at, &t.created_by, t.created_at, t.updated_at,
         t.recurrence_id.as_ref(), t.occurrence_at
     ))
@@ -301,7 +302,7 @@ pub async fn update(ex: &mut impl Exec, t: &Task) -> sqlx::Result<()> {
                 reporter_id = $8, start_date = $9, due_date = $10, estimate_minutes = $11, position = $12,
                 completed_at = $13, updated_at = $14
          WHERE id = $1",
-        &t.id, t.group_id.as_ref(), t.milestone_id.as_ref(), &t.title, t.description.as_ref(), &t.status, &t.priority,
+        &t.id, t.group_id.as_ref(), t.milestone_id.as_ref(), &t.title, t.description.as_ref(), &t.status, t.priority.as_str(),
         t.reporter_id.as_ref(), t.start_date, t.due_date, t.estimate_minutes, t.position, t.completed_at, t.updated_at
     ))
     .await

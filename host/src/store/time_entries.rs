@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::time_entries::TimeEntry;
+use crate::model::time_entries::TimeEntry;
 use crate::q;
 use crate::store::db::{Arg, Backend, Exec, Listing, Query, Sql, fetch_page};
 

@@ -1,5 +1,6 @@
 //! Webhook subscriptions, the delivery queue, its attempt log and the fan-out cursor.
 
+use crate::model::webhooks::DeliveryStatus;
 use chrono::{DateTime, Utc};
 
 use crate::q;
@@ -289,7 +290,8 @@ pub struct DeliveryRow {
     /// `utf8` or `base64`.
     pub body_encoding: String,
     /// `pending`, `sending`, `delivered`, `failed`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DeliveryStatus,
     /// Attempts made (or started).
     pub attempts: i64,
     /// When it is due (or, while sending, when the lease ends).
@@ -339,7 +341,7 @@ pub async fn insert_delivery(ex: &mut impl Exec, d: &DeliveryRow) -> sqlx::Resul
             &d.headers,
             d.body.as_deref(),
             &d.body_encoding,
-            &d.status,
+            d.status.as_str(),
             d.attempts,
             d.next_attempt_at,
             d.give_up_at,

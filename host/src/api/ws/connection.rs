@@ -15,13 +15,13 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::time::{Instant, sleep_until};
 
-use super::limits::Slot;
 use super::protocol::{self, Correlation, close};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::Error;
-use crate::events::Audience;
 use crate::events::feed::{Feed, Next, Subscriber};
+use crate::events::presence;
+use crate::rate_limit::connections::Slot;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Source = SplitStream<WebSocket>;
@@ -42,7 +42,12 @@ struct Session {
 type InFlight<'a> = FuturesUnordered<Pin<Box<dyn Future<Output = String> + Send + 'a>>>;
 
 /// Runs a connection to the end.
-pub async fn run(app: App, socket: WebSocket, ip: IpAddr, pending: super::limits::PendingSlot) {
+pub async fn run(
+    app: App,
+    socket: WebSocket,
+    ip: IpAddr,
+    pending: crate::rate_limit::connections::PendingSlot,
+) {
     let (mut sink, mut source) = socket.split();
     let authenticated = authenticate(&app, &mut sink, &mut source, ip).await;
     drop(pending);
@@ -71,9 +76,12 @@ pub async fn run(app: App, socket: WebSocket, ip: IpAddr, pending: super::limits
     let orgs: Vec<String> = feed.organizations().map(str::to_owned).collect();
     let user_id = caller.principal.user_id.clone();
     if slot.first {
-        for org in &orgs {
-            signal_presence(&app, org, &user_id, "online");
-        }
+        presence::announce(
+            &app.bus,
+            orgs.iter().map(String::as_str),
+            &user_id,
+            "online",
+        );
     }
     let data = json!({ "user_id": user_id, "resumed_from": resume_from, "resume_complete": feed.resume_complete() });
     let reply = protocol::ok(
@@ -89,9 +97,12 @@ pub async fn run(app: App, socket: WebSocket, ip: IpAddr, pending: super::limits
     let orgs: Vec<String> = feed.organizations().map(str::to_owned).collect();
     drop(feed);
     if slot.release().await {
-        for org in &orgs {
-            signal_presence(&app, org, &user_id, "offline");
-        }
+        presence::announce(
+            &app.bus,
+            orgs.iter().map(String::as_str),
+            &user_id,
+            "offline",
+        );
     }
     linger(&mut source).await;
 }
@@ -237,6 +248,7 @@ async fn serve<'a>(
                     if let Ok(Message::Pong(_)) = m { pong_due = None; }
                 })).await? else { continue };
                 idle.as_mut().reset(Instant::now() + timing.idle_timeout);
+                feed.touch();
                 if limiter.check().is_err() {
                     refused += 1;
                     if refused > super::MESSAGES_PER_MINUTE {
@@ -319,12 +331,6 @@ fn request<'a>(app: &'a App, caller: &'a Caller, text: &str) -> Handled<'a> {
             }
         },
     }
-}
-
-fn signal_presence(app: &App, org_id: &str, user_id: &str, status: &str) {
-    let data = json!({ "user_id": user_id, "status": status, "last_seen": crate::clock::now() });
-    app.bus
-        .signal(org_id, Audience::Org, "UserPresence", user_id, &data);
 }
 
 /// Turns the next incoming message into text to handle: `Some(Some(text))`; `Some(None)` for

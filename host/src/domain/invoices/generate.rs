@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use super::{
-    GENERATE_ATTEMPTS, GenerateInvoice, Invoice, InvoiceLine, InvoiceTax, load, org_settings,
-    require_status,
+    GENERATE_ATTEMPTS, GenerateInvoice, Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Quantity,
+    load, org_settings, require_status,
 };
 use crate::domain::{Cx, events, organizations, rates, validate};
 use crate::error::{Error, Result};
@@ -85,7 +85,7 @@ async fn generate_once(
     // Read, without a transaction.
     let mut db = cx.db();
     let inv = load(cx, &mut db, id, false).await?;
-    require_status(&inv, &["draft"], "generated")?;
+    require_status(&inv, &[InvoiceStatus::Draft], "generated")?;
     let client = store::clients::get(&mut db, &inv.client_id)
         .await?
         .ok_or_else(|| Error::not_found("client"))?;
@@ -174,7 +174,11 @@ async fn generate_once(
     };
 
     // Compute, with no transaction open: a slow plugin holds no locks.
-    let result: InvoiceResult = cx.app.plugins.compute_invoice(cx.db(), ctx, &time).await?;
+    let result: InvoiceResult = cx
+        .services
+        .plugins
+        .compute_invoice(cx.db(), ctx, &time)
+        .await?;
 
     // The runtime checked that every position is in range and billed once.
     let mut listed: Vec<(&str, &str)> = result
@@ -193,7 +197,7 @@ async fn generate_once(
     // Write: release, claim, replace, all or nothing.
     let mut tx = cx.db().begin().await?;
     let before_inv = load(cx, &mut tx, id, true).await?;
-    require_status(&before_inv, &["draft"], "generated")?;
+    require_status(&before_inv, &[InvoiceStatus::Draft], "generated")?;
     store::invoices::release_entries(&mut tx, id).await?;
     // Released first, then claimed: the invoice holds exactly the listed entries. An entry
     // that another invoice took, or that was edited after it was read (and so was priced from
@@ -216,12 +220,10 @@ async fn generate_once(
             position: i as i64,
             description: l.description.clone(),
             quantity_milli: l.quantity_milli,
-            quantity: l.quantity_milli as f64 / 1000.0,
+            quantity: Quantity(l.quantity_milli),
             unit_price: l.unit_price,
             amount: l.amount,
             entry_ids: l.entry_ids(&time).map(str::to_owned).collect(),
-            entry_ids_json: serde_json::to_string(&l.entry_ids(&time).collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".into()),
         })
         .collect();
     after.discount = result.discount;
@@ -238,7 +240,6 @@ async fn generate_once(
             amount: t.amount,
         })
         .collect();
-    after.taxes_json = serde_json::to_string(&after.taxes).unwrap_or_else(|_| "[]".into());
     after.period_from = Some(period_from);
     after.period_to = Some(to);
     after.updated_at = crate::clock::now();

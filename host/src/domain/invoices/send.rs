@@ -1,6 +1,8 @@
 //! Sending (numbering, e-mail with the PDF), payment and the PDF itself.
 
-use super::{Document, Invoice, InvoicePdf, MarkPaid, SendInvoice, load, require_status};
+use super::{
+    Document, Invoice, InvoicePdf, InvoiceStatus, MarkPaid, SendInvoice, load, require_status,
+};
 use crate::domain::{Cx, events, validate};
 use crate::error::{Error, Result};
 use crate::store;
@@ -43,7 +45,7 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
     let message = validate::text("message", input.message.as_deref(), 10_000)?;
     let mut tx = cx.db().begin().await?;
     let before = load(cx, &mut tx, &input.id, true).await?;
-    require_status(&before, &["draft"], "sent")?;
+    require_status(&before, &[InvoiceStatus::Draft], "sent")?;
     let client = store::clients::get(&mut tx, &before.client_id)
         .await?
         .ok_or_else(|| Error::not_found("client"))?;
@@ -51,7 +53,7 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
     let mut inv = before.clone();
     let now = crate::clock::now();
     inv.number = Some(format!("INV-{n:04}"));
-    inv.status = "sent".into();
+    inv.status = InvoiceStatus::Sent;
     inv.sent_at = Some(now);
     inv.sent_to = client.email.clone();
     inv.updated_at = now;
@@ -84,7 +86,7 @@ pub async fn send(cx: &Cx<'_>, input: SendInvoice) -> Result<Invoice> {
                 .await?
                 .unwrap_or_default();
             let pdf = super::pdf::render(&inv, &client.name, &org_name);
-            cx.app.mailer.send_with_attachment(
+            cx.services.mailer.send_with_attachment(
                 to,
                 &format!("Invoice {number}"),
                 body,
@@ -113,10 +115,14 @@ pub async fn mark_paid(cx: &Cx<'_>, input: MarkPaid) -> Result<Invoice> {
     let payment_method = validate::text("payment_method", input.payment_method.as_deref(), 200)?;
     let mut tx = cx.db().begin().await?;
     let before = load(cx, &mut tx, &input.id, true).await?;
-    require_status(&before, &["sent", "overdue"], "marked paid")?;
+    require_status(
+        &before,
+        &[InvoiceStatus::Sent, InvoiceStatus::Overdue],
+        "marked paid",
+    )?;
     let mut inv = before.clone();
     let now = crate::clock::now();
-    inv.status = "paid".into();
+    inv.status = InvoiceStatus::Paid;
     inv.paid_at = Some(now);
     inv.payment_method = payment_method;
     inv.updated_at = now;

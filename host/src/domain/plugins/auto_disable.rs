@@ -53,7 +53,7 @@ pub async fn auto_disable(
     crate::domain::notifications::notify_admins(
         &mut tx,
         org_id,
-        PLUGIN_DISABLED,
+        crate::domain::notifications::NotificationKind::PluginDisabled,
         &title,
         "plugin",
         &row.id,
@@ -62,9 +62,6 @@ pub async fn auto_disable(
     tx.commit().await?;
     Ok(())
 }
-
-/// `type` of the notification sent when a plugin is disabled after repeated failures.
-pub const PLUGIN_DISABLED: &str = "plugin_disabled";
 
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -22,7 +22,7 @@ pub struct Upload {
 /// manifest's fields, that the bytes are a WebAssembly component, and that the runtime accepts
 /// it for the kind (world, imports, limits). Nothing runs.
 pub async fn check_upload(
-    host: &plugins::PluginHost,
+    host: &super::PluginHost,
     manifest_bytes: &[u8],
     component: Vec<u8>,
 ) -> Result<Upload> {
@@ -105,8 +105,9 @@ pub fn check_wasm_header(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Records a checked upload: the component under the data dir, the row, and (with an
-/// organization in scope) its event and audit entry. `Conflict` when `name@version` exists.
+/// Records a checked upload: the component under the data dir, the row, and its audit entry —
+/// with an organization in scope, its event and the organization's entry; without one (the
+/// operator's CLI), an entry of the instance. `Conflict` when `name@version` exists.
 pub async fn record_install(
     db: &crate::store::Db,
     components_dir: &std::path::Path,
@@ -160,8 +161,15 @@ pub async fn record_install(
             manifest.name, manifest.version
         )));
     }
-    if let Some(cx) = cx {
-        events::created(&mut tx, cx, &plugin).await?;
+    match cx {
+        Some(cx) => events::created(&mut tx, cx, &plugin).await?,
+        None => {
+            let details = serde_json::json!({
+                "via": "cli", "name": row.name, "version": row.version, "sha256": row.sha256,
+            });
+            crate::domain::audit::record_instance(&mut tx, "plugin", &row.id, "created", &details)
+                .await?;
+        }
     }
     tx.commit().await?;
     Ok(plugin)
@@ -171,10 +179,10 @@ pub async fn record_install(
 /// unless every check passes.
 pub async fn install(cx: &Cx<'_>, manifest_bytes: &[u8], component: Vec<u8>) -> Result<Plugin> {
     require_instance_admin(cx).await?;
-    let upload = check_upload(&cx.app.plugins, manifest_bytes, component).await?;
+    let upload = check_upload(&cx.services.plugins, manifest_bytes, component).await?;
     record_install(
-        &cx.app.db,
-        cx.app.plugins.components_dir(),
+        &cx.services.db,
+        cx.services.plugins.components_dir(),
         upload,
         Some(cx.user_id()),
         Some(cx),

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use super::PluginHost;
-use super::contract::report::{Argument, ReportData, ReportError, ReportInfo, Table};
-use super::runtime::{PluginKind, ReportCallError};
 use crate::error::{Error, Result};
+use crate::plugins::contract::report::{Argument, ReportData, ReportError, ReportInfo, Table};
+use crate::plugins::runtime::{PluginKind, ReportCallError};
 use crate::store::db::Db;
 use crate::store::plugins::PluginRow;
 

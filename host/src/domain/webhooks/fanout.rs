@@ -12,13 +12,16 @@
 //! chat channel or a permission group (timers, notifications, chat messages, money events) stay
 //! inside Stint.
 
+use std::sync::Arc;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::json;
 
-use crate::app::App;
+use crate::domain::Services;
+use crate::model::webhooks::DeliveryStatus;
 use crate::plugins::contract::{WebhookEvent, WebhookTarget};
 use crate::store::webhooks::{DeliveryRow, EventRow, SubscriptionRow};
 use crate::{clock, ids, store};
@@ -29,7 +32,7 @@ const BATCH: i64 = 500;
 const POLL: Duration = Duration::from_millis(200);
 
 /// Runs until the process stops.
-pub async fn run(app: App) {
+pub async fn run(app: Arc<Services>) {
     // The cursor as last seen: a pass is only worth a query when the watermark is past it.
     let mut seen = -1;
     loop {
@@ -53,7 +56,7 @@ enum Pass {
 }
 
 #[tracing::instrument(name = "webhooks.fanout", skip(app))]
-async fn pass(app: &App, watermark: i64) -> crate::error::Result<Pass> {
+async fn pass(app: &Services, watermark: i64) -> crate::error::Result<Pass> {
     let cursor = store::webhooks::cursor(&mut &app.db).await?;
     let events = store::webhooks::events_between(&mut &app.db, cursor, watermark, BATCH).await?;
     let Some(last) = events.last().map(|e| e.id) else {
@@ -101,7 +104,7 @@ fn wants(sub: &SubscriptionRow, event: &EventRow) -> bool {
         return false;
     }
     let filters: Vec<String> = serde_json::from_str(&sub.events).unwrap_or_default();
-    super::filter::matches(&filters, &event.event, &event.entity_type, &event.action)
+    crate::webhooks::filter::matches(&filters, &event.event, &event.entity_type, &event.action)
 }
 
 /// The event as the plugin receives it.
@@ -121,7 +124,7 @@ pub fn plugin_event(e: &EventRow) -> WebhookEvent {
 
 /// The delivery rows for one (subscription, event): one per request the plugin returned, or
 /// one `failed` row saying why there is nothing to send.
-async fn format(app: &App, sub: &SubscriptionRow, event: &EventRow) -> Vec<DeliveryRow> {
+async fn format(app: &Services, sub: &SubscriptionRow, event: &EventRow) -> Vec<DeliveryRow> {
     let now = clock::now();
     let retry = app.webhooks.settings().retry;
     let give_up_at = now + chrono::Duration::from_std(retry.window).unwrap_or_default();
@@ -137,7 +140,7 @@ async fn format(app: &App, sub: &SubscriptionRow, event: &EventRow) -> Vec<Deliv
         headers: "[]".into(),
         body: None,
         body_encoding: "utf8".into(),
-        status: "pending".into(),
+        status: DeliveryStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         give_up_at,
@@ -150,7 +153,7 @@ async fn format(app: &App, sub: &SubscriptionRow, event: &EventRow) -> Vec<Deliv
     };
     let failed = |message: String| {
         let mut d = row(0);
-        d.status = "failed".into();
+        d.status = DeliveryStatus::Failed;
         d.last_error = Some(message);
         vec![d]
     };
@@ -196,7 +199,7 @@ async fn format(app: &App, sub: &SubscriptionRow, event: &EventRow) -> Vec<Deliv
                         || crate::plugins::manifest::host_allowed(&allowed_hosts, h)
                 });
                 if !ok {
-                    d.status = "failed".into();
+                    d.status = DeliveryStatus::Failed;
                     d.last_error = Some(format!(
                         "refused: plugin {} asked for {u}, whose host is neither the \
                          subscription's nor in its manifest's allowed_hosts",

@@ -8,22 +8,24 @@
 //! overwrite a newer attempt. A process killed mid-send leaves its claims to expire and be
 //! taken over: delivery is at least once, and receivers deduplicate with `Stint-Delivery-Id`.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine as _;
 use futures::StreamExt as _;
 
-use super::client::{Answer, MAX_REDIRECTS, Outgoing};
-use crate::app::App;
+use crate::domain::Services;
 use crate::store::webhooks::{AttemptRow, DeliveryRow, Finish, SubscriptionRow};
+use crate::webhooks::client::{Answer, MAX_REDIRECTS, Outgoing};
 use crate::{clock, ids, store};
 
 /// How often due deliveries are looked for when nothing woke the worker.
 const POLL: Duration = Duration::from_millis(250);
 
 /// Runs until the process stops.
-pub async fn run(app: App) {
+pub async fn run(app: Arc<Services>) {
     loop {
         match round(&app).await {
             Ok(0) => {}
@@ -46,7 +48,7 @@ struct Sent {
 
 /// Claims a batch, sends it, records it; returns how many deliveries were handled.
 #[tracing::instrument(name = "webhooks.worker", skip(app))]
-pub async fn round(app: &App) -> crate::error::Result<usize> {
+pub async fn round(app: &Services) -> crate::error::Result<usize> {
     let settings = app.webhooks.settings();
     let now = clock::now();
     // Long enough for every redirect hop to time out.
@@ -98,7 +100,7 @@ pub fn outgoing(d: &DeliveryRow, secret: &str, timestamp: i64) -> Outgoing {
     headers.extend([
         (
             "Stint-Signature".to_owned(),
-            super::sign::header(secret, timestamp, &body),
+            crate::webhooks::sign::header(secret, timestamp, &body),
         ),
         ("Stint-Delivery-Id".to_owned(), d.id.clone()),
         ("Idempotency-Key".to_owned(), d.id.clone()),
@@ -118,7 +120,7 @@ pub fn outgoing(d: &DeliveryRow, secret: &str, timestamp: i64) -> Outgoing {
     }
 }
 
-async fn send(app: &App, d: DeliveryRow, secret: String) -> Sent {
+async fn send(app: &Services, d: DeliveryRow, secret: String) -> Sent {
     let started_at = clock::now();
     let request = outgoing(&d, &secret, started_at.timestamp());
     let answer = app.webhooks.client().send(request).await;
@@ -131,7 +133,7 @@ async fn send(app: &App, d: DeliveryRow, secret: String) -> Sent {
 
 /// Writes every outcome of a batch in one transaction, then counts failures per subscription.
 async fn record(
-    app: &App,
+    app: &Services,
     sent: Vec<Sent>,
     subscriptions: &HashMap<String, SubscriptionRow>,
 ) -> crate::error::Result<()> {
