@@ -120,3 +120,62 @@ impl App {
         })))
     }
 }
+
+/// What `/api/ready` reports: each dependency the server needs to serve, and whether it does.
+#[derive(Debug, serde::Serialize)]
+pub struct Readiness {
+    /// `ready` when every check passed, else `not_ready`.
+    pub status: &'static str,
+    /// Each check: `ok`, `not configured`, or what failed.
+    pub checks: std::collections::BTreeMap<&'static str, String>,
+}
+
+impl App {
+    /// Checks the database (a query), its schema (no embedded migration pending) and Redis when
+    /// configured (a `PING`), each within two seconds.
+    pub async fn readiness(&self) -> Readiness {
+        use std::time::Duration;
+        let within = Duration::from_secs(2);
+        let mut checks = std::collections::BTreeMap::new();
+        let database =
+            tokio::time::timeout(within, crate::store::events::max_outbox_id(&mut &self.db)).await;
+        checks.insert(
+            "database",
+            match database {
+                Ok(Ok(_)) => "ok".to_owned(),
+                Ok(Err(e)) => format!("failed: {e}"),
+                Err(_) => "failed: no answer within 2 s".to_owned(),
+            },
+        );
+        let pending = tokio::time::timeout(within, self.db.pending_migrations()).await;
+        checks.insert(
+            "migrations",
+            match pending {
+                Ok(Ok(p)) if p.is_empty() => "ok".to_owned(),
+                Ok(Ok(p)) => format!("pending: {p:?} (run `stint migrate`)"),
+                Ok(Err(e)) => format!("failed: {e}"),
+                Err(_) => "failed: no answer within 2 s".to_owned(),
+            },
+        );
+        let redis = match &self.redis {
+            None => "not configured".to_owned(),
+            Some(client) => {
+                let ping = async {
+                    let mut conn = client.get_multiplexed_async_connection().await?;
+                    redis::cmd("PING").query_async::<String>(&mut conn).await
+                };
+                match tokio::time::timeout(within, ping).await {
+                    Ok(Ok(_)) => "ok".to_owned(),
+                    Ok(Err(e)) => format!("failed: {e}"),
+                    Err(_) => "failed: no answer within 2 s".to_owned(),
+                }
+            }
+        };
+        checks.insert("redis", redis);
+        let ready = checks.values().all(|v| v == "ok" || v == "not configured");
+        Readiness {
+            status: if ready { "ready" } else { "not_ready" },
+            checks,
+        }
+    }
+}

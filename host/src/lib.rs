@@ -60,6 +60,7 @@ pub fn router(app: App) -> Router {
     let limit = app.config.max_body_bytes;
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/ready", get(ready))
         .route("/ws", get(api::ws::upgrade))
         .nest("/api/v1", api_v1.route("/health", get(health)))
         .fallback(not_found)
@@ -80,6 +81,18 @@ pub fn route_table() -> Vec<RouteInfo> {
 
 async fn health() -> Response {
     axum::Json(json!({ "data": { "status": "ok" } })).into_response()
+}
+
+/// Readiness: 200 when the database answers, its schema is current and Redis (when configured)
+/// answers; 503 with the failing check otherwise. Liveness stays `/api/health`.
+async fn ready(axum::extract::State(app): axum::extract::State<App>) -> Response {
+    let readiness = app.readiness().await;
+    let status = if readiness.status == "ready" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(json!({ "data": readiness }))).into_response()
 }
 
 async fn not_found() -> Error {
@@ -121,7 +134,17 @@ pub async fn serve(
         _ => None,
     };
     let db = app.db.clone();
+    let bus = app.bus.clone();
+    let closing = bus.clone();
+    // When shutdown begins, every WebSocket is told (1001) while HTTP requests drain.
+    let shutdown = async move {
+        shutdown.await;
+        closing.shut_down();
+    };
     http_server::run(listener, router(app), shutdown).await?;
+    if !bus.feeds_ended(Duration::from_secs(5)).await {
+        tracing::warn!("some WebSocket connections had not closed within 5 s of shutdown");
+    }
     housekeeping.abort();
     jobs.abort();
     dispatcher.abort();

@@ -408,6 +408,34 @@ both! {
             assert_eq!(resp.body, json!({ "data": { "status": "ok" } }), "{path}");
         }
     }
+
+    /// `/api/ready` checks what the server needs: the database answers, no migration is pending,
+    /// and Redis is reported as not configured on a single process.
+    async fn readiness(backend: Backend) {
+        let server = Server::start(backend).await;
+        let resp = server.client().get("/api/ready", None).await;
+        resp.assert_status(200);
+        assert_eq!(
+            resp.body,
+            json!({ "data": { "status": "ready", "checks": {
+                "database": "ok", "migrations": "ok", "redis": "not configured"
+            } } })
+        );
+    }
+}
+
+/// With Redis configured, readiness pings it too.
+#[tokio::test]
+async fn readiness_checks_redis_when_configured() {
+    let server = Server::start_with(
+        Backend::Postgres,
+        &[("STINT_REDIS_URL", "redis://127.0.0.1:6379")],
+    )
+    .await;
+    let resp = server.client().get("/api/ready", None).await;
+    resp.assert_status(200);
+    assert_eq!(resp.body["data"]["checks"]["redis"], "ok", "{}", resp.body);
+    assert_eq!(resp.body["data"]["status"], "ready");
 }
 
 #[test]

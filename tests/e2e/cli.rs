@@ -174,3 +174,33 @@ fn plugin_commands_install_list_test_and_remove() {
         "removing a built-in must fail with a message"
     );
 }
+
+/// A reader that stops early (`stint actions | head`) ends the output quietly: no panic, success.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = stint()
+        .arg("actions")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stint actions runs");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The pipe's reading end is closed here, long before the registry's JSON is all written.
+    let out = child.wait_with_output().expect("stint exits");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        first.starts_with(b"["),
+        "{:?}",
+        String::from_utf8_lossy(&first)
+    );
+}

@@ -251,6 +251,29 @@ impl Server {
         panic!("could not restart stint: the port was taken {START_ATTEMPTS} times in a row");
     }
 
+    /// Sends SIGTERM (a graceful shutdown) and returns at once; [`Server::exited`] waits for it.
+    pub fn terminate(&self) {
+        let pid = self.child.as_ref().expect("the server runs").id();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM delivered");
+    }
+
+    /// Waits (up to 15 s) for the process to exit and returns its status.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        let child = self.child.as_mut().expect("the server runs");
+        for _ in 0..300 {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not exit within 15 s");
+    }
+
     /// One start attempt on a newly chosen port.
     async fn spawn(&mut self, extra_env: &[(&str, &str)]) -> Start {
         let port = free_port();

@@ -1013,3 +1013,21 @@ both! {
         assert_eq!(back["data"]["status"], "online");
     }
 }
+
+both! {
+    /// On SIGTERM every WebSocket is told the server is going away (1001) before the process
+    /// exits, and it exits successfully.
+    async fn shutdown_closes_sockets_with_going_away(backend: Backend) {
+        let mut server = Server::start(backend).await;
+        let (alice, _org) = server
+            .register_with_org("alice@example.com", "Alice", "Acme")
+            .await;
+        let mut first = Ws::open(&server, &alice).await;
+        let mut second = Ws::open(&server, &alice).await;
+        server.terminate();
+        assert_eq!(first.closed().await, 1001);
+        assert_eq!(second.closed().await, 1001);
+        let status = server.exited().await;
+        assert!(status.success(), "{status:?}");
+    }
+}

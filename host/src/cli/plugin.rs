@@ -89,7 +89,7 @@ async fn test(args: TestArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot load {}", args.component.display()))?;
     let outcome = fixture::run(&plugin, &input).await?;
-    println!("{}", serde_json::to_string_pretty(&outcome)?);
+    super::print_json(&outcome)?;
     if let Some(failure) = outcome.failure {
         anyhow::bail!("{failure}");
     }

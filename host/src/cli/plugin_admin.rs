@@ -88,7 +88,7 @@ pub(super) async fn install(args: InstallArgs) -> anyhow::Result<()> {
         .await
         .map_err(user_error)?;
     db.close().await;
-    println!("{}", serde_json::to_string_pretty(&plugin)?);
+    super::print_json(&plugin)?;
     Ok(())
 }
 
@@ -107,7 +107,7 @@ pub(super) async fn list(args: ListArgs) -> anyhow::Result<()> {
         })
         .collect();
     db.close().await;
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    super::print_json(&out)?;
     Ok(())
 }
 
@@ -148,6 +148,9 @@ pub(super) async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
     tx.commit().await?;
     plugins::remove_component_file(host.components_dir(), &db, sha).await;
     db.close().await;
-    println!("removed {}@{} ({})", row.name, row.version, row.id);
+    super::print_line(&format!(
+        "removed {}@{} ({})",
+        row.name, row.version, row.id
+    ))?;
     Ok(())
 }

@@ -120,6 +120,8 @@ pub struct Bus {
     sender: broadcast::Sender<Arc<Delivery>>,
     relay: std::sync::OnceLock<Arc<super::relay::Relay>>,
     presence: super::presence::Book,
+    /// Set once, when the server shuts down: every feed ends.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Bus {
@@ -130,7 +132,30 @@ impl Bus {
             sender: broadcast::channel(capacity.max(16)).0,
             relay: std::sync::OnceLock::new(),
             presence: Default::default(),
+            closing: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Ends every feed of this process ([`super::feed::Next::Closed`]): the server is shutting
+    /// down, and its subscribers should be told so (and resume elsewhere or later).
+    pub fn shut_down(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Waits until every feed opened on this bus has ended, or `limit` passed; true when all did.
+    pub async fn feeds_ended(&self, limit: std::time::Duration) -> bool {
+        // Each feed holds a receiver of `closing`; the sender counts them.
+        let wait = async {
+            while self.closing.receiver_count() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+
+    /// What a feed watches to learn that the server is shutting down.
+    pub(super) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Who is active (not away) in this process.

@@ -84,6 +84,7 @@ pub struct Feed {
     pending: Option<Arc<Delivery>>,
     resume_complete: bool,
     presence: Tracker,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Feed {
@@ -118,6 +119,7 @@ impl Feed {
         });
         let presence = Tracker::new(source.bus.clone(), &subscriber.user_id, source.away_after);
         Ok(Feed {
+            closing: source.bus.closing(),
             presence,
             bus,
             subscriber,
@@ -160,10 +162,15 @@ impl Feed {
                 Some(d) => d,
                 None => {
                     let replaying = self.replay.is_some();
+                    if *self.closing.borrow() {
+                        return Next::Closed;
+                    }
                     let idle = self.presence.went_idle();
+                    let mut closing = self.closing.clone();
                     let candidate = tokio::select! {
                         c = self.next_candidate() => Some(c),
                         () = idle => None,
+                        _ = closing.changed() => return Next::Closed,
                     };
                     let Some(candidate) = candidate else {
                         self.presence.go_away(self.orgs.keys().map(String::as_str));

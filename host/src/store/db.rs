@@ -528,6 +528,27 @@ impl Db {
         Ok(())
     }
 
+    /// The versions of the embedded migrations not yet applied (successfully) to this database:
+    /// empty when the schema is current.
+    pub async fn pending_migrations(&self) -> anyhow::Result<Vec<i64>> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+        };
+        let applied: Vec<(i64,)> = (&mut { self })
+            .fetch_all(Query::new(
+                "SELECT version FROM _sqlx_migrations WHERE success",
+            ))
+            .await
+            .unwrap_or_default();
+        let applied: std::collections::BTreeSet<i64> = applied.into_iter().map(|(v,)| v).collect();
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .map(|m| m.version)
+            .collect())
+    }
+
     /// Closes every connection (used at shutdown so SQLite checkpoints its WAL).
     pub async fn close(&self) {
         match &self.pools {

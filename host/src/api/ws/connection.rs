@@ -272,7 +272,7 @@ async fn serve<'a>(
                 // Requests are read again from the next turn on.
                 Next::CaughtUp => {}
                 Next::Closed => {
-                    shut(sink, close::NORMAL, "server shutting down").await;
+                    shut(sink, close::GOING_AWAY, "server shutting down").await;
                     return None;
                 }
             },

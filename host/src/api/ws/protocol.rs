@@ -12,8 +12,10 @@ use crate::error::Error;
 
 /// Close codes Stint uses (documented in `docs/websocket.md`).
 pub mod close {
-    /// Normal closure (the client closed, or the server is shutting down).
+    /// Normal closure (the client closed).
     pub const NORMAL: u16 = 1000;
+    /// The server is shutting down (resume with `last_event_id` once it is back).
+    pub const GOING_AWAY: u16 = 1001;
     /// Binary frames are not part of the protocol.
     pub const UNSUPPORTED_DATA: u16 = 1003;
     /// The client kept sending after being told it exceeded the rate limit.
