@@ -121,7 +121,9 @@ pub struct Bus {
     relay: std::sync::OnceLock<Arc<super::relay::Relay>>,
     presence: super::presence::Book,
     /// Set once, when the server shuts down: every feed ends.
-    closing: tokio::sync::watch::Sender<bool>,
+    closing: std::sync::atomic::AtomicBool,
+    /// Feeds open on this bus.
+    feeds: std::sync::atomic::AtomicUsize,
 }
 
 impl Bus {
@@ -132,30 +134,42 @@ impl Bus {
             sender: broadcast::channel(capacity.max(16)).0,
             relay: std::sync::OnceLock::new(),
             presence: Default::default(),
-            closing: tokio::sync::watch::Sender::new(false),
+            closing: Default::default(),
+            feeds: Default::default(),
         }
     }
 
     /// Ends every feed of this process ([`super::feed::Next::Closed`]): the server is shutting
-    /// down, and its subscribers should be told so (and resume elsewhere or later).
+    /// down, and its subscribers should be told so (and resume elsewhere or later). Feeds learn it
+    /// at their next wake-up, which an empty signal gives all of them.
     pub fn shut_down(&self) {
-        self.closing.send_replace(true);
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.deliver_signal("", Audience::User(String::new()), "", "", &Value::Null);
+    }
+
+    /// Whether [`Bus::shut_down`] was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Waits until every feed opened on this bus has ended, or `limit` passed; true when all did.
     pub async fn feeds_ended(&self, limit: std::time::Duration) -> bool {
-        // Each feed holds a receiver of `closing`; the sender counts them.
         let wait = async {
-            while self.closing.receiver_count() > 0 {
+            while self.feeds.load(std::sync::atomic::Ordering::Acquire) > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         };
         tokio::time::timeout(limit, wait).await.is_ok()
     }
 
-    /// What a feed watches to learn that the server is shutting down.
-    pub(super) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.closing.subscribe()
+    /// Counts a feed opened (`true`) or ended (`false`).
+    pub(super) fn count_feed(&self, opened: bool) {
+        if opened {
+            self.feeds.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        } else {
+            self.feeds.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        }
     }
 
     /// Who is active (not away) in this process.

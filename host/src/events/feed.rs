@@ -84,7 +84,6 @@ pub struct Feed {
     pending: Option<Arc<Delivery>>,
     resume_complete: bool,
     presence: Tracker,
-    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Feed {
@@ -117,9 +116,14 @@ impl Feed {
             until: source.published.get(),
             rows: VecDeque::new(),
         });
-        let presence = Tracker::new(source.bus.clone(), &subscriber.user_id, source.away_after);
+        let presence = Tracker::new(
+            source.bus.clone(),
+            &subscriber.user_id,
+            orgs.keys().map(String::as_str),
+            source.away_after,
+        );
+        source.bus.count_feed(true);
         Ok(Feed {
-            closing: source.bus.closing(),
             presence,
             bus,
             subscriber,
@@ -162,21 +166,10 @@ impl Feed {
                 Some(d) => d,
                 None => {
                     let replaying = self.replay.is_some();
-                    if *self.closing.borrow() {
+                    if self.source.bus.is_shut_down() {
                         return Next::Closed;
                     }
-                    let idle = self.presence.went_idle();
-                    let mut closing = self.closing.clone();
-                    let candidate = tokio::select! {
-                        c = self.next_candidate() => Some(c),
-                        () = idle => None,
-                        _ = closing.changed() => return Next::Closed,
-                    };
-                    let Some(candidate) = candidate else {
-                        self.presence.go_away(self.orgs.keys().map(String::as_str));
-                        continue;
-                    };
-                    match candidate {
+                    match self.next_candidate().await {
                         None => return Next::Closed,
                         Some(Some(d)) => d,
                         Some(None) if replaying && self.replay.is_none() => {
@@ -329,5 +322,11 @@ impl Feed {
                 false
             }
         }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.source.bus.count_feed(false);
     }
 }

@@ -5,27 +5,48 @@
 //!
 //! The away state is counted per process: a user active on one process and idle on another is
 //! announced away by the idle one. Activity is whatever the subscriber does (a client message).
+//! Idleness is found by one sweep per process over the open subscriptions (a few times per idle
+//! period), so delivering an event costs a subscription nothing for presence.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use serde_json::json;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
-
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::{Audience, Bus};
 
-/// Users' active (not away) subscriptions in this process.
+/// One open subscription, as the sweep sees it.
+#[derive(Debug)]
+struct Subscription {
+    user_id: String,
+    away_after: Duration,
+    /// Milliseconds since the book's epoch of the last activity.
+    last_active: AtomicU64,
+    away: AtomicBool,
+    /// The organizations to announce in (those the subscriber saw when last active).
+    orgs: Mutex<Vec<String>>,
+}
+
+/// The presence state of this process: active (not away) subscriptions per user, and every
+/// open subscription for the sweep.
 #[derive(Debug, Default)]
 pub struct Book {
     active: Mutex<HashMap<String, usize>>,
+    open: Mutex<HashMap<u64, Arc<Subscription>>>,
+    next_id: AtomicU64,
+    epoch: OnceLock<Instant>,
+    sweeping: OnceLock<()>,
 }
 
 impl Book {
+    fn now_ms(&self) -> u64 {
+        let epoch = *self.epoch.get_or_init(Instant::now);
+        u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// Counts one more active subscription of `user_id`; true when it is the only one.
     fn activate(&self, user_id: &str) -> bool {
         let mut map = self.active.lock().unwrap_or_else(|e| e.into_inner());
@@ -49,12 +70,29 @@ impl Book {
             None => false,
         }
     }
-}
 
-type Timer = Arc<Mutex<Pin<Box<Sleep>>>>;
-
-fn lock(timer: &Timer) -> std::sync::MutexGuard<'_, Pin<Box<Sleep>>> {
-    timer.lock().unwrap_or_else(|e| e.into_inner())
+    /// Marks every subscription idle past its time away; announces `away` for users left with
+    /// no active one.
+    fn sweep(&self, bus: &Bus) {
+        let now = self.now_ms();
+        let open: Vec<Arc<Subscription>> = self
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for s in open {
+            let idle = now.saturating_sub(s.last_active.load(Ordering::Relaxed));
+            if u128::from(idle) >= s.away_after.as_millis()
+                && !s.away.swap(true, Ordering::AcqRel)
+                && self.deactivate(&s.user_id)
+            {
+                let orgs = s.orgs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                announce(bus, orgs.iter().map(String::as_str), &s.user_id, "away");
+            }
+        }
+    }
 }
 
 /// Publishes a `UserPresence` signal to each of `orgs`.
@@ -70,71 +108,96 @@ pub fn announce<'a>(
     }
 }
 
+/// Sweeps `bus`'s book every `every` while the bus lives.
+async fn sweeper(bus: Weak<Bus>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(bus) = bus.upgrade() else { return };
+        bus.presence().sweep(&bus);
+    }
+}
+
 /// One subscription's side of presence: its activity and whether it counts as away.
 pub struct Tracker {
     bus: Arc<Bus>,
+    /// `None` when away is disabled: the subscription is always active.
+    entry: Option<(u64, Arc<Subscription>)>,
     user_id: String,
-    away_after: Option<Duration>,
-    /// One timer, moved on activity: a timer made per wait would be registered and dropped again
-    /// for every event delivered. Shared so that a wait can poll it while the feed is borrowed.
-    timer: Option<Timer>,
-    away: bool,
 }
 
 impl Tracker {
     /// Starts tracking an active subscription; `away_after: None` never announces away.
-    pub fn new(bus: Arc<Bus>, user_id: &str, away_after: Option<Duration>) -> Tracker {
-        bus.presence().activate(user_id);
+    pub fn new<'a>(
+        bus: Arc<Bus>,
+        user_id: &str,
+        orgs: impl IntoIterator<Item = &'a str>,
+        away_after: Option<Duration>,
+    ) -> Tracker {
+        let book = bus.presence();
+        book.activate(user_id);
+        let entry = away_after.map(|away_after| {
+            if book.sweeping.set(()).is_ok() {
+                let every =
+                    (away_after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+                tokio::spawn(sweeper(Arc::downgrade(&bus), every));
+            }
+            let id = book.next_id.fetch_add(1, Ordering::Relaxed);
+            let s = Arc::new(Subscription {
+                user_id: user_id.to_owned(),
+                away_after,
+                last_active: AtomicU64::new(book.now_ms()),
+                away: AtomicBool::new(false),
+                orgs: Mutex::new(orgs.into_iter().map(str::to_owned).collect()),
+            });
+            book.open
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id, s.clone());
+            (id, s)
+        });
         Tracker {
             bus,
+            entry,
             user_id: user_id.to_owned(),
-            away_after,
-            timer: away_after.map(|d| Arc::new(Mutex::new(Box::pin(tokio::time::sleep(d))))),
-            away: false,
         }
     }
 
-    /// Records activity: postpones going away, and comes back `online` in `orgs` if the user
-    /// was announced away.
+    /// Records activity (with the organizations the subscriber sees now): postpones going away,
+    /// and comes back `online` if the user was announced away.
     pub fn touch<'a>(&mut self, orgs: impl IntoIterator<Item = &'a str>) {
-        if let (Some(timer), Some(after)) = (&self.timer, self.away_after) {
-            lock(timer).as_mut().reset(Instant::now() + after);
+        let Some((_, s)) = &self.entry else { return };
+        let book = self.bus.presence();
+        s.last_active.store(book.now_ms(), Ordering::Relaxed);
+        let orgs: Vec<String> = orgs.into_iter().map(str::to_owned).collect();
+        if s.away.swap(false, Ordering::AcqRel) && book.activate(&self.user_id) {
+            announce(
+                &self.bus,
+                orgs.iter().map(String::as_str),
+                &self.user_id,
+                "online",
+            );
         }
-        if self.away {
-            self.away = false;
-            if self.bus.presence().activate(&self.user_id) {
-                announce(&self.bus, orgs, &self.user_id, "online");
-            }
-        }
-    }
-
-    /// Resolves when this subscription goes away; never while it is away or when away is
-    /// disabled. Cancel-safe: the timer stays with the tracker.
-    pub fn went_idle(&self) -> impl Future<Output = ()> + use<> {
-        let timer = if self.away { None } else { self.timer.clone() };
-        std::future::poll_fn(move |cx| match &timer {
-            Some(timer) => lock(timer).as_mut().poll(cx),
-            None => Poll::Pending,
-        })
-    }
-
-    /// Marks the subscription away; announces `away` in `orgs` when it was the user's last
-    /// active one.
-    pub fn go_away<'a>(&mut self, orgs: impl IntoIterator<Item = &'a str>) {
-        if self.away {
-            return;
-        }
-        self.away = true;
-        if self.bus.presence().deactivate(&self.user_id) {
-            announce(&self.bus, orgs, &self.user_id, "away");
-        }
+        *s.orgs.lock().unwrap_or_else(|e| e.into_inner()) = orgs;
     }
 }
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        if !self.away {
-            self.bus.presence().deactivate(&self.user_id);
+        let book = self.bus.presence();
+        let away = match self.entry.take() {
+            Some((id, s)) => {
+                book.open
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
+                s.away.load(Ordering::Acquire)
+            }
+            None => false,
+        };
+        if !away {
+            book.deactivate(&self.user_id);
         }
     }
 }
