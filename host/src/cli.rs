@@ -28,6 +28,8 @@ enum Command {
     Routes,
     /// Print the action registry (names, permissions, payload schemas) as JSON.
     Actions,
+    /// Print the GraphQL schema (SDL), as `docs/schema.graphql` holds it.
+    GraphqlSchema,
     /// Print the instance's own audit entries (the operator's plugin installs and removals from
     /// this CLI), newest first, as JSON.
     Audit(AuditArgs),
@@ -60,6 +62,12 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Routes => print_json(&crate::route_table()),
             Command::Actions => print_json(&actions_json()),
+            Command::GraphqlSchema => {
+                let registry = crate::actions::build_registry();
+                let sdl = crate::api::graphql::sdl(&registry)
+                    .map_err(|e| anyhow::anyhow!("building the GraphQL schema: {e}"))?;
+                print_line(sdl.trim_end())
+            }
             Command::Audit(args) => audit(args).await,
             Command::Plugin { command } => plugin::run(command).await,
         }

@@ -106,6 +106,19 @@ pub struct ConfigArgs {
     /// [default: 64].
     #[arg(long, env = "STINT_WS_PENDING_PER_ADDRESS")]
     pub ws_pending_per_address: Option<u32>,
+    /// Deepest nesting a GraphQL query may have [default: 16].
+    #[arg(long, env = "STINT_GRAPHQL_MAX_DEPTH")]
+    pub graphql_max_depth: Option<u32>,
+    /// Largest complexity (fields selected, aliases included) a GraphQL query may have
+    /// [default: 2000].
+    #[arg(long, env = "STINT_GRAPHQL_MAX_COMPLEXITY")]
+    pub graphql_max_complexity: Option<u32>,
+    /// Most operations in one batched GraphQL request [default: 10].
+    #[arg(long, env = "STINT_GRAPHQL_MAX_BATCH")]
+    pub graphql_max_batch: Option<u32>,
+    /// Whether GraphQL introspection (`__schema`, `__type`) is answered [default: true].
+    #[arg(long, env = "STINT_GRAPHQL_INTROSPECTION", action = clap::ArgAction::Set)]
+    pub graphql_introspection: Option<bool>,
     /// Webhook delivery settings (`STINT_WEBHOOK_*`).
     #[command(flatten)]
     pub webhooks: crate::webhooks::settings::WebhookArgs,
@@ -152,6 +165,10 @@ struct FileConfig {
     ws_idle_timeout_secs: Option<u32>,
     presence_away_secs: Option<u32>,
     ws_pending_per_address: Option<u32>,
+    graphql_max_depth: Option<u32>,
+    graphql_max_complexity: Option<u32>,
+    graphql_max_batch: Option<u32>,
+    graphql_introspection: Option<bool>,
     webhooks: Option<crate::webhooks::settings::WebhookFile>,
 }
 
@@ -168,6 +185,30 @@ pub struct WsTiming {
     pub pending_per_address: usize,
     /// Without a client message, a user is announced `away` after this (`None`: never).
     pub away_after: Option<Duration>,
+}
+
+/// GraphQL's limits (`STINT_GRAPHQL_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct GraphqlLimits {
+    /// Deepest nesting of a query.
+    pub max_depth: usize,
+    /// Largest complexity (every selected field counts 1, aliases included).
+    pub max_complexity: usize,
+    /// Most operations in one batched request.
+    pub max_batch: usize,
+    /// Whether introspection is answered.
+    pub introspection: bool,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        GraphqlLimits {
+            max_depth: 16,
+            max_complexity: 2000,
+            max_batch: 10,
+            introspection: true,
+        }
+    }
 }
 
 /// A setting in seconds (at least 1), or its default.
@@ -238,6 +279,8 @@ pub struct Config {
     pub scheduler_max_catch_up: u32,
     /// Shortest interval between two occurrences of a recurrence.
     pub recurrence_min_interval: Duration,
+    /// GraphQL's limits.
+    pub graphql: GraphqlLimits,
     /// WebSocket keep-alive, idle timing and the unauthenticated-connection cap.
     pub ws: WsTiming,
     /// Webhook delivery: address policy, retries, timeouts (`STINT_WEBHOOK_*`).
@@ -362,6 +405,27 @@ impl Config {
                     Some(0) => None,
                     value => Some(Duration::from_secs(u64::from(value.unwrap_or(120)))),
                 },
+            },
+            graphql: {
+                let d = GraphqlLimits::default();
+                GraphqlLimits {
+                    max_depth: args
+                        .graphql_max_depth
+                        .or(file.graphql_max_depth)
+                        .map_or(d.max_depth, |v| v.max(1) as usize),
+                    max_complexity: args
+                        .graphql_max_complexity
+                        .or(file.graphql_max_complexity)
+                        .map_or(d.max_complexity, |v| v.max(1) as usize),
+                    max_batch: args
+                        .graphql_max_batch
+                        .or(file.graphql_max_batch)
+                        .map_or(d.max_batch, |v| v.max(1) as usize),
+                    introspection: args
+                        .graphql_introspection
+                        .or(file.graphql_introspection)
+                        .unwrap_or(d.introspection),
+                }
             },
             recurrence_min_interval: Duration::from_secs(u64::from(
                 args.recurrence_min_interval_secs

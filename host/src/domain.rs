@@ -15,6 +15,7 @@ pub mod dependencies;
 pub mod events;
 pub mod invoices;
 pub mod labels;
+pub mod lookup;
 pub mod members;
 pub mod milestones;
 pub mod money;

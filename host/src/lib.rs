@@ -55,10 +55,12 @@ use crate::app::App;
 use crate::error::Error;
 
 /// The whole HTTP surface for `app`.
-pub fn router(app: App) -> Router {
+pub fn router(app: App) -> anyhow::Result<Router> {
     let (api_v1, _) = rest::router();
+    let graphql = api::graphql::router(&app)?;
     let limit = app.config.max_body_bytes;
-    Router::new()
+    Ok(Router::new()
+        .merge(graphql)
         .route("/api/health", get(health))
         .route("/api/ready", get(ready))
         .route("/ws", get(api::ws::upgrade))
@@ -71,7 +73,7 @@ pub fn router(app: App) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Error::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http()))
 }
 
 /// The REST route table (what `stint routes` prints).
@@ -141,7 +143,7 @@ pub async fn serve(
         shutdown.await;
         closing.shut_down();
     };
-    http_server::run(listener, router(app), shutdown).await?;
+    http_server::run(listener, router(app)?, shutdown).await?;
     if !bus.feeds_ended(Duration::from_secs(5)).await {
         tracing::warn!("some WebSocket connections had not closed within 5 s of shutdown");
     }

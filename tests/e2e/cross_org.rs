@@ -124,6 +124,49 @@ fn route_table() -> Vec<Route> {
         .collect()
 }
 
+/// The payloads (besides the path) mallory sends to an action route: with A's `org_id` where the
+/// route names no entity, and for routes with path parameters once as they are and once naming
+/// her own organization B.
+fn action_payloads(
+    method: &str,
+    path: &str,
+    had_params: bool,
+    fx: &Fixtures,
+) -> Vec<Map<String, Value>> {
+    let payload = payload_for(method, path, fx);
+    let mut out = Vec::new();
+    if instance_wide(path) || !had_params {
+        let mut scoped = payload;
+        scoped.insert("org_id".into(), json!(fx.org_id));
+        out.push(scoped);
+    } else {
+        out.push(payload.clone());
+        // Naming her own organization must not open A's ids either. (Organization routes take
+        // the organization from the path and have no `org_id` field.)
+        if !path.starts_with("/organizations") {
+            let mut own = payload;
+            own.insert("org_id".into(), json!(fx.other_org_id));
+            out.push(own);
+        }
+    }
+    out
+}
+
+/// The path parameters of `path` with A's ids, as payload fields (what REST merges into the
+/// payload).
+fn path_params(path: &str, fx: &Fixtures) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut before = "";
+    for segment in path.split('/') {
+        if let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            out.insert(param.to_owned(), json!(fixture_id(fx, before, param)));
+        } else {
+            before = segment;
+        }
+    }
+    out
+}
+
 /// A's id for the path parameter `param` that follows the segment `segment`.
 ///
 /// Panics for an unknown pair: a new route with a new kind of id needs a fixture here (and in
@@ -711,25 +754,11 @@ both! {
                     None => continue,
                 }
             } else {
-                let payload = payload_for(method, path, &fx);
-                if instance_wide(path) {
-                    let mut scoped = payload;
-                    scoped.insert("org_id".into(), json!(fx.org_id));
-                    attempts.push((concrete, scoped));
-                } else if had_params {
-                    attempts.push((concrete.clone(), payload.clone()));
-                    // Naming her own organization must not open A's ids either. (Organization
-                    // routes take the organization from the path and have no `org_id` field.)
-                    if !path.starts_with("/organizations") {
-                        let mut own = payload;
-                        own.insert("org_id".into(), json!(fx.other_org_id));
-                        attempts.push((concrete, own));
-                    }
-                } else {
-                    let mut scoped = payload;
-                    scoped.insert("org_id".into(), json!(fx.org_id));
-                    attempts.push((concrete, scoped));
-                }
+                attempts.extend(
+                    action_payloads(method, path, had_params, &fx)
+                        .into_iter()
+                        .map(|p| (concrete.clone(), p)),
+                );
             }
             if method == "GET"
                 && let Some((concrete, payload)) = attempts.first()
@@ -850,5 +879,188 @@ both! {
         }
         let labels = mallory.get(&format!("/labels?org_id={}", fx.other_org_id), None).await;
         assert_eq!(labels.data(), &json!([]), "{}", labels.body);
+    }
+}
+
+/// The introspected root fields: name → (argument name → type, return type), with the input
+/// object types' fields (name → field → type).
+struct GraphqlSchema {
+    fields: std::collections::HashMap<String, (Map<String, Value>, Value, &'static str)>,
+    inputs: std::collections::HashMap<String, Map<String, Value>>,
+}
+
+const INTROSPECTION: &str = "fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+query { __schema {
+  queryType { fields { name args { name type { ...T } } type { ...T } } }
+  mutationType { fields { name args { name type { ...T } } type { ...T } } }
+  types { name kind inputFields { name type { ...T } } } } }";
+
+async fn graphql_schema(client: &Client) -> GraphqlSchema {
+    let resp = client.graphql(INTROSPECTION, json!({})).await;
+    let schema = &resp.body["data"]["__schema"];
+    assert!(schema.is_object(), "introspection failed: {}", resp.body);
+    let mut fields = std::collections::HashMap::new();
+    for (root, op) in [("queryType", "query"), ("mutationType", "mutation")] {
+        for f in schema[root]["fields"].as_array().expect("root fields") {
+            let args = f["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| (a["name"].as_str().unwrap().to_owned(), a["type"].clone()))
+                .collect();
+            fields.insert(
+                f["name"].as_str().unwrap().to_owned(),
+                (args, f["type"].clone(), op),
+            );
+        }
+    }
+    let inputs = schema["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "INPUT_OBJECT")
+        .map(|t| {
+            let fields = t["inputFields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["name"].as_str().unwrap().to_owned(), f["type"].clone()))
+                .collect();
+            (t["name"].as_str().unwrap().to_owned(), fields)
+        })
+        .collect();
+    GraphqlSchema { fields, inputs }
+}
+
+/// A type reference as GraphQL writes it (`[String!]!`).
+fn type_string(t: &Value) -> String {
+    match t["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", type_string(&t["ofType"])),
+        Some("LIST") => format!("[{}]", type_string(&t["ofType"])),
+        _ => t["name"].as_str().unwrap_or("JSON").to_owned(),
+    }
+}
+
+/// The named type under NON_NULL and LIST wrappers.
+fn named(t: &Value) -> &Value {
+    match t["kind"].as_str() {
+        Some("NON_NULL" | "LIST") => named(&t["ofType"]),
+        _ => t,
+    }
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A payload value as the variable of type `t`: input objects get camelCase keys, query-string
+/// numbers and booleans their JSON types.
+fn variable(schema: &GraphqlSchema, t: &Value, v: &Value) -> Value {
+    match t["kind"].as_str() {
+        Some("NON_NULL") => variable(schema, &t["ofType"], v),
+        Some("LIST") => match v {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| variable(schema, &t["ofType"], i))
+                    .collect(),
+            ),
+            other => other.clone(),
+        },
+        Some("INPUT_OBJECT") => {
+            let fields = &schema.inputs[t["name"].as_str().unwrap()];
+            match v {
+                Value::Object(map) => Value::Object(
+                    map.iter()
+                        .map(|(k, v)| {
+                            let name = camel(k);
+                            let ty = fields.get(&name).cloned().unwrap_or(Value::Null);
+                            (name, variable(schema, &ty, v))
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            }
+        }
+        Some("SCALAR") => match (t["name"].as_str(), v) {
+            (Some("Int"), Value::String(s)) => s.parse::<i64>().map_or(v.clone(), |n| json!(n)),
+            (Some("Boolean"), Value::String(s)) => {
+                s.parse::<bool>().map_or(v.clone(), |b| json!(b))
+            }
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+both! {
+    /// Mallory calls the GraphQL field of every action route with organization A's ids (the same
+    /// payloads as the REST walk) and gets `NOT_FOUND` from each; A is unchanged afterwards.
+    async fn every_graphql_field_hides_other_organizations(backend: Backend) {
+        let routes = route_table();
+        let server = Server::start(backend).await;
+        let (alice, mallory, fx) = setup(&server).await;
+        let before = snapshot(&alice, &fx).await;
+        let schema = graphql_schema(&mallory).await;
+        let not_org_scoped = ["organizations.list", "organizations.create"];
+        let mut failures = Vec::new();
+        let mut checked = std::collections::HashSet::new();
+        for route in routes.iter().filter(|r| r.authenticated) {
+            let Some(action) = route.action.as_deref() else { continue };
+            if not_org_scoped.contains(&action) {
+                continue;
+            }
+            let field = action.replace('.', "_");
+            let (args, ret, op) = schema.fields.get(&field).unwrap_or_else(|| panic!("no GraphQL field {field} for {action}"));
+            let (_, had_params) = substitute(&route.path, &fx);
+            for mut payload in action_payloads(&route.method, &route.path, had_params, &fx) {
+                payload.extend(path_params(&route.path, &fx));
+                let mut declared = Vec::new();
+                let mut passed = Vec::new();
+                let mut variables = Map::new();
+                // Free-form fields (a report's arguments) travel in `arguments`.
+                let (own, extra): (Map<String, Value>, Map<String, Value>) =
+                    payload.into_iter().partition(|(k, _)| args.contains_key(&camel(k)) || !args.contains_key("arguments"));
+                let mut payload = own;
+                if !extra.is_empty() {
+                    payload.insert("arguments".into(), Value::Object(extra));
+                }
+                for (key, value) in &payload {
+                    let name = camel(key);
+                    let ty = args.get(&name).unwrap_or_else(|| panic!("{field} has no argument {name} (payload {key})"));
+                    declared.push(format!("${name}: {}", type_string(ty)));
+                    passed.push(format!("{name}: ${name}"));
+                    variables.insert(name.clone(), variable(&schema, ty, value));
+                }
+                let selection = if named(ret)["kind"] == "OBJECT" { " { __typename }" } else { "" };
+                let vars = if declared.is_empty() { String::new() } else { format!("({})", declared.join(", ")) };
+                let call = if passed.is_empty() { String::new() } else { format!("({})", passed.join(", ")) };
+                let query = format!("{op}{vars} {{ {field}{call}{selection} }}");
+                let resp = mallory.graphql(&query, Value::Object(variables.clone())).await;
+                let code = resp.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("");
+                if resp.status != 200 || code != "NOT_FOUND" || !resp.body["data"][&field].is_null() {
+                    failures.push(format!("{query} with {}: HTTP {} {}", Value::Object(variables), resp.status, resp.body));
+                }
+                checked.insert(field.clone());
+            }
+        }
+        assert!(failures.is_empty(), "{} GraphQL calls were not NOT_FOUND:\n{}", failures.len(), failures.join("\n"));
+        assert!(checked.len() >= 100, "only {} fields were checked", checked.len());
+        let after = snapshot(&alice, &fx).await;
+        for ((path, was), (_, is)) in before.iter().zip(&after) {
+            assert_eq!(was, is, "GET {path} changed after mallory's GraphQL attempts");
+        }
     }
 }

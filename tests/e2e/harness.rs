@@ -695,7 +695,7 @@ impl Client {
     /// The absolute URL of `path`: paths starting with `/api/` are taken from the server root,
     /// all others are relative to `/api/v1`.
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("/api/") {
+        if path.starts_with("/api/") || path.starts_with("/graphql") {
             format!("{}{path}", self.base)
         } else {
             format!("{}/api/v1{path}", self.base)
@@ -720,6 +720,15 @@ impl Client {
     /// `DELETE path` with an optional JSON body.
     pub async fn delete(&self, path: &str, body: Option<Value>) -> Resp {
         self.json("DELETE", path, body).await
+    }
+
+    /// `POST /graphql` with a query and its variables.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Resp {
+        self.post(
+            "/graphql",
+            Some(serde_json::json!({ "query": query, "variables": variables })),
+        )
+        .await
     }
 
     /// Any method with an optional JSON body.
@@ -842,4 +851,105 @@ impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// Python packages the client tests use, installed once into a private virtual environment.
+const PYTHON_PACKAGES: &[&str] = &["gql[aiohttp,websockets]==4.4.0"];
+
+/// The Python interpreter of the tests' private virtual environment (under cargo's target
+/// directory), created with [`PYTHON_PACKAGES`] on first use. Safe to call from several tests
+/// and several test processes at once: one creates it, the others wait for it.
+pub fn python() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-python");
+            let python = root.join("bin").join("python");
+            let marker = root.join(format!("ready-{}", PYTHON_PACKAGES.join(",").len()));
+            let lock = root.with_extension("lock");
+            let deadline = Instant::now() + Duration::from_secs(600);
+            loop {
+                if marker.exists() {
+                    return python;
+                }
+                if std::fs::create_dir(&lock).is_ok() {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "waited 10 minutes for {}",
+                    root.display()
+                );
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            let result = (|| {
+                let _ = std::fs::remove_dir_all(&root);
+                let status = Command::new("python3")
+                    .args(["-m", "venv"])
+                    .arg(&root)
+                    .status()
+                    .map_err(|e| format!("python3 -m venv: {e}"))?;
+                if !status.success() {
+                    return Err(format!("python3 -m venv failed: {status}"));
+                }
+                let output = Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args(PYTHON_PACKAGES)
+                    .output()
+                    .map_err(|e| format!("pip: {e}"))?;
+                if !output.status.success() {
+                    return Err(format!(
+                        "pip install failed: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    ));
+                }
+                File::create(&marker).map_err(|e| e.to_string())?;
+                Ok(())
+            })();
+            let _ = std::fs::remove_dir(&lock);
+            if let Err(e) = result {
+                panic!("setting up the tests' Python environment: {e}");
+            }
+            python
+        })
+        .clone()
+}
+
+/// Runs a client script of `tests/e2e/clients/` with the tests' Python and `args`; its stdout
+/// parsed as JSON.
+pub async fn run_python_client(script: &str, args: &[&str]) -> Value {
+    let python = tokio::task::spawn_blocking(python)
+        .await
+        .expect("the Python environment is set up");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/e2e/clients")
+        .join(script);
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(python)
+            .arg(&path)
+            .args(args)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{script} did not finish within 60 s"))
+    .unwrap_or_else(|e| panic!("running {script}: {e}"));
+    assert!(
+        output.status.success(),
+        "{script} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }

@@ -16,6 +16,7 @@ mod chat;
 mod cli;
 mod cross_org;
 mod escalation;
+mod graphql;
 mod invoices;
 mod money;
 mod notifications;

@@ -48,6 +48,8 @@ pub struct Reply {
 
 /// Converts action outputs into a [`Reply`].
 pub trait IntoReply: Send {
+    /// Whether the output is a page (a list with pagination beside it).
+    const PAGINATED: bool = false;
     /// The conversion.
     fn into_reply(self) -> Result<Reply>;
 }
@@ -62,6 +64,7 @@ impl<T: Serialize + Send> IntoReply for T {
 }
 
 impl<T: Serialize + Send> IntoReply for Page<T> {
+    const PAGINATED: bool = true;
     fn into_reply(self) -> Result<Reply> {
         let pagination = Some(self.pagination());
         Ok(Reply {
@@ -86,6 +89,8 @@ pub struct Entry {
     pub schema: fn() -> schemars::Schema,
     /// JSON Schema of the output (a response's `data`).
     pub output_schema: fn() -> schemars::Schema,
+    /// Whether the output is a page: `data` is its items and the reply carries `pagination`.
+    pub paginated: bool,
     invoke: Invoke,
 }
 
@@ -118,6 +123,7 @@ impl Registry {
                 permission: A::PERMISSION,
                 schema: || schemars::schema_for!(A),
                 output_schema: output_schema::<A::Output>,
+                paginated: <A::Output as IntoReply>::PAGINATED,
                 invoke: |app, caller, payload| Box::pin(dispatch::<A>(app, caller, payload)),
             },
         );

@@ -11,7 +11,7 @@ pub mod routes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub use extract::{Body, BodyLimit, CallerExt};
+pub use extract::{Body, BodyLimit, CallerExt, bearer_token, caller, strip_bearer};
 
 /// The extension that tells extractors the configured body cap.
 pub fn extract_body_limit(limit: usize) -> BodyLimit {
@@ -29,21 +29,25 @@ impl IntoResponse for Error {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(self.envelope())).into_response();
-        match &self {
-            Error::RateLimited { retry_after_secs } => {
-                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-            }
-            // The rest of the oversized body is not read, so the connection cannot be reused;
-            // say so, or a keep-alive client's next request fails on a closed socket.
-            Error::PayloadTooLarge { .. } => {
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
-            _ => {}
-        }
+        error_headers(&self, response.headers_mut());
         response
+    }
+}
+
+/// The headers an error answer carries besides its body: `Retry-After` when rate-limited, and
+/// `Connection: close` after an oversized body.
+pub fn error_headers(err: &Error, headers: &mut axum::http::HeaderMap) {
+    match err {
+        Error::RateLimited { retry_after_secs } => {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+        // The rest of the oversized body is not read, so the connection cannot be reused; say
+        // so, or a keep-alive client's next request fails on a closed socket.
+        Error::PayloadTooLarge { .. } => {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        _ => {}
     }
 }

@@ -204,7 +204,8 @@ pub struct Document {
     pub content_type: &'static str,
     /// Suggested file name.
     pub filename: String,
-    /// The bytes.
+    /// The bytes (base64 on the wire outside REST, as `content_base64`).
+    #[schemars(rename = "content_base64", with = "String")]
     pub bytes: Vec<u8>,
 }
 

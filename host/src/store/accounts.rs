@@ -27,6 +27,29 @@ pub async fn any_user(ex: &mut impl Exec) -> sqlx::Result<bool> {
     Ok(row.is_some())
 }
 
+/// The users among `ids` who share an organization with `reader` (the one it is bound to, if
+/// any).
+pub async fn users_sharing_an_org(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<crate::store::db::Arg> =
+        ids.iter().map(crate::store::db::Arg::from).collect();
+    let orgs = reader.orgs_condition("m.org_id", &mut args);
+    let sql = format!(
+        "SELECT id, email, name, instance_role, current_org_id, avatar_url, email_verified_at, created_at, updated_at
+         FROM users u WHERE u.id IN ({}) AND EXISTS
+           (SELECT 1 FROM org_members m WHERE m.user_id = u.id AND {orgs})",
+        crate::store::db::placeholders(1, ids.len()),
+    );
+    ex.fetch_all(crate::store::db::Query::new(crate::store::db::Sql::Built(sql)).with_args(args))
+        .await
+}
+
 /// A user by id.
 pub async fn user(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<User>> {
     ex.fetch_optional(q!(

@@ -20,6 +20,25 @@ pub async fn insert(ex: &mut impl Exec, c: &Client) -> sqlx::Result<()> {
     .map(drop)
 }
 
+/// The clients among `ids` that `reader` may see.
+pub async fn by_ids(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Client>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        &format!("SELECT {COLUMNS} FROM clients"),
+        "id",
+        "org_id",
+        ids,
+        reader,
+    ))
+    .await
+}
+
 /// A client by id.
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Client>> {
     ex.fetch_optional(

@@ -215,6 +215,82 @@ macro_rules! bind_args {
     }};
 }
 
+tokio::task_local! {
+    /// Counts the statements run inside [`counting`].
+    static STATEMENTS: Arc<std::sync::atomic::AtomicU64>;
+}
+
+/// Runs `f`, counting into `counter` every statement it (and what it awaits in the same task)
+/// runs: how an interface measures what one request cost the database.
+pub async fn counting<F: std::future::Future>(
+    counter: Arc<std::sync::atomic::AtomicU64>,
+    f: F,
+) -> F::Output {
+    STATEMENTS.scope(counter, f).await
+}
+
+/// The counter of the enclosing [`counting`], to carry it into a spawned task.
+pub fn statement_counter() -> Option<Arc<std::sync::atomic::AtomicU64>> {
+    STATEMENTS.try_with(Arc::clone).ok()
+}
+
+fn count_statement() {
+    let _ = STATEMENTS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+}
+
+/// `$from, $from+1, …` for `n` arguments: the inside of an `IN (…)` list.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Who reads, for queries that return only what a user may see: the organizations they are a
+/// member of, and of those only `bound_org` when set (a personal access token's).
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    /// The user.
+    pub user_id: &'a str,
+    /// The one organization the credential may see, if any.
+    pub bound_org: Option<&'a str>,
+}
+
+impl Reader<'_> {
+    /// `{column} IN (the reader's organizations)`, its arguments appended to `args`.
+    pub fn orgs_condition(&self, column: &str, args: &mut Vec<Arg>) -> String {
+        args.push(self.user_id.into());
+        let mut sql = format!(
+            "{column} IN (SELECT org_id FROM org_members WHERE user_id = ${}",
+            args.len()
+        );
+        if let Some(org) = self.bound_org {
+            args.push(org.into());
+            sql.push_str(&format!(" AND org_id = ${}", args.len()));
+        }
+        sql.push(')');
+        sql
+    }
+}
+
+/// `{select} WHERE {id_column} IN ($1, …) AND {org_column} IN (the reader's organizations)`:
+/// the rows among `ids` that `reader` may see.
+pub fn visible_by_ids(
+    select: &str,
+    id_column: &str,
+    org_column: &str,
+    ids: &[String],
+    reader: Reader<'_>,
+) -> Query {
+    let mut args: Vec<Arg> = ids.iter().map(Arg::from).collect();
+    let orgs = reader.orgs_condition(org_column, &mut args);
+    Query::new(Sql::Built(format!(
+        "{select} WHERE {id_column} IN ({}) AND {orgs}",
+        placeholders(1, ids.len())
+    )))
+    .with_args(args)
+}
+
 /// The connection or transaction a query runs on.
 #[doc(hidden)]
 pub enum Executor<'a> {
@@ -227,6 +303,7 @@ pub enum Executor<'a> {
 
 impl Executor<'_> {
     async fn fetch_all<T: DbRow>(self, q: Query) -> sqlx::Result<Vec<T>> {
+        count_statement();
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
@@ -256,6 +333,7 @@ impl Executor<'_> {
     }
 
     async fn fetch_optional<T: DbRow>(self, q: Query) -> sqlx::Result<Option<T>> {
+        count_statement();
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);
@@ -285,6 +363,7 @@ impl Executor<'_> {
     }
 
     async fn execute(self, q: Query) -> sqlx::Result<u64> {
+        count_statement();
         match self {
             Executor::SqliteRead(p) | Executor::SqliteWrite(p) => {
                 let sql = q.sql.for_backend(Backend::Sqlite);

@@ -14,6 +14,25 @@ pub async fn insert(ex: &mut impl Exec, l: &Label) -> sqlx::Result<()> {
     .map(drop)
 }
 
+/// The labels among `ids` that `reader` may see.
+pub async fn by_ids(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Label>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        "SELECT id, org_id, name, color, created_at, updated_at FROM labels",
+        "id",
+        "org_id",
+        ids,
+        reader,
+    ))
+    .await
+}
+
 /// A label by id.
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Label>> {
     ex.fetch_optional(q!(

@@ -16,6 +16,25 @@ pub async fn insert(ex: &mut impl Exec, m: &Milestone) -> sqlx::Result<()> {
     .map(drop)
 }
 
+/// The milestones among `ids` that `reader` may see.
+pub async fn by_ids(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Milestone>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        "SELECT id, org_id, project_id, title, description, target_date, color, created_by, created_at, updated_at FROM milestones",
+        "id",
+        "org_id",
+        ids,
+        reader,
+    ))
+    .await
+}
+
 /// A milestone by id.
 pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Milestone>> {
     ex.fetch_optional(q!(

@@ -30,6 +30,25 @@ pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Project>> 
     .await
 }
 
+/// The projects among `ids` that `reader` may see.
+pub async fn by_ids(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Project>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        &format!("SELECT {COLUMNS} FROM projects"),
+        "id",
+        "org_id",
+        ids,
+        reader,
+    ))
+    .await
+}
+
 /// Projects of an organization by name, with the total.
 pub async fn list(
     ex: &mut impl Exec,

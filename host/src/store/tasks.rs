@@ -146,6 +146,24 @@ pub async fn get(ex: &mut impl Exec, id: &str) -> sqlx::Result<Option<Task>> {
     Ok(row.map(Task::from))
 }
 
+/// The tasks among `ids` that `reader` may see.
+pub async fn by_ids(
+    ex: &mut impl Exec,
+    ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Task>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = select(ex.backend());
+    let rows: Vec<TaskRow> = ex
+        .fetch_all(crate::store::db::visible_by_ids(
+            select, "t.id", "t.org_id", ids, reader,
+        ))
+        .await?;
+    Ok(rows.into_iter().map(Task::from).collect())
+}
+
 /// Filters of a task listing; `org_id` is always applied.
 #[derive(Debug, Default)]
 pub struct TaskFilter {

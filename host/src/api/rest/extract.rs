@@ -19,29 +19,36 @@ impl FromRequestParts<App> for CallerExt {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer token".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Error::Unauthorized("the Authorization header must be Bearer <token>".into())
-            })?;
-        let principal = crate::domain::accounts::authenticate(app, token).await?;
-        app.rate_limiter.check(&principal.user_id)?;
-        Ok(CallerExt(Caller {
-            principal,
-            ip: client_ip(parts),
-        }))
+        let token = bearer_token(&parts.headers)?;
+        Ok(CallerExt(caller(app, token, client_ip(parts)).await?))
     }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, Error> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer token".into()))?;
+    header.to_str().ok().and_then(strip_bearer).ok_or_else(|| {
+        Error::Unauthorized("the Authorization header must be Bearer <token>".into())
+    })
+}
+
+/// `Bearer xyz` → `xyz` (an empty token is none).
+pub fn strip_bearer(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// The caller a token authenticates, after the per-user rate limit: what every HTTP interface
+/// (REST, GraphQL) does with a credential.
+pub async fn caller(app: &App, token: &str, ip: Option<std::net::IpAddr>) -> Result<Caller, Error> {
+    let principal = crate::domain::accounts::authenticate(app, token).await?;
+    app.rate_limiter.check(&principal.user_id)?;
+    Ok(Caller { principal, ip })
 }
 
 /// The client address of a request, when the server was started with connection info.
