@@ -318,8 +318,11 @@ both! {
         let bad = a.graphql("query { tasks(perPage: 0) { data { id } } }", json!({})).await;
         assert_eq!(code(&bad), "VALIDATION_ERROR");
         assert_eq!(bad.body["errors"][0]["extensions"]["field"], "perPage", "{}", bad.body);
-        // Another organization's id and an unknown one: NOT_FOUND.
-        assert_eq!(code(&a.graphql("{ task(id: \"tsk_nope\") { id } }", json!({})).await), "NOT_FOUND");
+        // An unknown id: NOT_FOUND, and the rest of the request is still answered.
+        let partial = a.graphql("{ me { id } task(id: \"tsk_nope\") { id } }", json!({})).await;
+        assert_eq!(code(&partial), "NOT_FOUND");
+        assert!(partial.body["data"]["me"]["id"].is_string(), "partial data: {}", partial.body);
+        assert!(partial.body["data"]["task"].is_null(), "{}", partial.body);
         // Too deep, too complex, 10,000 aliases.
         let within = "{ tasks { data { project { client { id } } } } organizations { members { user { id } } } }";
         ok(&a.graphql(within, json!({})).await);

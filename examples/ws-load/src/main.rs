@@ -13,6 +13,10 @@
 //! organization (with `--server-log`, through the invitation links the server logs). Connections
 //! are spread over `--sources` loopback addresses so that one machine can exceed the ephemeral
 //! port range of a single address; raise the server's `STINT_WS_PENDING_PER_ADDRESS`.
+//!
+//! With `--protocol graphql` the same connections are GraphQL subscriptions instead
+//! (`graphql-transport-ws` at `/graphql`, the token in `connection_init`, one
+//! `entityChanged(types: ["task"])` subscription each), so the two fan-outs compare in one run.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -61,6 +65,9 @@ struct Args {
     /// assumed to join (servers before invitation links).
     #[arg(long)]
     server_log: Option<std::path::PathBuf>,
+    /// `ws` (Stint's `/ws`) or `graphql` (subscriptions over `graphql-transport-ws`).
+    #[arg(long, default_value = "ws")]
+    protocol: String,
 }
 
 /// The token of the last invitation link mailed to each address in a server log (one event per
@@ -121,6 +128,41 @@ async fn post(
         bail!("POST {url} → {status}: {value}");
     }
     Ok(value)
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// Opens a `graphql-transport-ws` connection from `source` and subscribes to task changes.
+async fn subscribe_graphql(
+    url: &str,
+    host: SocketAddr,
+    source: IpAddr,
+    token: &str,
+) -> anyhow::Result<Socket> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source, 0))?;
+    let tcp = socket.connect(host).await?;
+    let (mut ws, _) = tokio_tungstenite::client_async(request, tcp).await?;
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    ws.send(Message::Text(init.to_string().into())).await?;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) if t.contains("connection_ack") => break,
+            Some(Ok(Message::Text(t))) => bail!("connection_init failed: {t}"),
+            Some(Ok(_)) => continue,
+            other => bail!("connection ended during connection_init: {other:?}"),
+        }
+    }
+    let query = "subscription { entityChanged(types: [\"task\"]) { entity_type entity } }";
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": query}});
+    ws.send(Message::Text(subscribe.to_string().into())).await?;
+    Ok(ws)
 }
 
 #[tokio::main]
@@ -221,9 +263,15 @@ async fn main() -> anyhow::Result<()> {
     }
 
     eprintln!("opening {} connections …", args.connections);
+    let graphql = match args.protocol.as_str() {
+        "ws" => false,
+        "graphql" => true,
+        other => bail!("--protocol is ws or graphql, not {other}"),
+    };
     let ws_url = format!(
-        "{}/ws",
-        args.url.trim_end_matches('/').replacen("http", "ws", 1)
+        "{}/{}",
+        args.url.trim_end_matches('/').replacen("http", "ws", 1),
+        if graphql { "graphql" } else { "ws" }
     );
     let host: SocketAddr = reqwest::Url::parse(&args.url)?
         .socket_addrs(|| Some(8080))?
@@ -255,7 +303,10 @@ async fn main() -> anyhow::Result<()> {
         let source = IpAddr::from([127, 0, 0, 1 + (n % usize::from(args.sources.max(1))) as u8]);
         let sem = sem.clone();
         conns.spawn(async move {
-            let stream = {
+            let stream = if graphql {
+                let _permit = sem.acquire().await?;
+                subscribe_graphql(&ws_url, host, source, &token).await?
+            } else {
                 let _permit = sem.acquire().await?;
                 let ticket = post(&http, &format!("{api}/auth/ws-ticket"), Some(&token), json!({})).await?;
                 let ticket = ticket["ticket"].as_str().context("ticket")?.to_owned();

@@ -100,9 +100,20 @@ pub struct Delivery {
     /// For [`Audience::Channel`]: who may see the channel, looked up once when the first
     /// connection needs it and shared by all the others (`None` = every organization member).
     pub channel_members: tokio::sync::OnceCell<Option<HashSet<String>>>,
+    /// The frame parsed, once, for the adapters that re-shape events rather than forward the
+    /// frame's bytes (GraphQL subscriptions).
+    pub parsed: std::sync::OnceLock<Arc<Value>>,
 }
 
 impl Delivery {
+    /// The frame as JSON (`{"event", "event_id"?, "data"}`), parsed on first use and shared by
+    /// every subscriber after.
+    pub fn frame_json(&self) -> Arc<Value> {
+        self.parsed
+            .get_or_init(|| Arc::new(serde_json::from_str(&self.frame).unwrap_or(Value::Null)))
+            .clone()
+    }
+
     /// Renders the push frame for stored `data` JSON text.
     pub fn render(event: &str, event_id: Option<i64>, data_json: &str) -> Utf8Bytes {
         let name = Value::String(event.to_owned()).to_string();
@@ -232,6 +243,7 @@ impl Bus {
             user_id: Some(user_id.to_owned()),
             frame: Delivery::render(event, None, &data.to_string()),
             channel_members: Default::default(),
+            parsed: Default::default(),
         });
     }
 }

@@ -106,6 +106,7 @@ pub fn delivery(row: store::events::OutboxRow) -> Delivery {
         event_id: Some(row.id),
         frame: Delivery::render(&row.event, Some(row.id), &row.payload),
         channel_members: Default::default(),
+        parsed: Default::default(),
         audience: Audience::from_column(row.audience.as_deref()),
         entity: Some((row.entity_type, row.entity_id)),
         action: Some(row.action),

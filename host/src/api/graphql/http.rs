@@ -228,8 +228,11 @@ async fn page_or_subscriptions(
             retry_after_secs: crate::api::ws::AUTH_TIMEOUT.as_secs(),
         });
     };
+    // Small buffers, as for `/ws`: an idle subscription should cost kilobytes.
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(crate::api::ws::MAX_MESSAGE_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| async move {
             let initialized = Arc::new(AtomicBool::new(false));
             let done = initialized.clone();

@@ -61,27 +61,22 @@ pub struct RootField {
     pub field: Field,
 }
 
-/// The output type and resolution of an action, generating the types it needs.
+/// The output type and resolution of an action, generating the types it needs. Root fields are
+/// nullable whatever the action returns, so that one failing field of a request is `null` with
+/// its error while the others are answered (a non-null field's error would null the whole
+/// `data`).
 pub fn output_of(types: &mut Types, entry: &Entry) -> (TypeRef, Output) {
     let schema = (entry.output_schema)().to_value();
     let doc = Doc::root(&schema);
     if schema.get("type").and_then(Value::as_str) == Some("null") {
-        return (TypeRef::named_nn(TypeRef::BOOLEAN), Output::Done);
+        return (TypeRef::named(TypeRef::BOOLEAN), Output::Done);
     }
     let hint = pascal(&field_name(entry.name));
-    let (ty, kind, nullable) = types.output(doc, &hint);
-    if entry.paginated {
-        if !matches!(kind, Kind::List(_)) {
-            return (ty, Output::Value(kind));
-        }
+    let (ty, kind, _) = types.output(doc, &hint);
+    if entry.paginated && matches!(kind, Kind::List(_)) {
         let page = page_type(types, &ty);
-        return (TypeRef::named_nn(page), Output::Page);
+        return (TypeRef::named(page), Output::Page);
     }
-    let ty = if nullable {
-        ty
-    } else {
-        TypeRef::NonNull(Box::new(ty))
-    };
     (ty, Output::Value(kind))
 }
 
@@ -228,7 +223,7 @@ pub fn root_fields(types: &mut Types, registry: &Registry) -> (Vec<Field>, Vec<F
 
 /// `me`: the caller's account.
 pub fn me_field() -> Field {
-    Field::new("me", TypeRef::named_nn("User"), |ctx| {
+    Field::new("me", TypeRef::named("User"), |ctx| {
         FieldFuture::new(async move {
             let rq = ctx.data::<RequestCx>()?;
             let user = rq.me().await.map_err(to_graphql)?;

@@ -145,7 +145,7 @@ pub fn user_type() -> async_graphql::dynamic::Object {
 }
 
 fn parent<'a>(ctx: &ResolverContext<'a>) -> Option<&'a Value> {
-    ctx.parent_value.downcast_ref::<Value>()
+    super::types::parent_json(ctx.parent_value)
 }
 
 fn str_field<'a>(ctx: &ResolverContext<'a>, key: &str) -> Option<&'a str> {
@@ -156,8 +156,9 @@ fn lookup<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Lookup> {
     ctx.data::<Lookup>()
 }
 
+/// A looked-up record, shared (not copied) by every link to it.
 fn loaded(v: Arc<Value>) -> FieldValue<'static> {
-    FieldValue::owned_any(Arc::unwrap_or_clone(v))
+    FieldValue::owned_any(v)
 }
 
 /// A to-one link: the record whose id is in the parent's field `key`.

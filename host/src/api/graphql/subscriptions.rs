@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::errors::to_graphql;
 use super::operations::arg;
 use super::request::RequestCx;
-use super::types::{JSON, Kind, json_field};
+use super::types::{JSON, Kind, json_field, parent_json};
 use crate::error::Error;
 use crate::events::feed::{Feed, Next, Subscriber};
 
@@ -31,44 +31,42 @@ struct Filter {
 }
 
 impl Filter {
-    /// The event's data with its `event_id`, when it passes.
-    fn pass(&self, event: &str, frame: &str) -> Option<Value> {
+    /// Whether the event (`data` of its frame) passes.
+    fn pass(&self, event: &str, data: &Value) -> bool {
         if event != self.event {
-            return None;
+            return false;
         }
-        let mut frame: Value = serde_json::from_str(frame).ok()?;
-        let mut data = frame.get_mut("data")?.take();
         if !self.types.is_empty() {
-            let t = data.get("entity_type").and_then(Value::as_str)?;
+            let Some(t) = data.get("entity_type").and_then(Value::as_str) else {
+                return false;
+            };
             if !self.types.iter().any(|x| x == t) {
-                return None;
+                return false;
             }
         }
         if let Some(p) = &self.project_id {
-            let entity = data.get("entity");
             let own = data.get("entity_type").and_then(Value::as_str) == Some("project")
                 && data.get("entity_id").and_then(Value::as_str) == Some(p.as_str());
-            let inside = entity
+            let inside = data
+                .get("entity")
                 .and_then(|e| e.get("project_id"))
                 .and_then(Value::as_str)
                 == Some(p.as_str());
             if !own && !inside {
-                return None;
+                return false;
             }
         }
         if let Some(c) = &self.channel_id
             && data.get("channel_id").and_then(Value::as_str) != Some(c.as_str())
         {
-            return None;
+            return false;
         }
-        if let (Some(obj), Some(id)) = (data.as_object_mut(), frame.get("event_id")) {
-            obj.insert("event_id".into(), id.clone());
-        }
-        Some(data)
+        true
     }
 }
 
-/// The events a feed yields that pass `filter`, as field values.
+/// The events a feed yields that pass `filter`: each the shared, parsed frame of its delivery,
+/// which the event types read ([`event_field`]).
 fn events<'a>(
     feed: Feed,
     filter: Filter,
@@ -77,14 +75,32 @@ fn events<'a>(
         loop {
             match feed.next().await {
                 Next::Event(d) => {
-                    if let Some(data) = filter.pass(&d.event, &d.frame) {
-                        return Some((Ok(FieldValue::owned_any(data)), (feed, filter)));
+                    if d.event != filter.event {
+                        continue;
+                    }
+                    let frame = d.frame_json();
+                    if filter.pass(&d.event, &frame["data"]) {
+                        return Some((Ok(FieldValue::owned_any(frame)), (feed, filter)));
                     }
                 }
                 Next::CaughtUp => {}
                 Next::Closed => return None,
             }
         }
+    })
+}
+
+/// A field of an event type: `event_id` from the frame, everything else from its `data`.
+fn event_field(key: &str, ty: TypeRef, kind: Kind) -> async_graphql::dynamic::Field {
+    let key = key.to_owned();
+    async_graphql::dynamic::Field::new(key.clone(), ty, move |ctx| {
+        let frame = parent_json(ctx.parent_value);
+        let value = if key == "event_id" {
+            frame.and_then(|f| f.get("event_id"))
+        } else {
+            frame.and_then(|f| f.get("data")).and_then(|d| d.get(&key))
+        };
+        async_graphql::dynamic::FieldFuture::Value(value.and_then(|v| kind.borrowed(v)))
     })
 }
 
@@ -234,6 +250,11 @@ pub fn build() -> (Subscription, Vec<Object>) {
 }
 
 fn leaf(key: &str, ty: TypeRef) -> async_graphql::dynamic::Field {
+    event_field(key, ty, Kind::Leaf)
+}
+
+/// A field of a nested object (a plain JSON object, not a frame).
+fn plain(key: &str, ty: TypeRef) -> async_graphql::dynamic::Field {
     json_field(key, ty, Kind::Leaf)
 }
 
@@ -266,18 +287,18 @@ fn event_types() -> Vec<Object> {
             .description("A message was sent to a channel you are in.")
             .field(event_id())
             .field(leaf("channel_id", s_nn()))
-            .field(json_field(
+            .field(event_field(
                 "message",
                 TypeRef::named_nn("ChatMessagePush"),
                 Kind::Object,
             )),
         Object::new("ChatMessagePush")
-            .field(leaf("id", s_nn()))
-            .field(leaf("content", s_nn()))
-            .field(leaf("user_id", s()))
-            .field(leaf("user_name", s()))
-            .field(leaf("created_at", s_nn()))
-            .field(leaf("reply_to", s())),
+            .field(plain("id", s_nn()))
+            .field(plain("content", s_nn()))
+            .field(plain("user_id", s()))
+            .field(plain("user_name", s()))
+            .field(plain("created_at", s_nn()))
+            .field(plain("reply_to", s())),
         Object::new("NotificationEvent")
             .description("A notification for you.")
             .field(event_id())
@@ -291,16 +312,16 @@ fn event_types() -> Vec<Object> {
             .description("Your timer started (`running: true`) or stopped.")
             .field(event_id())
             .field(leaf("running", TypeRef::named_nn(TypeRef::BOOLEAN)))
-            .field(json_field(
+            .field(event_field(
                 "time_entry",
                 TypeRef::named_nn("TimerEntry"),
                 Kind::Object,
             )),
         Object::new("TimerEntry")
-            .field(leaf("id", s_nn()))
-            .field(leaf("description", s()))
-            .field(leaf("project_id", s()))
-            .field(leaf("start_time", s_nn())),
+            .field(plain("id", s_nn()))
+            .field(plain("description", s()))
+            .field(plain("project_id", s()))
+            .field(plain("start_time", s_nn())),
         Object::new("UserPresenceEvent")
             .description("A member came online, went away or went offline.")
             .field(leaf("user_id", s_nn()))

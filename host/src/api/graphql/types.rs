@@ -603,13 +603,18 @@ impl Types {
     }
 }
 
+/// The JSON object a parent value holds: its own, or one shared with a batch of lookups.
+pub fn parent_json<'a>(parent: &'a FieldValue<'a>) -> Option<&'a Value> {
+    parent
+        .downcast_ref::<Value>()
+        .or_else(|| parent.downcast_ref::<Arc<Value>>().map(|v| &**v))
+}
+
 /// A field that reads `key` from the parent's JSON object.
 pub fn json_field(key: &str, ty: TypeRef, kind: Kind) -> Field {
     let key = key.to_owned();
     Field::new(key.clone(), ty, move |ctx| {
-        let value = ctx
-            .parent_value
-            .downcast_ref::<Value>()
+        let value = parent_json(ctx.parent_value)
             .and_then(|parent| parent.get(&key))
             .and_then(|v| kind.borrowed(v));
         FieldFuture::Value(value)
