@@ -229,11 +229,6 @@ pub async fn counting<F: std::future::Future>(
     STATEMENTS.scope(counter, f).await
 }
 
-/// The counter of the enclosing [`counting`], to carry it into a spawned task.
-pub fn statement_counter() -> Option<Arc<std::sync::atomic::AtomicU64>> {
-    STATEMENTS.try_with(Arc::clone).ok()
-}
-
 fn count_statement() {
     let _ = STATEMENTS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
 }
