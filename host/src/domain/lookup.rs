@@ -9,7 +9,9 @@ use crate::auth::Principal;
 use crate::domain::Services;
 use crate::error::Result;
 use crate::model::accounts::User;
+use crate::model::checklist::ChecklistItem;
 use crate::model::clients::Client;
+use crate::model::comments::Comment;
 use crate::model::labels::Label;
 use crate::model::milestones::Milestone;
 use crate::model::projects::Project;
@@ -59,4 +61,29 @@ pub async fn clients(services: &Services, who: &Principal, ids: &[String]) -> Re
 /// Users by id who share an organization with the principal.
 pub async fn users(services: &Services, who: &Principal, ids: &[String]) -> Result<Vec<User>> {
     Ok(store::accounts::users_sharing_an_org(&mut &services.db, ids, reader(who)).await?)
+}
+
+/// The comments of tasks by task id, each task's in the order `tasks.list_comments` gives.
+pub async fn comments_of_tasks(
+    services: &Services,
+    who: &Principal,
+    task_ids: &[String],
+) -> Result<Vec<Comment>> {
+    let mut rows =
+        store::task_extras::comments_of_tasks(&mut &services.db, task_ids, reader(who)).await?;
+    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(rows)
+}
+
+/// The checklist items of tasks by task id, each task's in the order `tasks.checklist.list`
+/// gives.
+pub async fn checklists_of_tasks(
+    services: &Services,
+    who: &Principal,
+    task_ids: &[String],
+) -> Result<Vec<ChecklistItem>> {
+    let mut rows =
+        store::task_extras::checklists_of_tasks(&mut &services.db, task_ids, reader(who)).await?;
+    rows.sort_by_key(|r| (r.position, r.created_at));
+    Ok(rows)
 }

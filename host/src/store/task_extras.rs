@@ -42,6 +42,25 @@ pub async fn comments(ex: &mut impl Exec, task_id: &str) -> sqlx::Result<Vec<Com
     .await
 }
 
+/// The comments of the tasks among `task_ids` that `reader` may see.
+pub async fn comments_of_tasks(
+    ex: &mut impl Exec,
+    task_ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<Comment>> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        "SELECT id, org_id, task_id, user_id, body, created_at, updated_at FROM task_comments",
+        "task_id",
+        "org_id",
+        task_ids,
+        reader,
+    ))
+    .await
+}
+
 /// Deletes a comment.
 pub async fn delete_comment(ex: &mut impl Exec, id: &str) -> sqlx::Result<()> {
     ex.execute(q!("DELETE FROM task_comments WHERE id = $1", id))
@@ -83,6 +102,25 @@ pub async fn checklist(ex: &mut impl Exec, task_id: &str) -> sqlx::Result<Vec<Ch
         )))
         .bind(task_id),
     )
+    .await
+}
+
+/// The checklist items of the tasks among `task_ids` that `reader` may see.
+pub async fn checklists_of_tasks(
+    ex: &mut impl Exec,
+    task_ids: &[String],
+    reader: crate::store::db::Reader<'_>,
+) -> sqlx::Result<Vec<ChecklistItem>> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ex.fetch_all(crate::store::db::visible_by_ids(
+        &format!("SELECT {CHECKLIST_COLUMNS} FROM checklist_items"),
+        "task_id",
+        "org_id",
+        task_ids,
+        reader,
+    ))
     .await
 }
 

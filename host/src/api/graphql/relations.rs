@@ -1,8 +1,9 @@
 //! Relations between the generated types, resolved lazily: to-one and by-id links (a task's
 //! project, assignees, labels, milestone; an entry's user) through the request's [`Lookup`],
 //! which turns the links of a whole list into one query per kind of record
-//! ([`crate::domain::lookup`], batched by [`super::batch`]); lists that hang off one record (a task's comments, a project's
-//! tasks) through the action that lists them, with its permission rules.
+//! ([`crate::domain::lookup`], batched by [`super::batch`]), and so are a task's comments and
+//! checklist; the other lists that hang off one record (a task's dependencies and time entries, a
+//! project's tasks) go through the action that lists them, with its permission rules.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,13 +37,17 @@ pub enum Target {
     Client,
     /// `usr_…` (the public profile).
     User,
+    /// A task's comments, by task id (the value is the list).
+    CommentsOfTask,
+    /// A task's checklist, by task id (the value is the list).
+    ChecklistOfTask,
 }
 
 /// A request's (or a WebSocket connection's) lookups by id, batched per kind of record.
 pub struct Lookup {
     app: App,
     caller: Caller,
-    batches: [Batcher<Arc<Value>>; 6],
+    batches: [Batcher<Arc<Value>>; 8],
 }
 
 impl Lookup {
@@ -88,8 +93,36 @@ impl Lookup {
                     .collect(),
                 |r| &r.id,
             ),
+            Target::CommentsOfTask => grouped(
+                &ids,
+                lookup::comments_of_tasks(app, who, &ids).await?,
+                |r| &r.task_id,
+            ),
+            Target::ChecklistOfTask => grouped(
+                &ids,
+                lookup::checklists_of_tasks(app, who, &ids).await?,
+                |r| &r.task_id,
+            ),
         }
     }
+}
+
+/// Records grouped by a parent id as JSON lists, an empty list for every parent without any.
+fn grouped<T: Serialize>(
+    parents: &[String],
+    records: Vec<T>,
+    parent: fn(&T) -> &String,
+) -> Result<HashMap<String, Arc<Value>>> {
+    let mut lists: HashMap<String, Vec<Value>> =
+        parents.iter().map(|p| (p.clone(), Vec::new())).collect();
+    for r in records {
+        let v = serde_json::to_value(&r).map_err(|e| Error::Internal(e.into()))?;
+        lists.entry(parent(&r).clone()).or_default().push(v);
+    }
+    Ok(lists
+        .into_iter()
+        .map(|(k, v)| (k, Arc::new(Value::Array(v))))
+        .collect())
 }
 
 /// Records as JSON, by id.
@@ -211,6 +244,32 @@ fn many(name: &str, ty: &str, key: &'static str, target: Target) -> Field {
     })
 }
 
+/// A list that hangs off the parent and is read, for a whole list of parents at once, by the
+/// lookup `target` keyed by the parent's `id`.
+fn children(name: &str, ty: &str, target: Target) -> Field {
+    Field::new(name, TypeRef::named_nn_list_nn(ty), move |ctx| {
+        FieldFuture::new(async move {
+            let Some(id) = str_field(&ctx, "id") else {
+                return Ok(None);
+            };
+            let ids = [id.to_owned()];
+            let mut found = lookup(&ctx)?
+                .load(target, &ids)
+                .await
+                .map_err(|e| to_graphql_ref(&e))?;
+            // A parent the reader may not see has no entry: an empty list, like a parent
+            // without children.
+            Ok(Some(match found.remove(id) {
+                Some(list) => Kind::List(Box::new(Kind::Object))
+                    .owned(Arc::unwrap_or_clone(list))
+                    .unwrap_or(FieldValue::list(Vec::<FieldValue<'static>>::new())),
+                None => FieldValue::list(Vec::<FieldValue<'static>>::new()),
+            }))
+        })
+    })
+    .description("Read for all the parents of a list at once.")
+}
+
 /// A list that hangs off the parent, read through the action `action`: the payload is the
 /// parent's field `parent_key` under `payload_key`, plus the field's own arguments.
 fn listed(
@@ -326,32 +385,16 @@ pub fn add(types: &mut Types) {
         many("labels", "Label", "label_ids", Target::Label),
         "Label",
     );
-    let (ty, kind) = list_of("Comment");
     add(
         types,
         "Task",
-        listed(
-            "comments",
-            ty,
-            kind,
-            "tasks.list_comments",
-            ("task_id", "id"),
-            &[],
-        ),
+        children("comments", "Comment", Target::CommentsOfTask),
         "Comment",
     );
-    let (ty, kind) = list_of("ChecklistItem");
     add(
         types,
         "Task",
-        listed(
-            "checklist",
-            ty,
-            kind,
-            "tasks.checklist.list",
-            ("task_id", "id"),
-            &[],
-        ),
+        children("checklist", "ChecklistItem", Target::ChecklistOfTask),
         "ChecklistItem",
     );
     add(
