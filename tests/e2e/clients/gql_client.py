@@ -38,7 +38,7 @@ CREATE = gql(
 EVENTS = gql(
     """
     subscription {
-      entityChanged(types: ["task"]) { event_id entity_type entity_id action }
+      entityChanged(types: ["task"]) { event_id entity_type entity_id action entity }
     }
     """
 )
@@ -75,8 +75,10 @@ async def main(base, token, project):
 
         task = asyncio.create_task(change())
         async for event in subscriber.subscribe(EVENTS):
-            out["event"] = event["entityChanged"]
-            break
+            # Changes committed just before subscribing may still arrive live: wait for ours.
+            if event["entityChanged"]["entity"]["title"] == "Live":
+                out["event"] = event["entityChanged"]
+                break
         await task
     print(json.dumps(out))
 

@@ -189,6 +189,20 @@ fn lookup<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Lookup> {
     ctx.data::<Lookup>()
 }
 
+/// The record `id` of `target` the caller may see, if any (batched with the rest of the pass).
+async fn load_one(
+    ctx: &ResolverContext<'_>,
+    target: Target,
+    id: &str,
+) -> async_graphql::Result<Option<Arc<Value>>> {
+    let ids = [id.to_owned()];
+    let mut found = lookup(ctx)?
+        .load(target, &ids)
+        .await
+        .map_err(|e| to_graphql_ref(&e))?;
+    Ok(found.remove(id))
+}
+
 /// A looked-up record, shared (not copied) by every link to it.
 fn loaded(v: Arc<Value>) -> FieldValue<'static> {
     FieldValue::owned_any(v)
@@ -206,12 +220,7 @@ fn one(name: &str, ty: &str, key: &'static str, target: Target, required: bool) 
             let Some(id) = str_field(&ctx, key) else {
                 return Ok(None);
             };
-            let ids = [id.to_owned()];
-            let mut found = lookup(&ctx)?
-                .load(target, &ids)
-                .await
-                .map_err(|e| to_graphql_ref(&e))?;
-            Ok(found.remove(id).map(loaded))
+            Ok(load_one(&ctx, target, id).await?.map(loaded))
         })
     })
 }
@@ -252,14 +261,9 @@ fn children(name: &str, ty: &str, target: Target) -> Field {
             let Some(id) = str_field(&ctx, "id") else {
                 return Ok(None);
             };
-            let ids = [id.to_owned()];
-            let mut found = lookup(&ctx)?
-                .load(target, &ids)
-                .await
-                .map_err(|e| to_graphql_ref(&e))?;
             // A parent the reader may not see has no entry: an empty list, like a parent
             // without children.
-            Ok(Some(match found.remove(id) {
+            Ok(Some(match load_one(&ctx, target, id).await? {
                 Some(list) => Kind::List(Box::new(Kind::Object))
                     .owned(Arc::unwrap_or_clone(list))
                     .unwrap_or(FieldValue::list(Vec::<FieldValue<'static>>::new())),
@@ -539,12 +543,7 @@ fn first_assignee() -> Field {
             else {
                 return Ok(None);
             };
-            let ids = [id.to_owned()];
-            let mut found = lookup(&ctx)?
-                .load(Target::User, &ids)
-                .await
-                .map_err(|e| to_graphql_ref(&e))?;
-            Ok(found.remove(id).map(loaded))
+            Ok(load_one(&ctx, Target::User, id).await?.map(loaded))
         })
     })
     .description("The first assignee (TRCR's single assignee); see `assignees` for all.")
