@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 
 use super::errors::{coded, to_graphql};
-use super::request::{RequestCx, lookup};
+use super::relations::Lookup;
+use super::request::RequestCx;
 use crate::api::rest::{bearer_token, caller, strip_bearer};
 use crate::app::App;
 use crate::error::Error;
@@ -152,7 +153,7 @@ async fn execute(
 }
 
 fn with_context(request: async_graphql::Request, cx: &RequestCx) -> async_graphql::Request {
-    request.data(cx.clone()).data(lookup(cx))
+    request.data(cx.clone()).data(Lookup::for_request(cx))
 }
 
 /// Gives every error `extensions.code`: errors of Stint's already have one; GraphQL's own
@@ -279,7 +280,7 @@ async fn connection_data(
         app: app.clone(),
         caller,
     };
-    data.insert(lookup(&cx));
+    data.insert(Lookup::for_request(&cx));
     data.insert(cx);
     Ok(data)
 }

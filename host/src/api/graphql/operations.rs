@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::dynamic::{Field, FieldFuture, FieldValue, InputValue, Object, TypeRef};
+use async_graphql::dynamic::{Field, FieldFuture, FieldValue, Object, TypeRef};
 use serde_json::{Map, Value, json};
 
 use super::errors::to_graphql;
@@ -231,9 +231,4 @@ pub fn me_field() -> Field {
         })
     })
     .description("The caller's account (`GET /api/v1/auth/me`).")
-}
-
-/// An argument, for hand-written fields.
-pub fn arg(name: &str, ty: TypeRef, description: &str) -> InputValue {
-    InputValue::new(name, ty).description(description)
 }

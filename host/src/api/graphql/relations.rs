@@ -14,9 +14,8 @@ use serde_json::{Map, Value, json};
 
 use super::batch::Batcher;
 use super::errors::{to_graphql, to_graphql_ref};
-use super::operations::arg;
 use super::request::RequestCx;
-use super::types::{Kind, Types};
+use super::types::{Kind, Types, arg};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::domain::lookup;
@@ -58,6 +57,11 @@ impl Lookup {
             caller,
             batches: Default::default(),
         }
+    }
+
+    /// The lookups of a request (or a WebSocket connection), for its caller.
+    pub fn for_request(cx: &RequestCx) -> Lookup {
+        Lookup::new(cx.app.clone(), cx.caller.clone())
     }
 
     /// The records among `ids` the caller may see, by id.

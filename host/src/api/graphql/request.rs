@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use super::relations::Lookup;
 use crate::actions::Reply;
 use crate::app::App;
 use crate::auth::Caller;
@@ -40,9 +39,4 @@ impl RequestCx {
             "created_at": user.created_at,
         }))
     }
-}
-
-/// The request's batched lookups.
-pub fn lookup(cx: &RequestCx) -> Lookup {
-    Lookup::new(cx.app.clone(), cx.caller.clone())
 }

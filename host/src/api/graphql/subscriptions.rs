@@ -11,9 +11,8 @@ use futures::Stream;
 use serde_json::Value;
 
 use super::errors::to_graphql;
-use super::operations::arg;
 use super::request::RequestCx;
-use super::types::{JSON, Kind, json_field, parent_json};
+use super::types::{JSON, Kind, arg, json_field, parent_json};
 use crate::error::Error;
 use crate::events::feed::{Feed, Next, Subscriber};
 

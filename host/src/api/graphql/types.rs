@@ -610,6 +610,11 @@ pub fn parent_json<'a>(parent: &'a FieldValue<'a>) -> Option<&'a Value> {
         .or_else(|| parent.downcast_ref::<Arc<Value>>().map(|v| &**v))
 }
 
+/// An argument, for hand-written fields.
+pub fn arg(name: &str, ty: TypeRef, description: &str) -> InputValue {
+    InputValue::new(name, ty).description(description)
+}
+
 /// A field that reads `key` from the parent's JSON object.
 pub fn json_field(key: &str, ty: TypeRef, kind: Kind) -> Field {
     let key = key.to_owned();
