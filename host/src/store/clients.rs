@@ -26,16 +26,13 @@ pub async fn by_ids(
     ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<Client>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ex.fetch_all(crate::store::db::visible_by_ids(
+    crate::store::db::fetch_visible(
+        ex,
         &format!("SELECT {COLUMNS} FROM clients"),
-        "id",
-        "org_id",
+        ("id", "org_id"),
         ids,
         reader,
-    ))
+    )
     .await
 }
 

@@ -268,22 +268,26 @@ impl Reader<'_> {
     }
 }
 
-/// `{select} WHERE {id_column} IN ($1, …) AND {org_column} IN (the reader's organizations)`:
-/// the rows among `ids` that `reader` may see.
-pub fn visible_by_ids(
+/// The rows of `{select} WHERE {id_column} IN (ids) AND {org_column} IN (the reader's
+/// organizations)`: those among `ids` that `reader` may see (none for no ids, without a query).
+pub async fn fetch_visible<T: DbRow>(
+    ex: &mut impl Exec,
     select: &str,
-    id_column: &str,
-    org_column: &str,
+    (id_column, org_column): (&str, &str),
     ids: &[String],
     reader: Reader<'_>,
-) -> Query {
+) -> sqlx::Result<Vec<T>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut args: Vec<Arg> = ids.iter().map(Arg::from).collect();
     let orgs = reader.orgs_condition(org_column, &mut args);
-    Query::new(Sql::Built(format!(
+    let sql = format!(
         "{select} WHERE {id_column} IN ({}) AND {orgs}",
         placeholders(1, ids.len())
-    )))
-    .with_args(args)
+    );
+    ex.fetch_all(Query::new(Sql::Built(sql)).with_args(args))
+        .await
 }
 
 /// The connection or transaction a query runs on.

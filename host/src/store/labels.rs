@@ -20,16 +20,13 @@ pub async fn by_ids(
     ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<Label>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ex.fetch_all(crate::store::db::visible_by_ids(
+    crate::store::db::fetch_visible(
+        ex,
         "SELECT id, org_id, name, color, created_at, updated_at FROM labels",
-        "id",
-        "org_id",
+        ("id", "org_id"),
         ids,
         reader,
-    ))
+    )
     .await
 }
 

@@ -22,17 +22,7 @@ pub async fn by_ids(
     ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<Milestone>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ex.fetch_all(crate::store::db::visible_by_ids(
-        "SELECT id, org_id, project_id, title, description, target_date, color, created_by, created_at, updated_at FROM milestones",
-        "id",
-        "org_id",
-        ids,
-        reader,
-    ))
-    .await
+    crate::store::db::fetch_visible(ex, "SELECT id, org_id, project_id, title, description, target_date, color, created_by, created_at, updated_at FROM milestones", ("id", "org_id"), ids, reader).await
 }
 
 /// A milestone by id.

@@ -48,16 +48,13 @@ pub async fn comments_of_tasks(
     task_ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<Comment>> {
-    if task_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ex.fetch_all(crate::store::db::visible_by_ids(
+    crate::store::db::fetch_visible(
+        ex,
         "SELECT id, org_id, task_id, user_id, body, created_at, updated_at FROM task_comments",
-        "task_id",
-        "org_id",
+        ("task_id", "org_id"),
         task_ids,
         reader,
-    ))
+    )
     .await
 }
 
@@ -111,16 +108,13 @@ pub async fn checklists_of_tasks(
     task_ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<ChecklistItem>> {
-    if task_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ex.fetch_all(crate::store::db::visible_by_ids(
+    crate::store::db::fetch_visible(
+        ex,
         &format!("SELECT {CHECKLIST_COLUMNS} FROM checklist_items"),
-        "task_id",
-        "org_id",
+        ("task_id", "org_id"),
         task_ids,
         reader,
-    ))
+    )
     .await
 }
 

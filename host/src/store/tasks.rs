@@ -152,15 +152,14 @@ pub async fn by_ids(
     ids: &[String],
     reader: crate::store::db::Reader<'_>,
 ) -> sqlx::Result<Vec<Task>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let select = select(ex.backend());
-    let rows: Vec<TaskRow> = ex
-        .fetch_all(crate::store::db::visible_by_ids(
-            select, "t.id", "t.org_id", ids, reader,
-        ))
-        .await?;
+    let rows: Vec<TaskRow> = crate::store::db::fetch_visible(
+        ex,
+        select(ex.backend()),
+        ("t.id", "t.org_id"),
+        ids,
+        reader,
+    )
+    .await?;
     Ok(rows.into_iter().map(Task::from).collect())
 }
 

@@ -30,11 +30,8 @@ struct Filter {
 }
 
 impl Filter {
-    /// Whether the event (`data` of its frame) passes.
-    fn pass(&self, event: &str, data: &Value) -> bool {
-        if event != self.event {
-            return false;
-        }
+    /// Whether an event of the subscription's kind (`data` of its frame) passes the rest.
+    fn pass(&self, data: &Value) -> bool {
         if !self.types.is_empty() {
             let Some(t) = data.get("entity_type").and_then(Value::as_str) else {
                 return false;
@@ -77,8 +74,9 @@ fn events<'a>(
                     if d.event != filter.event {
                         continue;
                     }
+                    // Parsed once per event, shared by every subscriber.
                     let frame = d.frame_json();
-                    if filter.pass(&d.event, &frame["data"]) {
+                    if filter.pass(&frame["data"]) {
                         return Some((Ok(FieldValue::owned_any(frame)), (feed, filter)));
                     }
                 }

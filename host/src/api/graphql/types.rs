@@ -382,6 +382,26 @@ fn identity(schema: &Value) -> Value {
     s
 }
 
+/// The name for a record `wanted` with `schema`: the generated type of that name and schema
+/// (`false`), or a free name — `wanted`, else `wanted2`, `wanted3`… for a different record of the
+/// same name (`true`).
+fn slot<T>(
+    generated: &BTreeMap<String, Generated<T>>,
+    wanted: &str,
+    schema: &Value,
+) -> (String, bool) {
+    let mut name = wanted.to_owned();
+    let mut n = 1;
+    while let Some(g) = generated.get(&name) {
+        if g.schema == *schema {
+            return (name, false);
+        }
+        n += 1;
+        name = format!("{wanted}{n}");
+    }
+    (name, true)
+}
+
 fn non_null(ty: TypeRef, nullable: bool) -> TypeRef {
     if nullable {
         ty
@@ -421,17 +441,9 @@ impl Types {
     fn object(&mut self, wanted: &str, doc: Doc<'_>) -> String {
         let (resolved, _) = doc.resolve();
         let schema = identity(resolved.schema);
-        let mut name = wanted.to_owned();
-        let mut n = 1;
-        loop {
-            match self.objects.get(&name) {
-                Some(g) if g.schema == schema => return name,
-                Some(_) => {
-                    n += 1;
-                    name = format!("{wanted}{n}");
-                }
-                None => break,
-            }
+        let (name, fresh) = slot(&self.objects, wanted, &schema);
+        if !fresh {
+            return name;
         }
         self.objects
             .insert(name.clone(), Generated { schema, ty: None });
@@ -551,17 +563,9 @@ impl Types {
     fn input_object(&mut self, wanted: &str, doc: Doc<'_>) -> (String, Shape) {
         let (resolved, _) = doc.resolve();
         let schema = identity(resolved.schema);
-        let mut name = wanted.to_owned();
-        let mut n = 1;
-        while let Some(g) = self.inputs.get(&name) {
-            if g.schema == schema {
-                // Regenerating the shape is cheap and keeps `Generated` free of it.
-                break;
-            }
-            n += 1;
-            name = format!("{wanted}{n}");
-        }
-        let fresh = !self.inputs.contains_key(&name);
+        // A type already generated is found again; its shape is regenerated (cheap, and it
+        // keeps `Generated` free of it).
+        let (name, fresh) = slot(&self.inputs, wanted, &schema);
         if fresh {
             self.inputs
                 .insert(name.clone(), Generated { schema, ty: None });
