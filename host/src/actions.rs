@@ -8,6 +8,7 @@
 mod catalog;
 #[cfg(test)]
 mod coverage;
+pub mod effect;
 mod registry;
 
 pub use catalog::build_registry;

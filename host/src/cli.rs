@@ -30,6 +30,9 @@ enum Command {
     Actions,
     /// Print the GraphQL schema (SDL), as `docs/schema.graphql` holds it.
     GraphqlSchema,
+    /// Serve MCP over stdio for desktop assistants, acting as the owner of `STINT_TOKEN`: on the
+    /// configured database, or with `--url` as a bridge to a remote server's `/mcp`.
+    Mcp(McpArgs),
     /// Print the instance's own audit entries (the operator's plugin installs and removals from
     /// this CLI), newest first, as JSON.
     Audit(AuditArgs),
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
                     .map_err(|e| anyhow::anyhow!("building the GraphQL schema: {e}"))?;
                 print_line(sdl.trim_end())
             }
+            Command::Mcp(args) => mcp(args).await,
             Command::Audit(args) => audit(args).await,
             Command::Plugin { command } => plugin::run(command).await,
         }
@@ -126,6 +130,37 @@ async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, backend, "stint listening");
     crate::serve(app, listener, shutdown_signal()).await
+}
+
+/// `stint mcp`.
+#[derive(Debug, clap::Args)]
+struct McpArgs {
+    /// A remote Stint to bridge to (`https://stint.example.com`, or its `/mcp` URL) instead of
+    /// opening the database here.
+    #[arg(long)]
+    url: Option<String>,
+    /// The personal access token (or login access token) to act with.
+    #[arg(long, env = "STINT_TOKEN", hide_env_values = true)]
+    token: String,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+async fn mcp(args: McpArgs) -> anyhow::Result<()> {
+    // stdout carries the protocol: logs go to stderr, as always.
+    let config = Config::load(&args.config)?;
+    init_tracing(config.log_format);
+    if let Some(url) = &args.url {
+        let url = url.trim_end_matches('/');
+        let endpoint = if url.ends_with("/mcp") {
+            url.to_owned()
+        } else {
+            format!("{url}/mcp")
+        };
+        return crate::api::mcp::bridge(&endpoint, &args.token).await;
+    }
+    let app = crate::app::App::start(config).await?;
+    crate::api::mcp::serve_in_process(app, &args.token).await
 }
 
 /// `stint audit`.

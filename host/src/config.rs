@@ -62,6 +62,10 @@ pub struct ConfigArgs {
     /// Seconds a WebSocket ticket stays valid [default: 30].
     #[arg(long, env = "STINT_WS_TICKET_TTL_SECS")]
     pub ws_ticket_ttl_secs: Option<u32>,
+    /// Seconds an OAuth access token (`stint_oat_…`, issued to MCP clients) stays valid; the
+    /// client refreshes it with its rotating refresh token [default: 3600].
+    #[arg(long, env = "STINT_OAUTH_ACCESS_TOKEN_TTL_SECS")]
+    pub oauth_access_token_ttl_secs: Option<u32>,
     /// Consecutive failed calls after which a plugin is disabled [default: 5].
     #[arg(long, env = "STINT_PLUGIN_FAILURE_THRESHOLD")]
     pub plugin_failure_threshold: Option<u32>,
@@ -153,6 +157,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     event_retention_days: Option<u32>,
     ws_ticket_ttl_secs: Option<u32>,
+    oauth_access_token_ttl_secs: Option<u32>,
     plugin_failure_threshold: Option<u32>,
     plugin_max_upload_bytes: Option<usize>,
     jobs_interval_secs: Option<u32>,
@@ -256,6 +261,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     /// Lifetime of WebSocket tickets.
     pub ws_ticket_ttl: Duration,
+    /// Lifetime of OAuth access tokens (`STINT_OAUTH_ACCESS_TOKEN_TTL_SECS`).
+    pub oauth_access_token_ttl: Duration,
     /// Lifetime of password-reset links.
     pub password_reset_ttl: Duration,
     /// Lifetime of invitation links.
@@ -348,6 +355,11 @@ impl Config {
                     .unwrap_or(30)
                     .max(1),
             )),
+            oauth_access_token_ttl: secs(
+                args.oauth_access_token_ttl_secs
+                    .or(file.oauth_access_token_ttl_secs),
+                3600,
+            ),
             password_reset_ttl: Duration::from_secs(3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             login_failures_per_account: args

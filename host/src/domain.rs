@@ -20,6 +20,7 @@ pub mod members;
 pub mod milestones;
 pub mod money;
 pub mod notifications;
+pub mod oauth;
 pub mod organizations;
 pub mod page;
 pub mod permissions;

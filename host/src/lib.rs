@@ -58,9 +58,12 @@ use crate::error::Error;
 pub fn router(app: App) -> anyhow::Result<Router> {
     let (api_v1, _) = rest::router();
     let graphql = api::graphql::router(&app)?;
+    let mcp = api::mcp::router(&app);
     let limit = app.config.max_body_bytes;
     Ok(Router::new()
         .merge(graphql)
+        .merge(mcp)
+        .merge(api::oauth::router())
         .route("/api/health", get(health))
         .route("/api/ready", get(ready))
         .route("/ws", get(api::ws::upgrade))

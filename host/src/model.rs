@@ -76,6 +76,7 @@ pub mod labels;
 pub mod members;
 pub mod milestones;
 pub mod notifications;
+pub mod oauth;
 pub mod organizations;
 pub mod permissions;
 pub mod projects;

@@ -11,6 +11,7 @@ pub mod invoices;
 pub mod labels;
 pub mod milestones;
 pub mod notifications;
+pub mod oauth;
 pub mod organizations;
 pub mod plugins;
 pub mod projects;

@@ -174,6 +174,8 @@ fn path_params(path: &str, fx: &Fixtures) -> Map<String, Value> {
 fn fixture_id<'a>(fx: &'a Fixtures, segment: &str, param: &str) -> &'a str {
     match (segment, param) {
         ("tokens", "id") => &fx.token_id,
+        // Another user's grant is tried in oauth.rs, which has one.
+        ("oauth-grants", "id") => "oag_none",
         ("organizations", "id" | "org_id") => &fx.org_id,
         ("members", "user_id") => &fx.alice_id,
         ("projects", "id" | "project_id") => &fx.project_id,
@@ -378,13 +380,16 @@ fn account_route(method: &str, path: &str, fx: &Fixtures) -> Option<Value> {
         // Invitations are accepted with the mailed link's token (which mallory never sees) or, by
         // id, only for an invitation to the caller's own verified address: security.rs.
         ("POST", "/auth/invitations/{id}/accept") => None,
+        // Revoking another user's OAuth grant is refused (404) in oauth.rs, which has a grant.
+        ("DELETE", "/auth/oauth-grants/{id}") => None,
         ("POST", "/auth/change-password")
         | ("POST", "/auth/verify-email/resend")
         | ("GET", "/auth/invitations")
         | ("POST", "/auth/invitations/accept")
         | ("GET", "/auth/me")
         | ("POST", "/auth/ws-ticket")
-        | ("GET", "/auth/tokens") => None,
+        | ("GET", "/auth/tokens")
+        | ("GET", "/auth/oauth-grants") => None,
         _ => panic!(
             "unclassified account route {method} {path}: decide in cross_org::account_route \
              whether it can reach another user's resources"

@@ -234,6 +234,33 @@ impl Server {
         peer
     }
 
+    /// The environment under which another `stint` command (e.g. `stint mcp`) works on this
+    /// server's data: its data directory, database, JWT secret, and no configuration file.
+    pub async fn command_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            (
+                "STINT_DATA_DIR".to_owned(),
+                self.data_dir.display().to_string(),
+            ),
+            (
+                "STINT_CONFIG".to_owned(),
+                self.data_dir
+                    .join("no-such-stint.yaml")
+                    .display()
+                    .to_string(),
+            ),
+            ("STINT_JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+            ("STINT_LOG".to_owned(), "warn".to_owned()),
+        ];
+        if let Some(db) = &self.pg_db {
+            env.push((
+                "STINT_DATABASE_URL".to_owned(),
+                format!("{}/{db}", pg_server_url().await),
+            ));
+        }
+        env
+    }
+
     /// Kills the server with SIGKILL — no graceful shutdown — and starts it again on the same data
     /// (and database). It listens on a new port: take new clients from [`Server::client`].
     pub async fn kill_and_restart(&mut self) {
@@ -854,7 +881,7 @@ impl Resp {
 }
 
 /// Python packages the client tests use, installed once into a private virtual environment.
-const PYTHON_PACKAGES: &[&str] = &["gql[aiohttp,websockets]==4.4.0"];
+const PYTHON_PACKAGES: &[&str] = &["gql[aiohttp,websockets]==4.4.0", "mcp==2.3.0"];
 
 /// The Python interpreter of the tests' private virtual environment (under cargo's target
 /// directory), created with [`PYTHON_PACKAGES`] on first use. Safe to call from several tests
@@ -865,25 +892,8 @@ pub fn python() -> PathBuf {
         .get_or_init(|| {
             let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-python");
             let python = root.join("bin").join("python");
-            let marker = root.join(format!("ready-{}", PYTHON_PACKAGES.join(",").len()));
-            let lock = root.with_extension("lock");
-            let deadline = Instant::now() + Duration::from_secs(600);
-            loop {
-                if marker.exists() {
-                    return python;
-                }
-                if std::fs::create_dir(&lock).is_ok() {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "waited 10 minutes for {}",
-                    root.display()
-                );
-                std::thread::sleep(Duration::from_millis(500));
-            }
-            let result = (|| {
-                let _ = std::fs::remove_dir_all(&root);
+            let marker = format!("ready-{}", PYTHON_PACKAGES.join(",").len());
+            prepare_once(&root, &marker, "Python environment", || {
                 let status = Command::new("python3")
                     .args(["-m", "venv"])
                     .arg(&root)
@@ -892,33 +902,72 @@ pub fn python() -> PathBuf {
                 if !status.success() {
                     return Err(format!("python3 -m venv failed: {status}"));
                 }
-                let output = Command::new(&python)
-                    .args([
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                    ])
-                    .args(PYTHON_PACKAGES)
-                    .output()
-                    .map_err(|e| format!("pip: {e}"))?;
-                if !output.status.success() {
-                    return Err(format!(
-                        "pip install failed: {}",
-                        String::from_utf8_lossy(&output.stderr)
-                    ));
-                }
-                File::create(&marker).map_err(|e| e.to_string())?;
-                Ok(())
-            })();
-            let _ = std::fs::remove_dir(&lock);
-            if let Err(e) = result {
-                panic!("setting up the tests' Python environment: {e}");
-            }
+                let mut pip = Command::new(&python);
+                pip.args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PYTHON_PACKAGES);
+                installed("pip install", pip)
+            });
             python
         })
         .clone()
+}
+
+/// Runs `setup` to fill `root` once across tests and test processes: the first caller takes a
+/// lock folder, empties `root`, runs `setup` and leaves `marker` in `root`; the others wait for
+/// the marker (up to 10 minutes).
+fn prepare_once(
+    root: &std::path::Path,
+    marker: &str,
+    what: &str,
+    setup: impl FnOnce() -> Result<(), String>,
+) {
+    let marker = root.join(marker);
+    let lock = root.with_extension("lock");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        if marker.exists() {
+            return;
+        }
+        if std::fs::create_dir(&lock).is_ok() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited 10 minutes for {}",
+            root.display()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let result = (|| {
+        let _ = std::fs::remove_dir_all(root);
+        std::fs::create_dir_all(root).map_err(|e| e.to_string())?;
+        setup()?;
+        File::create(&marker).map_err(|e| e.to_string())?;
+        Ok::<_, String>(())
+    })();
+    let _ = std::fs::remove_dir(&lock);
+    if let Err(e) = result {
+        panic!("setting up the tests' {what}: {e}");
+    }
+}
+
+/// Runs an installer command; its stderr is the error when it fails.
+fn installed(what: &str, mut command: Command) -> Result<(), String> {
+    let output = command.output().map_err(|e| format!("{what}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 /// Runs a client script of `tests/e2e/clients/` with the tests' Python and `args`; its stdout
@@ -930,16 +979,62 @@ pub async fn run_python_client(script: &str, args: &[&str]) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/e2e/clients")
         .join(script);
-    let output = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(python)
-            .arg(&path)
-            .args(args)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{script} did not finish within 60 s"))
-    .unwrap_or_else(|e| panic!("running {script}: {e}"));
+    let mut command = tokio::process::Command::new(python);
+    command.arg(&path).args(args);
+    run_json_client(script, command).await
+}
+
+/// npm packages the Node.js client tests use, installed once into cargo's target directory.
+const NODE_PACKAGES: &[&str] = &["@modelcontextprotocol/sdk@1.32.2"];
+
+/// A folder with [`NODE_PACKAGES`] installed (created on first use; safe across tests and test
+/// processes, like [`python`]).
+pub fn node_modules() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-node");
+            let marker = format!("ready-{}", NODE_PACKAGES.join(",")).replace('/', "_");
+            prepare_once(&root, &marker, "Node.js packages", || {
+                std::fs::write(
+                    root.join("package.json"),
+                    r#"{"private": true, "type": "module"}"#,
+                )
+                .map_err(|e| e.to_string())?;
+                let mut npm = Command::new("npm");
+                npm.args(["install", "--no-audit", "--no-fund", "--silent"])
+                    .args(NODE_PACKAGES)
+                    .current_dir(&root);
+                installed("npm install", npm)
+            });
+            root
+        })
+        .clone()
+}
+
+/// Runs a Node.js client script of `tests/e2e/clients/` (copied beside [`node_modules`] so its
+/// imports resolve) with `args`; its stdout parsed as JSON.
+pub async fn run_node_client(script: &str, args: &[&str]) -> Value {
+    let root = tokio::task::spawn_blocking(node_modules)
+        .await
+        .expect("the Node.js packages are installed");
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/e2e/clients")
+        .join(script);
+    let copy = root.join(format!("{}-{script}", std::process::id()));
+    std::fs::copy(&source, &copy).expect("copy the client script");
+    let mut command = tokio::process::Command::new("node");
+    command.arg(&copy).args(args);
+    run_json_client(script, command).await
+}
+
+/// Runs a client script's `command` (up to 60 s), asserts it succeeded, and parses its stdout as
+/// JSON.
+async fn run_json_client(script: &str, mut command: tokio::process::Command) -> Value {
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not finish within 60 s"))
+        .unwrap_or_else(|e| panic!("running {script}: {e}"));
     assert!(
         output.status.success(),
         "{script} failed: {}\n{}",

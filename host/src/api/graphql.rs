@@ -20,7 +20,7 @@ mod types;
 use async_graphql::dynamic::{Object, Schema, SchemaError};
 
 pub use http::{Limits, router};
-pub use operations::{TRCR_NAMES, field_name, is_read};
+pub use operations::{TRCR_NAMES, field_name};
 
 use crate::actions::Registry;
 
@@ -94,7 +94,7 @@ mod tests {
         let mut missing = Vec::new();
         for entry in registry.entries() {
             let name = field_name(entry.name);
-            let (on, off) = if is_read(entry.name) {
+            let (on, off) = if crate::actions::effect::is_read(entry.name) {
                 (&queries, &mutations)
             } else {
                 (&mutations, &queries)

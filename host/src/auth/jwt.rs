@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -64,6 +65,27 @@ impl JwtKeys {
             .map_err(|e| Error::Internal(e.into()))
     }
 
+    /// Signs claims made for one purpose other than access (an OAuth consent ticket): they must
+    /// carry `exp` and an `aud` naming the purpose, and no `sub`, so that such a token is never
+    /// accepted as an access token (whose verification requires `sub` and refuses any `aud`),
+    /// nor an access token as one of them (see [`JwtKeys::verify_for`]).
+    pub fn sign_for<T: Serialize>(&self, claims: &T) -> Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| Error::Internal(e.into()))
+    }
+
+    /// Verifies a token made by [`JwtKeys::sign_for`] for `audience`: signature, algorithm,
+    /// expiry and audience. `None` for anything else (a forged, expired or foreign token).
+    pub fn verify_for<T: DeserializeOwned>(&self, token: &str, audience: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        validation.set_audience(&[audience]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
     /// Verifies signature, algorithm and expiry; returns the claims.
     pub fn verify(&self, token: &str) -> Result<Claims> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
@@ -108,5 +130,48 @@ mod tests {
             payload
         );
         assert!(keys.verify(&none).is_err(), "alg none accepted");
+    }
+
+    #[test]
+    fn purpose_tokens_and_access_tokens_do_not_mix() {
+        #[derive(Serialize, Deserialize)]
+        struct Ticket {
+            aud: String,
+            exp: i64,
+            usr: String,
+        }
+        let keys = JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        );
+        let exp = chrono::Utc::now().timestamp() + 600;
+        let ticket = keys
+            .sign_for(&Ticket {
+                aud: "consent".into(),
+                exp,
+                usr: "usr_1".into(),
+            })
+            .unwrap();
+        let back: Ticket = keys.verify_for(&ticket, "consent").unwrap();
+        assert_eq!(back.usr, "usr_1");
+        assert!(keys.verify_for::<Ticket>(&ticket, "other").is_none());
+        assert!(
+            keys.verify(&ticket).is_err(),
+            "a ticket accepted as access token"
+        );
+        let access = keys.issue("usr_1", "rtf_1").unwrap();
+        assert!(
+            keys.verify_for::<serde_json::Value>(&access, "consent")
+                .is_none(),
+            "an access token accepted as a ticket"
+        );
+        let expired = keys
+            .sign_for(&Ticket {
+                aud: "consent".into(),
+                exp: exp - 3600,
+                usr: "usr_1".into(),
+            })
+            .unwrap();
+        assert!(keys.verify_for::<Ticket>(&expired, "consent").is_none());
     }
 }

@@ -19,6 +19,14 @@ pub enum AuthVia {
         /// The organization the token is bound to.
         org_id: String,
     },
+    /// An OAuth access token (`stint_oat_…`) of a grant a user gave a client, bound to one
+    /// organization exactly as a personal access token is.
+    OAuthGrant {
+        /// The grant's id (`oag_…`).
+        grant_id: String,
+        /// The organization the grant is bound to.
+        org_id: String,
+    },
 }
 
 /// An authenticated user.
@@ -31,17 +39,20 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// The organization a personal access token is bound to, if the caller used one. Every
-    /// session or ticket derived from the token keeps the binding.
+    /// The organization a personal access token or an OAuth grant is bound to, if the caller
+    /// used one. Every session or ticket derived from the credential keeps the binding.
     pub fn bound_org(&self) -> Option<&str> {
         match &self.via {
-            AuthVia::PersonalToken { org_id, .. } => Some(org_id),
+            AuthVia::PersonalToken { org_id, .. } | AuthVia::OAuthGrant { org_id, .. } => {
+                Some(org_id)
+            }
             AuthVia::AccessToken { .. } | AuthVia::System => None,
         }
     }
 
     /// Whether the credential may act on the account as a whole: create organizations, mint
-    /// personal access tokens. A personal access token may not; a login session may.
+    /// personal access tokens, manage OAuth grants. A personal access token or an OAuth grant
+    /// may not; a login session may.
     pub fn acts_for_account(&self) -> bool {
         self.bound_org().is_none()
     }
@@ -50,7 +61,15 @@ impl Principal {
     pub fn token_id(&self) -> Option<&str> {
         match &self.via {
             AuthVia::PersonalToken { token_id, .. } => Some(token_id),
-            AuthVia::AccessToken { .. } | AuthVia::System => None,
+            AuthVia::AccessToken { .. } | AuthVia::OAuthGrant { .. } | AuthVia::System => None,
+        }
+    }
+
+    /// The OAuth grant whose access token was used, if any.
+    pub fn grant_id(&self) -> Option<&str> {
+        match &self.via {
+            AuthVia::OAuthGrant { grant_id, .. } => Some(grant_id),
+            AuthVia::AccessToken { .. } | AuthVia::PersonalToken { .. } | AuthVia::System => None,
         }
     }
 
@@ -58,7 +77,7 @@ impl Principal {
     pub fn session(&self) -> Option<&str> {
         match &self.via {
             AuthVia::AccessToken { session } => session.as_deref(),
-            AuthVia::PersonalToken { .. } | AuthVia::System => None,
+            AuthVia::PersonalToken { .. } | AuthVia::OAuthGrant { .. } | AuthVia::System => None,
         }
     }
 }

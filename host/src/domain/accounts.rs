@@ -1,4 +1,6 @@
 //! Accounts: registration, login, token rotation, password reset, personal access tokens, tickets.
+//! OAuth grants and their tokens live in [`crate::domain::oauth`]; [`authenticate`] hands their
+//! access tokens over to it.
 //!
 //! Refresh tokens rotate on every use. Each login starts a *family*; exchanging a token marks it
 //! used and issues the next one in the same family. Presenting a token that was already used means
@@ -219,7 +221,17 @@ pub async fn resend_verification(app: &Services, principal: &Principal) -> Resul
 
 /// Logs in with email and password.
 pub async fn login(app: &Services, input: Login) -> Result<Tokens> {
-    let email = input.email.trim().to_lowercase();
+    let user = check_credentials(app, &input.email, input.password).await?;
+    let mut tx = app.db.begin().await?;
+    let (tokens, _) = start_session(app, &mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// The account an e-mail address and password prove, under the per-account login throttle:
+/// what every sign-in (the REST login, the OAuth authorization page) checks.
+pub async fn check_credentials(app: &Services, email: &str, password: String) -> Result<User> {
+    let email = email.trim().to_lowercase();
     // Per account, beside the per-address limit of anonymous routes: guessing one account's
     // password from many addresses is throttled too.
     app.login_throttle.check(&email)?;
@@ -228,16 +240,13 @@ pub async fn login(app: &Services, input: Login) -> Result<Tokens> {
         Some(u) => store::accounts::password_hash(&mut &app.db, &u.id).await?,
         None => None,
     };
-    let ok = password::verify(input.password, stored).await?;
+    let ok = password::verify(password, stored).await?;
     let Some(user) = user.filter(|_| ok) else {
         app.login_throttle.failed(&email);
         return Err(Error::Unauthorized("invalid email or password".into()));
     };
     app.login_throttle.succeeded(&email);
-    let mut tx = app.db.begin().await?;
-    let (tokens, _) = start_session(app, &mut tx, &user).await?;
-    tx.commit().await?;
-    Ok(tokens)
+    Ok(user)
 }
 
 /// Starts a login session: its tokens and its id (the refresh-token family).
@@ -480,16 +489,27 @@ pub struct Ticket {
     pub ticket: String,
 }
 
-/// Issues a single-use WebSocket ticket. A ticket issued to a personal access token remembers
-/// it, so the session it opens keeps the token's limits (see [`redeem_ws_ticket`]).
+/// Issues a single-use WebSocket ticket. A ticket issued to a personal access token or an OAuth
+/// grant remembers it, so the session it opens keeps the credential's limits (see
+/// [`redeem_ws_ticket`]).
 pub async fn ws_ticket(app: &Services, principal: &Principal) -> Result<Ticket> {
+    // Every bound credential must be named here, or its socket would act for the whole account.
+    let binding = match &principal.via {
+        AuthVia::AccessToken { .. } | AuthVia::System => store::accounts::TicketBinding::None,
+        AuthVia::PersonalToken { token_id, .. } => {
+            store::accounts::TicketBinding::PersonalToken(token_id)
+        }
+        AuthVia::OAuthGrant { grant_id, .. } => {
+            store::accounts::TicketBinding::OAuthGrant(grant_id)
+        }
+    };
     let ticket = format!("{TICKET_PREFIX}{}", ids::secret(32));
     let expires = crate::clock::now() + app.config.ws_ticket_ttl;
     store::accounts::insert_ws_ticket(
         &mut app.db.auto_commit(),
         &ids::hash_secret(&ticket),
         &principal.user_id,
-        principal.token_id(),
+        binding,
         expires,
     )
     .await?;
@@ -497,19 +517,26 @@ pub async fn ws_ticket(app: &Services, principal: &Principal) -> Result<Ticket> 
 }
 
 /// Redeems a WebSocket ticket, once, within its lifetime: the principal it was issued to. A
-/// ticket of a personal access token yields that token's principal (bound to its organization,
-/// no organization creation, no token minting) — and only while the token is still live.
+/// ticket of a personal access token or an OAuth grant yields that credential's principal (bound
+/// to its organization, no organization creation, no token minting) — and only while the
+/// credential is still live.
 pub async fn redeem_ws_ticket(app: &Services, ticket: &str) -> Result<Principal> {
     let invalid = || Error::Unauthorized("invalid, expired or already used ticket".into());
     let now = crate::clock::now();
-    let (user_id, token_id) = store::accounts::consume_ws_ticket(
+    let row = store::accounts::consume_ws_ticket(
         &mut app.db.auto_commit(),
         &ids::hash_secret(ticket),
         now,
     )
     .await?
     .ok_or_else(invalid)?;
-    let Some(token_id) = token_id else {
+    let user_id = row.user_id;
+    if let Some(grant_id) = row.grant_id {
+        return crate::domain::oauth::grant_principal(app, &user_id, &grant_id)
+            .await?
+            .ok_or_else(invalid);
+    }
+    let Some(token_id) = row.token_id else {
         return Ok(Principal {
             user_id,
             via: AuthVia::AccessToken { session: None },
@@ -622,8 +649,12 @@ pub async fn revoke_token(app: &Services, principal: &Principal, id: &str) -> Re
     }
 }
 
-/// Resolves a bearer credential (JWT or personal access token) to a principal.
+/// Resolves a bearer credential (JWT, personal access token or OAuth access token) to a
+/// principal.
 pub async fn authenticate(app: &Services, bearer: &str) -> Result<Principal> {
+    if bearer.starts_with(crate::domain::oauth::ACCESS_TOKEN_PREFIX) {
+        return crate::domain::oauth::authenticate(app, bearer).await;
+    }
     if bearer.starts_with(PAT_PREFIX) {
         let now = crate::clock::now();
         let Some(t) = store::accounts::personal_token_auth(

@@ -343,19 +343,37 @@ pub async fn touch_personal_token(
     .map(drop)
 }
 
-/// Stores a WebSocket ticket, with the personal access token it was issued to, if any.
+/// The bound credential a WebSocket ticket was issued to, if any: the session it opens keeps
+/// that credential's limits.
+#[derive(Debug, Clone, Copy)]
+pub enum TicketBinding<'a> {
+    /// A login session: no binding.
+    None,
+    /// A personal access token (`pat_…`).
+    PersonalToken(&'a str),
+    /// An OAuth grant (`oag_…`).
+    OAuthGrant(&'a str),
+}
+
+/// Stores a WebSocket ticket, with the personal access token or OAuth grant it was issued to.
 pub async fn insert_ws_ticket(
     ex: &mut impl Exec,
     ticket_hash: &str,
     user_id: &str,
-    token_id: Option<&str>,
+    binding: TicketBinding<'_>,
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
+    let (token_id, grant_id) = match binding {
+        TicketBinding::None => (None, None),
+        TicketBinding::PersonalToken(t) => (Some(t), None),
+        TicketBinding::OAuthGrant(g) => (None, Some(g)),
+    };
     ex.execute(q!(
-        "INSERT INTO ws_tickets (ticket_hash, user_id, token_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO ws_tickets (ticket_hash, user_id, token_id, grant_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         ticket_hash,
         user_id,
         token_id,
+        grant_id,
         expires_at,
         crate::clock::now()
     ))
@@ -363,17 +381,28 @@ pub async fn insert_ws_ticket(
     .map(drop)
 }
 
-/// Uses a ticket exactly once: returns its user and personal access token (if it was issued to
-/// one) only for the first use before expiry. Being one `UPDATE … RETURNING`, this holds across
-/// processes sharing the database.
+/// A redeemed WebSocket ticket.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TicketRow {
+    /// The user it was issued to.
+    pub user_id: String,
+    /// The personal access token it was issued to, if any.
+    pub token_id: Option<String>,
+    /// The OAuth grant it was issued to, if any.
+    pub grant_id: Option<String>,
+}
+
+/// Uses a ticket exactly once: returns its user and bound credential only for the first use
+/// before expiry. Being one `UPDATE … RETURNING`, this holds across processes sharing the
+/// database.
 pub async fn consume_ws_ticket(
     ex: &mut impl Exec,
     ticket_hash: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<(String, Option<String>)>> {
+) -> sqlx::Result<Option<TicketRow>> {
     ex.fetch_optional(q!(
         "UPDATE ws_tickets SET used_at = $2 WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > $2
-         RETURNING user_id, token_id",
+         RETURNING user_id, token_id, grant_id",
         ticket_hash,
         now
     ))
@@ -445,7 +474,8 @@ pub async fn consume_password_reset(
     Ok(row.map(|r| r.0))
 }
 
-/// Deletes expired tickets and reset tokens, and refresh tokens past expiry (housekeeping).
+/// Deletes expired tickets and reset tokens, refresh tokens past expiry, and expired OAuth codes,
+/// tokens and the grants they leave dead (housekeeping).
 pub async fn purge_expired(ex: &mut impl Exec, now: DateTime<Utc>) -> sqlx::Result<()> {
     ex.execute(q!("DELETE FROM ws_tickets WHERE expires_at < $1", now))
         .await?;
@@ -460,5 +490,6 @@ pub async fn purge_expired(ex: &mut impl Exec, now: DateTime<Utc>) -> sqlx::Resu
         .await?;
     ex.execute(q!("DELETE FROM refresh_tokens WHERE expires_at < $1", now))
         .await?;
+    crate::store::oauth::purge_expired(ex, now).await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::errors::to_graphql;
 use super::request::RequestCx;
 use super::types::{Doc, InputField, Kind, Types, json_field, pascal};
+use crate::actions::effect::is_read;
 use crate::actions::{Entry, Registry, Reply};
 
 /// TRCR's documented root queries and the actions they are.
@@ -178,27 +179,6 @@ fn describe(entry: &Entry) -> String {
         ),
         None => format!("{} (`{}`)", entry.description, entry.name),
     }
-}
-
-/// Whether an action only reads: its last name segment is a reading verb, or it is a report.
-/// Everything else is a mutation (GraphQL runs those one after another, in order).
-pub fn is_read(action: &str) -> bool {
-    const READS: &[&str] = &[
-        "list",
-        "get",
-        "current",
-        "budget",
-        "summary",
-        "bindings",
-        "deliveries",
-        "get_config",
-        "list_comments",
-        "list_all",
-        "get_collapsed",
-        "pdf",
-    ];
-    let verb = action.rsplit('.').next().unwrap_or(action);
-    action == "search" || action.starts_with("reports.") || READS.contains(&verb)
 }
 
 /// Every root field of the registry (and the TRCR names), split into queries and mutations.

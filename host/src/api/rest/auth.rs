@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::extract::{Body, CallerExt, client_ip};
 use crate::actions::decode_payload as decode;
 use crate::app::App;
-use crate::domain::{accounts, members};
+use crate::domain::{accounts, members, oauth};
 use crate::error::{Error, Result};
 
 fn parse<T: DeserializeOwned>(body: Body) -> Result<T> {
@@ -139,6 +139,25 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     accounts::revoke_token(&app, &caller.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /auth/oauth-grants`: the OAuth grants the caller gave (login sessions only).
+pub async fn list_oauth_grants(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+) -> Result<Response> {
+    let grants = oauth::list_grants(&app, &caller.principal).await?;
+    Ok(Json(json!({ "data": grants })).into_response())
+}
+
+/// `DELETE /auth/oauth-grants/{id}` → 204: revokes the grant and its tokens.
+pub async fn revoke_oauth_grant(
+    State(app): State<App>,
+    CallerExt(caller): CallerExt,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    oauth::revoke_grant(&app, &caller.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

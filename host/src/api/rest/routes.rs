@@ -184,6 +184,18 @@ pub fn router() -> (Router<App>, Vec<RouteInfo>) {
         true,
         delete(auth::revoke_token),
     )
+    .raw(
+        "GET",
+        "/auth/oauth-grants",
+        true,
+        get(auth::list_oauth_grants),
+    )
+    .raw(
+        "DELETE",
+        "/auth/oauth-grants/{id}",
+        true,
+        delete(auth::revoke_oauth_grant),
+    )
     // Organizations and members.
     .get::<organizations::ListOrganizations>("/organizations")
     .create::<organizations::CreateOrganization>("/organizations")
