@@ -25,6 +25,8 @@ meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelc
 call="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"tasks.get\",\"arguments\":{\"id\":\"$task\"},$meta}}"
 list="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{$meta}}"
 mcp_script() { # file, method, name, body
+  local name_header=""
+  [ -n "$3" ] && name_header="wrk.headers[\"Mcp-Name\"] = \"$3\""
   cat >"$1" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -32,7 +34,7 @@ wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["Authorization"] = "Bearer $pat"
 wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
 wrk.headers["Mcp-Method"] = "$2"
-${3:+wrk.headers["Mcp-Name"] = "$3"}
+$name_header
 wrk.body = [[$4]]
 LUA
 }

@@ -32,6 +32,7 @@ pub mod reports;
 pub mod search;
 pub mod services;
 pub mod sidebar;
+pub mod sign_in;
 pub mod task_groups;
 pub mod task_statuses;
 pub mod tasks;

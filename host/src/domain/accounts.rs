@@ -221,32 +221,11 @@ pub async fn resend_verification(app: &Services, principal: &Principal) -> Resul
 
 /// Logs in with email and password.
 pub async fn login(app: &Services, input: Login) -> Result<Tokens> {
-    let user = check_credentials(app, &input.email, input.password).await?;
+    let user = crate::domain::sign_in::check_credentials(app, &input.email, input.password).await?;
     let mut tx = app.db.begin().await?;
     let (tokens, _) = start_session(app, &mut tx, &user).await?;
     tx.commit().await?;
     Ok(tokens)
-}
-
-/// The account an e-mail address and password prove, under the per-account login throttle:
-/// what every sign-in (the REST login, the OAuth authorization page) checks.
-pub async fn check_credentials(app: &Services, email: &str, password: String) -> Result<User> {
-    let email = email.trim().to_lowercase();
-    // Per account, beside the per-address limit of anonymous routes: guessing one account's
-    // password from many addresses is throttled too.
-    app.login_throttle.check(&email)?;
-    let user = store::accounts::user_by_email(&mut &app.db, &email).await?;
-    let stored = match &user {
-        Some(u) => store::accounts::password_hash(&mut &app.db, &u.id).await?,
-        None => None,
-    };
-    let ok = password::verify(password, stored).await?;
-    let Some(user) = user.filter(|_| ok) else {
-        app.login_throttle.failed(&email);
-        return Err(Error::Unauthorized("invalid email or password".into()));
-    };
-    app.login_throttle.succeeded(&email);
-    Ok(user)
 }
 
 /// Starts a login session: its tokens and its id (the refresh-token family).

@@ -471,7 +471,7 @@ pub async fn sign_in(
     email: &str,
     password: String,
 ) -> Result<Consent> {
-    let user = crate::domain::accounts::check_credentials(app, email, password).await?;
+    let user = crate::domain::sign_in::check_credentials(app, email, password).await?;
     let now = crate::clock::now().timestamp();
     let claims = ConsentClaims {
         aud: CONSENT_AUDIENCE.to_owned(),
