@@ -66,6 +66,7 @@ pub async fn bridge(url: &str, token: &str) -> anyhow::Result<()> {
             },
         }
     }
-    remote.close().await?;
+    // The client is gone; give the transport a moment to end its session on the server, no more.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), remote.close()).await;
     Ok(())
 }
